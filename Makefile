@@ -1,0 +1,48 @@
+# Casebook. `make run` to try it, `make test` to prove it.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint venv migrate demo worker beat serve-production bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+migrate: venv
+	$(BIN)/python manage.py migrate --noinput
+
+# Loads demo data once: seed_demo is idempotent, so running it again changes nothing.
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo "Casebook on http://$(HOST):$(PORT)/ (SQLite, tasks in-process). Ctrl-C to stop."
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: venv
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test >/dev/null \
+		|| { echo "Models changed without a migration: run makemigrations"; exit 1; }
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Production pieces (see README): a Celery worker with beat, and gunicorn.
+worker: venv
+	$(BIN)/celery -A config worker --beat --loglevel=INFO
+
+serve-production: venv
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/gunicorn config.wsgi --workers 2 --bind $(HOST):$(PORT)
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from incidents import demo
+
+
+class Command(BaseCommand):
+    help = "Load demo users and a demo school. Safe to run again: it changes nothing the second time."
+
+    def handle(self, *args, **options) -> None:
+        created = [name for name, was_created in demo.seed_users() if was_created]
+        if created:
+            self.stdout.write(self.style.SUCCESS(f"Created demo users: {', '.join(created)}"))
+        else:
+            self.stdout.write("Demo data already loaded; nothing changed.")
+        self.stdout.write(
+            "Demo sign-ins (password from DEMO_PASSWORD, default 'casebook-demo'): "
+            + ", ".join(username for username, *_ in demo.DEMO_USERS)
+        )
+        if settings.DEMO_PASSWORD == "casebook-demo":
+            self.stdout.write("Password: casebook-demo")

@@ -1,0 +1,9 @@
+from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
+from .evidence import Contact, Evidence, Statement
+from .people import Child, Parent, ParentGroup
+from .users import User
+
+__all__ = [
+    "Case", "CaseAccess", "CaseEvent", "Child", "Concern", "Contact", "Evidence",
+    "Parent", "ParentGroup", "ReferenceCounter", "Statement", "User",
+]

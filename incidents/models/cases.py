@@ -1,0 +1,180 @@
+"""Concerns, cases and the case timeline."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from policies.models import Clause, PolicyVersion, School
+
+from .people import Parent, ParentGroup
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        INVESTIGATING = "investigating", "Investigating"
+        AWAITING_DECISION = "awaiting_decision", "Awaiting decision"
+        DECIDED = "decided", "Decided"
+        SANCTION_IN_FORCE = "sanction_in_force", "Sanction in force"
+        CLOSED = "closed", "Closed"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, help_text="Facts, not opinions.")
+    status = models.CharField(max_length=20, choices=Status, default=Status.NEW, db_index=True)
+    severity = models.CharField(max_length=8, choices=Severity, default=Severity.MEDIUM, db_index=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="led_cases", verbose_name="investigating lead",
+    )
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assigned_cases",
+        help_text="Other staff working on the case.",
+    )
+    governors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="referred_cases",
+        help_text="Governors the case is referred to (read-only).",
+    )
+    parents = models.ManyToManyField(Parent, blank=True, related_name="cases", verbose_name="parents concerned")
+    incident_date = models.DateField(help_text="When the conduct happened.")
+    policy_version = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.PROTECT)
+    clauses = models.ManyToManyField(
+        Clause, blank=True, related_name="cases", verbose_name="clauses allegedly breached"
+    )
+    restricted = models.BooleanField(default=False, db_index=True)
+    safeguarding = models.BooleanField(default=False, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_cases"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: every save through a service increments it; a stale form is refused.
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords(m2m_fields=[clauses, parents, assignees])
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("incidents:case_detail", args=[self.reference])
+
+
+class ReferenceCounter(models.Model):
+    """Last case number used in a year, so references are CB-2026-0001, CB-2026-0002, …"""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "year"], name="reference_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Concern(models.Model):
+    class Channel(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp group"
+        CLASS_LIST = "class_list", "Class list"
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone"
+        IN_PERSON = "in_person", "In person"
+        SOCIAL_MEDIA = "social_media", "Other social media"
+        LETTER = "letter", "Letter"
+        OTHER = "other", "Other"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="concerns")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="concerns")
+    received_at = models.DateTimeField()
+    channel = models.CharField("how it arrived", max_length=16, choices=Channel)
+    raised_by_name = models.CharField("raised by", max_length=120, blank=True)
+    raised_by_contact = models.CharField("their contact details", max_length=200, blank=True)
+    raised_anonymously = models.BooleanField(
+        "asked to remain anonymous", default=False,
+        help_text="Never shown to the parent concerned or in any letter to them.",
+    )
+    group = models.ForeignKey(ParentGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="concerns")
+    parents = models.ManyToManyField(Parent, related_name="concerns", verbose_name="parents concerned")
+    description = models.TextField("what happened")
+    safeguarding = models.BooleanField("safeguarding concern", default=False)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_concerns")
+    logged_at = models.DateTimeField(auto_now_add=True)
+    # One submission → one concern, however often the button is pressed.
+    submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"Concern of {self.received_at:%d %b %Y} ({self.get_channel_display()})"
+
+    @property
+    def raised_by_display(self) -> str:
+        if self.raised_anonymously:
+            return "Asked to remain anonymous"
+        return self.raised_by_name or "Not recorded"
+
+
+class CaseEvent(models.Model):
+    """One line of a case's readable timeline. Chained by hashes so tampering shows."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Case opened"
+        CONCERN = "concern", "Concern"
+        STATUS = "status", "Status changed"
+        UPDATED = "updated", "Case updated"
+        EVIDENCE = "evidence", "Evidence"
+        STATEMENT = "statement", "Statement"
+        CONTACT = "contact", "Contact"
+        RECOMMENDATION = "recommendation", "Recommendation"
+        DECISION = "decision", "Decision"
+        SANCTION = "sanction", "Sanction"
+        LETTER = "letter", "Letter"
+        REFERRAL = "referral", "Referral"
+        NOTE = "note", "Note"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind)
+    summary = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d %b %Y %H:%M} {self.summary}"
+
+
+class CaseAccess(models.Model):
+    """Who opened a restricted case, and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened {self.case} at {self.at:%d %b %Y %H:%M}"

@@ -1,0 +1,118 @@
+"""The standing cast, and fixtures for the outside services (PostgreSQL, Redis, Chromium)."""
+
+import os
+
+import pytest
+
+from incidents.roles import Role
+from tests import factories
+from tests.services import CHROMIUM, TEST_REDIS_URL, chromium_available, redis_available, require
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM is used from
+# the same thread by fixtures, which is safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def school(db):
+    return factories.SchoolFactory()
+
+
+def _member(username: str, role: Role | None):
+    return factories.UserFactory(username=username, role=role)
+
+
+@pytest.fixture
+def office(db):
+    return _member("office", Role.OFFICE)
+
+
+@pytest.fixture
+def lead(db):
+    return _member("lead", Role.LEAD)
+
+
+@pytest.fixture
+def head(db):
+    return _member("head", Role.HEAD)
+
+
+@pytest.fixture
+def dsl(db):
+    return _member("dsl", Role.DSL)
+
+
+@pytest.fixture
+def governor(db):
+    return _member("governor", Role.GOVERNOR)
+
+
+@pytest.fixture
+def administrator(db):
+    user = _member("admin", Role.ADMIN)
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but holds no role."""
+    return _member("outsider", None)
+
+
+@pytest.fixture
+def cast(office, lead, head, dsl, governor, administrator, outsider):
+    return {
+        "office": office, "lead": lead, "head": head, "dsl": dsl,
+        "governor": governor, "admin": administrator, "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) → a test client signed in as that user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+# --- outside services -------------------------------------------------------------------------
+
+@pytest.fixture
+def redis_url():
+    require(redis_available(), "no Redis on 127.0.0.1:6379")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def celery_worker_on_redis(redis_url, transactional_db):
+    """A real Celery worker consuming from the real Redis, in a thread of this process."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
+    # Connection pools are built lazily from the config; forget any built for memory://.
+    app._pool = None
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.update(saved)
+        app._pool = None
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require(chromium_available(), f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+    }

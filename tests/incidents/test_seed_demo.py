@@ -1,0 +1,33 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from incidents.models import User
+from incidents.roles import Role
+
+EXPECTED = {
+    "office": Role.OFFICE, "lead": Role.LEAD, "head": Role.HEAD,
+    "dsl": Role.DSL, "governor": Role.GOVERNOR, "admin": Role.ADMIN,
+}
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_one_user_per_role_with_the_demo_password(settings, capsys):
+    settings.DEMO_PASSWORD = "a-demo-password"
+    call_command("seed_demo")
+    for username, role in EXPECTED.items():
+        user = authenticate(username=username, password="a-demo-password")
+        assert user is not None, username
+        assert user.has_role(role)
+    assert User.objects.get(username="admin").is_superuser
+    assert not User.objects.get(username="head").is_superuser
+    assert "office" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_changes_nothing(capsys):
+    call_command("seed_demo")
+    users_before = list(User.objects.order_by("pk").values_list("pk", "password"))
+    call_command("seed_demo")
+    assert list(User.objects.order_by("pk").values_list("pk", "password")) == users_before
+    assert "nothing changed" in capsys.readouterr().out
