@@ -2,15 +2,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from incidents import demo
+from policies import demo as policies_demo
 
 
 class Command(BaseCommand):
     help = "Load demo users and a demo school. Safe to run again: it changes nothing the second time."
 
     def handle(self, *args, **options) -> None:
+        school, school_created = policies_demo.seed_school()
         created = [name for name, was_created in demo.seed_users() if was_created]
+        if school_created:
+            created.append(f"school profile '{school.name}'")
         if created:
-            self.stdout.write(self.style.SUCCESS(f"Created demo users: {', '.join(created)}"))
+            self.stdout.write(self.style.SUCCESS(f"Created: {', '.join(created)}"))
         else:
             self.stdout.write("Demo data already loaded; nothing changed.")
         self.stdout.write(
