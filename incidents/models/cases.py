@@ -112,8 +112,6 @@ class Concern(models.Model):
     safeguarding = models.BooleanField("safeguarding concern", default=False)
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_concerns")
     logged_at = models.DateTimeField(auto_now_add=True)
-    # One submission → one concern, however often the button is pressed.
-    submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -148,7 +146,8 @@ class CaseEvent(models.Model):
         NOTE = "note", "Note"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField(db_index=True, help_text="When it happened (a concern: when it was received).")
+    recorded_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
