@@ -1,5 +1,323 @@
-from django.shortcuts import render
+"""Thin views: check who may act, validate the form, call a service, redirect."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from incidents import permissions, selectors, services
+from incidents.filters import CaseFilter
+from incidents.forms import (
+    CaseForm,
+    ConcernForm,
+    ContactForm,
+    EvidenceForm,
+    RestrictForm,
+    StatementForm,
+    TransitionForm,
+)
+from incidents.models import Case, Parent
+from policies.selectors import current_school
 
 
-def home(request):
-    return render(request, "home.html")
+def home(request: HttpRequest) -> HttpResponse:
+    visible = selectors.cases_visible_to(request.user)
+    my_open = visible.filter(lead=request.user).exclude(status=Case.Status.CLOSED)[:10]
+    return render(request, "home.html", {
+        "my_open_cases": my_open,
+        "counts": selectors.status_counts(visible),
+        "can_log_concern": permissions.can_log_concern(request.user),
+    })
+
+
+def _once(request: HttpRequest, token: str, write: Callable[[], str]) -> HttpResponse:
+    """Run `write` (which returns the URL to go to) once per form submission token.
+
+    A second POST of the same form — a double-click, a resend after a slow response — is sent
+    to the first one's result and writes nothing.
+    """
+    seen = services.submission_seen(token=token)
+    if seen:
+        return redirect(seen)
+    with transaction.atomic():
+        url = write()
+        claim = services.submission_claim(token=token, user=request.user, result_url=url)
+        if not claim.first:
+            transaction.set_rollback(True)
+    return redirect(claim.result_url)
+
+
+# --- concerns --------------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def concern_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_log_concern(request.user):
+        raise PermissionDenied
+    school = current_school()
+    open_cases = []
+    if request.method == "POST":
+        parent_ids = [int(pk) for pk in request.POST.getlist("parents") if pk.isdigit()]
+        open_cases = selectors.open_cases_for_parents(request.user, parent_ids)
+    form = ConcernForm(request.POST or None, school=school, open_cases=open_cases)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            concern = services.concern_log(
+                school=school, by=request.user, received_at=data["received_at"], channel=data["channel"],
+                description=data["description"], parents=data["parents"], raised_by_name=data["raised_by_name"],
+                raised_by_contact=data["raised_by_contact"], raised_anonymously=data["raised_anonymously"],
+                group=data["group"], safeguarding=data["safeguarding"], link_to=form.chosen_case(),
+            )
+            messages.success(request, f"Concern logged on {concern.case.reference}.")
+            return concern.case.get_absolute_url()
+
+        try:
+            return _once(request, data["submission_token"], write)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, "incidents/concern_form.html", {"form": form})
+
+
+@require_GET
+def concern_open_cases(request: HttpRequest) -> HttpResponse:
+    """htmx: as parents are chosen on the concern form, say if any has an open case."""
+    if not permissions.can_log_concern(request.user):
+        raise PermissionDenied
+    parent_ids = [int(pk) for pk in request.GET.getlist("parents") if pk.isdigit()]
+    cases = selectors.open_cases_for_parents(request.user, parent_ids)[:5]
+    return render(request, "incidents/_open_cases_hint.html", {"cases": cases})
+
+
+# --- cases -----------------------------------------------------------------------------------------
+
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    visible = selectors.cases_visible_to(request.user)
+    case_filter = CaseFilter(request.GET or None, queryset=visible.select_related("lead"))
+    cases = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else visible.select_related("lead")
+    if not (case_filter.is_bound and case_filter.form.cleaned_data.get("sort")):
+        cases = cases.order_by("-opened_at")
+    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "incidents/case_list.html", {
+        "filter": case_filter, "page": page, "query": query.urlencode(),
+        "counts": selectors.status_counts(visible), "total": page.paginator.count,
+    })
+
+
+@require_GET
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    services.case_access_record(case=case, user=request.user)
+    can_work = permissions.can_work_on_case(request.user, case)
+    return render(request, "incidents/case_detail.html", {
+        "case": case,
+        "timeline": selectors.case_timeline(case),
+        "concerns": case.concerns.select_related("group", "logged_by").prefetch_related("parents"),
+        "evidence": case.evidence.select_related("uploaded_by"),
+        "statements": case.statements.all(),
+        "contacts": case.contacts.select_related("parent"),
+        "clauses": case.clauses.all(),
+        "parents": case.parents.all(),
+        "moves": _moves_for(request.user, case) if can_work else [],
+        "can_work": can_work,
+        "can_add_evidence": permissions.can_add_evidence(request.user, case),
+        "can_restrict": permissions.can_restrict_case(request.user),
+        "accesses": case.accesses.select_related("user")[:50] if case.restricted else [],
+    })
+
+
+def _moves_for(user, case: Case) -> list[tuple[str, str]]:
+    moves = []
+    for target in sorted(services.ALLOWED_MOVES[case.status], key=list(Case.Status.values).index):
+        if (case.status, target) in services.HEAD_ONLY_MOVES:
+            continue  # made by recording a decision
+        moves.append((target, Case.Status(target).label))
+    return moves
+
+
+@require_GET
+def case_history(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    records = list(case.history.select_related("history_user").order_by("-history_date"))
+    changes = []
+    for newer, older in zip(records, records[1:], strict=False):
+        delta = newer.diff_against(older, excluded_fields=["version", "updated_at"])
+        changes.append({"record": newer, "changes": delta.changes})
+    if records:
+        changes.append({"record": records[-1], "changes": None})
+    return render(request, "incidents/case_history.html", {"case": case, "entries": changes})
+
+
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    if not permissions.can_work_on_case(request.user, case):
+        raise PermissionDenied
+    form = CaseForm(request.POST or None, instance=Case.objects.get(pk=case.pk))
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_update(
+                case=case, by=request.user, expected_version=data["version"],
+                **{name: data[name] for name in services.EDITABLE_FIELDS},
+                clauses=list(data["clauses"]), assignees=list(data["assignees"]),
+            )
+        except services.CaseChanged as changed:
+            conflict = changed.changes
+            messages.error(request, "Someone else changed this case while you were editing. "
+                                    "Your changes were not saved: check what changed, then save again.")
+            fresh = Case.objects.get(pk=case.pk)
+            form = CaseForm(request.POST, instance=fresh)
+            form.data = form.data.copy()
+            form.data["version"] = fresh.version
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Case saved.")
+            return redirect(case)
+    return render(request, "incidents/case_form.html", {"case": case, "form": form, "conflict": conflict})
+
+
+@require_POST
+def case_transition(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    if not permissions.can_work_on_case(request.user, case):
+        raise PermissionDenied
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status to move to.")
+        return redirect(case)
+    try:
+        services.case_transition(case=case, to=form.cleaned_data["to"], by=request.user,
+                                 reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Case is now “{case.get_status_display()}”.")
+    return redirect(case)
+
+
+@require_POST
+def case_restrict(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    if not permissions.can_restrict_case(request.user):
+        raise PermissionDenied
+    form = RestrictForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason for restricting or lifting the restriction.")
+        return redirect(case)
+    services.case_set_restricted(case=case, by=request.user, restricted=form.cleaned_data["restricted"],
+                                 reason=form.cleaned_data["reason"])
+    messages.success(request, "Case restricted." if case.restricted else "Restriction lifted.")
+    return redirect(case)
+
+
+# --- information gathered --------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def evidence_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    if not permissions.can_add_evidence(request.user, case):
+        raise PermissionDenied
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+
+        def write() -> str:
+            evidence = services.evidence_add(
+                case=case, by=request.user, data=upload.read(), file_name=upload.name,
+                provided_by=data["provided_by"], provided_at=data["provided_at"], obtained=data["obtained"],
+                description=data["description"],
+            )
+            messages.success(request, f"Evidence added: {evidence.original_name} (SHA-256 {evidence.sha256[:12]}…).")
+            return case.get_absolute_url() + "#evidence"
+
+        try:
+            return _once(request, data["submission_token"], write)
+        except ValidationError as error:
+            form.add_error("file", error)
+    return render(request, "incidents/evidence_form.html", {"case": case, "form": form})
+
+
+@require_GET
+def evidence_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    case = selectors.case_for(request.user, reference)
+    evidence = get_object_or_404(case.evidence, pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The stored file is missing: run verify_integrity and tell the administrator.") from None
+    response = FileResponse(handle, as_attachment=True, filename=evidence.original_name,
+                            content_type=evidence.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def statement_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    if not permissions.can_work_on_case(request.user, case):
+        raise PermissionDenied
+    form = StatementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            services.statement_add(case=case, by=request.user, given_by=data["given_by"],
+                                   given_on=data["given_on"], text=data["text"])
+            messages.success(request, "Statement recorded.")
+            return case.get_absolute_url() + "#statements"
+
+        return _once(request, data["submission_token"], write)
+    return render(request, "incidents/simple_form.html", {
+        "case": case, "form": form, "title": "Record a statement", "button": "Save statement",
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    if not permissions.can_work_on_case(request.user, case):
+        raise PermissionDenied
+    form = ContactForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            services.contact_record(
+                case=case, by=request.user, happened_at=data["happened_at"], with_whom=data["with_whom"],
+                method=data["method"], summary=data["summary"], agreed_actions=data["agreed_actions"],
+                parent=data["parent"],
+            )
+            messages.success(request, "Contact recorded.")
+            return case.get_absolute_url() + "#contacts"
+
+        try:
+            return _once(request, data["submission_token"], write)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, "incidents/simple_form.html", {
+        "case": case, "form": form, "title": "Record a contact", "button": "Save contact",
+    })
+
+
+@require_GET
+def parent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A parent's record and the cases about them that this user may see."""
+    if not request.user.has_perm("incidents.view_parent"):
+        raise PermissionDenied
+    parent = get_object_or_404(Parent.objects.prefetch_related("children"), pk=pk, school=current_school())
+    cases = selectors.cases_visible_to(request.user).filter(parents=parent).order_by("-opened_at")
+    return render(request, "incidents/parent_detail.html", {"parent": parent, "cases": cases})

@@ -13,6 +13,8 @@ class Command(BaseCommand):
         created = [name for name, was_created in demo.seed_users() if was_created]
         if school_created:
             created.append(f"school profile '{school.name}'")
+        if demo.seed_school_data():
+            created.append("parents, groups and cases")
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created: {', '.join(created)}"))
         else:

@@ -1,0 +1,54 @@
+"""The case list's filters, search and sorting (django-filter)."""
+
+import django_filters
+from django import forms
+
+from incidents.models import Case, Parent, User
+from incidents.roles import Role
+from incidents.selectors import case_search
+from policies.models import Clause
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search", method="search")
+    status = django_filters.ChoiceFilter(choices=Case.Status.choices, empty_label="Any status")
+    severity = django_filters.ChoiceFilter(choices=Case.Severity.choices, empty_label="Any severity")
+    lead = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(groups__name=Role.LEAD.value), empty_label="Any lead"
+    )
+    category = django_filters.ModelChoiceFilter(
+        label="Breach category", field_name="clauses", empty_label="Any category",
+        queryset=Clause.objects.filter(kind=Clause.Kind.INAPPROPRIATE).select_related("version"),
+    )
+    parent = django_filters.ModelChoiceFilter(
+        label="Parent", field_name="parents", queryset=Parent.objects.all(), empty_label="Any parent"
+    )
+    opened_from = django_filters.DateFilter(
+        label="Opened from", field_name="opened_at", lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    opened_to = django_filters.DateFilter(
+        label="Opened to", field_name="opened_at", lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = django_filters.OrderingFilter(
+        label="Sort by",
+        fields=(("opened_at", "opened"), ("incident_date", "incident"), ("reference", "reference"),
+                ("severity", "severity"), ("status", "status")),
+        field_labels={"opened": "Opened", "incident": "Incident date", "reference": "Reference",
+                      "severity": "Severity", "status": "Status"},
+    )
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def search(self, queryset, name, value):
+        return case_search(queryset, value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # Filtering through many-to-many joins can repeat a case.
+        if self.form.cleaned_data.get("category") or self.form.cleaned_data.get("parent"):
+            queryset = queryset.distinct()
+        return queryset

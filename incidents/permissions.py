@@ -1,0 +1,39 @@
+"""Who may do what. Who may *see* a case is decided in one place: selectors.cases_visible_to.
+
+These predicates answer "may this user act on a case they can already see?".
+"""
+
+from incidents.models import Case, User
+from incidents.roles import Role
+
+CASE_WORKERS = (Role.LEAD, Role.HEAD)
+
+
+def _has_any(user: User, *roles: Role) -> bool:
+    return user.is_authenticated and any(user.has_role(role) for role in roles)
+
+
+def can_log_concern(user: User) -> bool:
+    return _has_any(user, Role.OFFICE, Role.LEAD, Role.HEAD)
+
+
+def is_assigned(user: User, case: Case) -> bool:
+    return case.lead_id == user.pk or case.assignees.filter(pk=user.pk).exists()
+
+
+def can_work_on_case(user: User, case: Case) -> bool:
+    """Gather information: statements, contacts, edits, status moves (leads, the Head, assigned staff)."""
+    return _has_any(user, *CASE_WORKERS) or (_has_any(user, Role.OFFICE) and is_assigned(user, case))
+
+
+def can_add_evidence(user: User, case: Case) -> bool:
+    """Office staff attach evidence to cases they can see; so do leads and the Head."""
+    return _has_any(user, Role.OFFICE, Role.LEAD, Role.HEAD)
+
+
+def can_restrict_case(user: User) -> bool:
+    return _has_any(user, Role.HEAD)
+
+
+def can_assign_lead(user: User) -> bool:
+    return _has_any(user, Role.HEAD, Role.LEAD)

@@ -1,0 +1,477 @@
+"""The workflow of a case: every write goes through a function here.
+
+Views, admin actions, management commands and tasks call these; none of them sets a case's status
+or writes a timeline event itself. Each function is keyword-only, runs in a transaction, and says
+in its docstring what it writes and who may call it (the caller checks permissions; the functions
+check the rules of the workflow).
+"""
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incidents import uploads
+from incidents.models import (
+    Case,
+    CaseAccess,
+    CaseEvent,
+    Concern,
+    Contact,
+    Evidence,
+    Parent,
+    ParentGroup,
+    ReferenceCounter,
+    Statement,
+    Submission,
+    User,
+)
+from incidents.roles import Role
+from policies.models import PolicyVersion, School
+
+Status = Case.Status
+
+# The only moves a case's status may make. Everything else is refused.
+ALLOWED_MOVES: dict[str, set[str]] = {
+    Status.NEW: {Status.INVESTIGATING, Status.CLOSED},
+    Status.INVESTIGATING: {Status.AWAITING_DECISION, Status.CLOSED},
+    Status.AWAITING_DECISION: {Status.DECIDED, Status.INVESTIGATING},
+    Status.DECIDED: {Status.SANCTION_IN_FORCE, Status.CLOSED},
+    Status.SANCTION_IN_FORCE: {Status.CLOSED},
+    Status.CLOSED: {Status.INVESTIGATING},  # reopening, with a reason
+}
+# Moves that need a written reason on the record.
+MOVES_NEEDING_REASON = {(Status.CLOSED, Status.INVESTIGATING), (Status.NEW, Status.CLOSED),
+                        (Status.INVESTIGATING, Status.CLOSED), (Status.AWAITING_DECISION, Status.INVESTIGATING)}
+# Moves only the Head Teacher's decision makes (through the decision services).
+HEAD_ONLY_MOVES = {(Status.AWAITING_DECISION, Status.DECIDED)}
+
+
+class IllegalTransition(ValidationError):
+    pass
+
+
+class CaseChanged(Exception):
+    """Someone else saved the case after this form was opened."""
+
+    def __init__(self, case: Case, changes: list[dict]):
+        self.case = case
+        self.changes = changes
+        super().__init__(f"{case.reference} was changed by someone else")
+
+
+# --- the timeline -------------------------------------------------------------------------------
+
+def _event_digest(event: CaseEvent) -> str:
+    payload = json.dumps(
+        {
+            "case": event.case.reference,
+            "at": event.at.isoformat(),
+            "actor": event.actor_id,
+            "kind": event.kind,
+            "summary": event.summary,
+            "data": event.data,
+            "prev": event.prev_hash,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def case_event_record(
+    *,
+    case: Case,
+    kind: str,
+    summary: str,
+    actor: User | None = None,
+    data: dict | None = None,
+    at: datetime.datetime | None = None,
+) -> CaseEvent:
+    """Add one line to the case's timeline, chained to the line before it by its hash.
+
+    Writes: one CaseEvent. Called by the other services here (and later ones), never by views.
+    The case row is locked so two events cannot both claim the same predecessor.
+    """
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).first()
+    last = CaseEvent.objects.filter(case=case).order_by("-id").values_list("hash", flat=True).first()
+    event = CaseEvent(
+        case=case, kind=kind, summary=summary[:300], actor=actor, data=data or {},
+        at=at or timezone.now(), prev_hash=last or "",
+    )
+    event.hash = _event_digest(event)
+    event.save()
+    return event
+
+
+def case_event_verify(event: CaseEvent) -> bool:
+    return event.hash == _event_digest(event)
+
+
+# --- opening cases and logging concerns ---------------------------------------------------------
+
+def case_reference_next(*, school: School, year: int) -> str:
+    """Next reference of the year: CB-2026-0042. Writes: the year's ReferenceCounter (locked)."""
+    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(school=school, year=year)
+    counter.last = F("last") + 1
+    counter.save(update_fields=["last"])
+    counter.refresh_from_db(fields=["last"])
+    return f"CB-{year}-{counter.last:04d}"
+
+
+def policy_version_in_force(*, school: School, on: datetime.date) -> PolicyVersion | None:
+    """The policy version adopted on or before `on` and not yet superseded then."""
+    return (
+        PolicyVersion.objects.filter(policy__school=school, adopted_on__lte=on)
+        .exclude(status=PolicyVersion.Status.DRAFT)
+        .exclude(superseded_on__lte=on)
+        .order_by("-adopted_on", "-number")
+        .first()
+    )
+
+
+@transaction.atomic
+def case_open(
+    *,
+    school: School,
+    by: User,
+    title: str,
+    incident_date: datetime.date,
+    parents: Iterable[Parent] = (),
+    summary: str = "",
+    safeguarding: bool = False,
+    lead: User | None = None,
+) -> Case:
+    """Open a case. Writes: Case (status new, policy version in force on the incident date), event.
+
+    Called by concern_log and by leads or the Head opening a case directly.
+    """
+    case = Case.objects.create(
+        school=school,
+        reference=case_reference_next(school=school, year=incident_date.year),
+        title=title[:200],
+        summary=summary,
+        incident_date=incident_date,
+        policy_version=policy_version_in_force(school=school, on=incident_date),
+        safeguarding=safeguarding,
+        lead=lead,
+        created_by=by,
+    )
+    case.parents.set(parents)
+    case_event_record(case=case, kind=CaseEvent.Kind.OPENED, summary=f"Case {case.reference} opened", actor=by)
+    return case
+
+
+def _concern_title(parents: list[Parent], group: ParentGroup | None, channel_label: str) -> str:
+    who = ", ".join(p.full_name for p in parents[:3]) or "unnamed parent"
+    where = f" in {group.name}" if group else f" ({channel_label.lower()})"
+    return f"Conduct of {who}{where}"
+
+
+@transaction.atomic
+def concern_log(
+    *,
+    school: School,
+    by: User,
+    received_at: datetime.datetime,
+    channel: str,
+    description: str,
+    parents: Iterable[Parent],
+    raised_by_name: str = "",
+    raised_by_contact: str = "",
+    raised_anonymously: bool = False,
+    group: ParentGroup | None = None,
+    safeguarding: bool = False,
+    link_to: Case | None = None,
+) -> Concern:
+    """Log a concern in confidence, and open a case for it or add it to an open case.
+
+    Writes: Concern; a new Case (see case_open) unless `link_to` is given; events on the case.
+    A safeguarding flag marks the case as safeguarding. Office staff, leads and the Head may call.
+    """
+    parents = list(parents)
+    if not parents:
+        raise ValidationError("Name at least one parent or carer the concern is about.")
+    if raised_anonymously and not raised_by_name:
+        raise ValidationError("Record who raised it, even when they asked to remain anonymous.")
+    if link_to is not None and link_to.status == Status.CLOSED:
+        raise ValidationError(f"{link_to.reference} is closed: reopen it first, or open a new case.")
+    channel_label = Concern.Channel(channel).label
+    case = link_to or case_open(
+        school=school, by=by, incident_date=timezone.localdate(received_at),
+        title=_concern_title(parents, group, channel_label), parents=parents, safeguarding=safeguarding,
+    )
+    concern = Concern.objects.create(
+        school=school, case=case, received_at=received_at, channel=channel, description=description,
+        raised_by_name=raised_by_name, raised_by_contact=raised_by_contact,
+        raised_anonymously=raised_anonymously, group=group, safeguarding=safeguarding, logged_by=by,
+    )
+    concern.parents.set(parents)
+    if link_to is not None:
+        case.parents.add(*parents)
+        if safeguarding and not case.safeguarding:
+            Case.objects.filter(pk=case.pk).update(safeguarding=True, version=F("version") + 1)
+    case_event_record(
+        case=case, kind=CaseEvent.Kind.CONCERN, actor=by, at=received_at,
+        summary=f"Concern received by {channel_label.lower()}" + (" (safeguarding)" if safeguarding else ""),
+        data={"concern": concern.pk, "safeguarding": safeguarding},
+    )
+    return concern
+
+
+# --- status ----------------------------------------------------------------------------------------
+
+def case_transition(*, case: Case, to: str, by: User, reason: str = "") -> Case:
+    """Move a case to another status, if the table of allowed moves permits it.
+
+    Writes: Case.status (and closed_at), a status event with the reason. Raises IllegalTransition
+    for a move the table does not allow or that lacks a required reason; PermissionDenied when a
+    move that only the Head Teacher's decision makes is attempted by anyone else.
+    """
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        current = Status(locked.status)
+        target = Status(to)
+        if target not in ALLOWED_MOVES[current]:
+            raise IllegalTransition(f"A case that is “{current.label}” cannot move to “{target.label}”.")
+        if (current, target) in HEAD_ONLY_MOVES and not by.has_role(Role.HEAD):
+            raise PermissionDenied("Only the Head Teacher can record a decision.")
+        reason = reason.strip()
+        if (current, target) in MOVES_NEEDING_REASON and not reason:
+            raise IllegalTransition(f"Give a reason for moving the case from “{current.label}” to “{target.label}”.")
+        locked.status = target
+        locked.closed_at = timezone.now() if target == Status.CLOSED else None
+        locked.version += 1
+        locked.save(update_fields=["status", "closed_at", "version", "updated_at"])
+        verb = "Reopened" if current == Status.CLOSED else "Status"
+        case_event_record(
+            case=locked, kind=CaseEvent.Kind.STATUS, actor=by,
+            summary=f"{verb}: {current.label} → {target.label}" + (f". Reason: {reason}" if reason else ""),
+            data={"from": current.value, "to": target.value, "reason": reason},
+        )
+    case.refresh_from_db()
+    return case
+
+
+# --- editing a case, safely when two people edit at once -----------------------------------------
+
+EDITABLE_FIELDS = ("title", "summary", "severity", "lead", "incident_date", "safeguarding")
+EDITABLE_M2M = ("clauses", "assignees")
+
+
+def case_changes_since(*, case: Case, version: int) -> list[dict]:
+    """What changed on the case since the given version: field, old, new, who, when."""
+    newest_first = case.history.order_by("-history_date", "-history_id")
+    old = newest_first.filter(version=version).first()
+    new = newest_first.first()
+    if old is None or new is None or old.pk == new.pk:
+        return []
+    delta = new.diff_against(old, excluded_fields=["version", "updated_at"])
+    who = new.history_user.display_name if new.history_user else "someone"
+    changes = []
+    for change in delta.changes:
+        field = Case._meta.get_field(change.field)
+        changes.append({
+            "field": str(field.verbose_name).capitalize(),
+            "old": _display(field, change.old),
+            "new": _display(field, change.new),
+            "by": who,
+            "at": new.history_date,
+        })
+    return changes
+
+
+def _display(field, value) -> str:
+    if isinstance(value, list):  # m2m: list of through-row dicts
+        return f"{len(value)} selected"
+    if getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value) or "—"
+    if field.is_relation and value:
+        return str(field.related_model.objects.filter(pk=value).first() or value)
+    return "—" if value in (None, "") else str(value)
+
+
+@transaction.atomic
+def case_update(*, case: Case, by: User, expected_version: int, **changes) -> Case:
+    """Save edits to a case, refusing to overwrite someone else's newer save.
+
+    Writes: Case fields and M2M (clauses must belong to the case's policy version), version + 1,
+    an "updated" event naming the fields. Raises CaseChanged (with what changed) when the case's
+    version is no longer `expected_version`. Leads, the Head and assigned staff may call.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS) - set(EDITABLE_M2M)
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.version != expected_version:
+        raise CaseChanged(locked, case_changes_since(case=locked, version=expected_version))
+    clauses = changes.get("clauses")
+    if clauses is not None and locked.policy_version_id:
+        stray = [c for c in clauses if c.version_id != locked.policy_version_id]
+        if stray:
+            raise ValidationError("Clauses must come from the policy in force when the incident happened.")
+    changed = []
+    for name in EDITABLE_FIELDS:
+        if name in changes and getattr(locked, name) != changes[name]:
+            setattr(locked, name, changes[name])
+            changed.append(name)
+    for name in EDITABLE_M2M:
+        if name in changes:
+            before = set(getattr(locked, name).values_list("pk", flat=True))
+            after = {obj.pk for obj in changes[name]}
+            if before != after:
+                getattr(locked, name).set(changes[name])
+                changed.append(name)
+    if not changed:
+        return locked
+    locked.version += 1
+    locked.save()
+    labels = [str(Case._meta.get_field(name).verbose_name) for name in changed]
+    case_event_record(
+        case=locked, kind=CaseEvent.Kind.UPDATED, actor=by,
+        summary="Updated: " + ", ".join(labels), data={"fields": changed},
+    )
+    return locked
+
+
+@transaction.atomic
+def case_set_restricted(*, case: Case, by: User, restricted: bool, reason: str) -> Case:
+    """Restrict a case to the Head Teacher and those assigned, or lift that. Head Teacher only.
+
+    Writes: Case.restricted, version + 1, an event with the reason.
+    """
+    if not by.has_role(Role.HEAD):
+        raise PermissionDenied("Only the Head Teacher can restrict a case.")
+    if not reason.strip():
+        raise ValidationError("Give a reason.")
+    Case.objects.filter(pk=case.pk).update(restricted=restricted, version=F("version") + 1)
+    case.refresh_from_db()
+    case_event_record(
+        case=case, kind=CaseEvent.Kind.UPDATED, actor=by,
+        summary=("Restricted" if restricted else "Restriction lifted") + f". Reason: {reason.strip()}",
+        data={"restricted": restricted},
+    )
+    return case
+
+
+def case_access_record(*, case: Case, user: User) -> None:
+    """Log that a user opened a restricted case. Writes: CaseAccess (restricted cases only)."""
+    if case.restricted:
+        CaseAccess.objects.create(case=case, user=user)
+
+
+# --- information gathered -------------------------------------------------------------------------
+
+@transaction.atomic
+def evidence_add(
+    *,
+    case: Case,
+    by: User,
+    data: bytes,
+    file_name: str,
+    provided_by: str,
+    provided_at: datetime.datetime,
+    obtained: str = Evidence.Obtained.OTHER,
+    description: str = "",
+) -> Evidence:
+    """Keep a file as evidence, exactly as received, with its SHA-256.
+
+    Checks the name, the size against the school's limit, and the type by content (see
+    incidents.uploads). Writes: the file to private storage, Evidence, an event. Raises
+    ValidationError with a plain message and keeps nothing when a check fails.
+    """
+    display_name = uploads.check_file_name(file_name)
+    limit = case.school.evidence_max_mb * 1024 * 1024
+    if len(data) > limit:
+        raise ValidationError(
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {case.school.evidence_max_mb} MB."
+        )
+    kind = uploads.identify(data)
+    digest = uploads.sha256_of(data)
+    evidence = Evidence(
+        case=case, original_name=display_name, content_type=kind.content_type, size=len(data),
+        sha256=digest, description=description, provided_by=provided_by, provided_at=provided_at,
+        obtained=obtained, uploaded_by=by,
+    )
+    evidence.file.save(f"{digest}.{kind.extension}", ContentFile(data), save=False)
+    evidence.save()
+    case_event_record(
+        case=case, kind=CaseEvent.Kind.EVIDENCE, actor=by, at=provided_at,
+        summary=f"Evidence added: {display_name} ({kind.label}) from {provided_by}",
+        data={"evidence": evidence.pk, "sha256": digest},
+    )
+    return evidence
+
+
+@transaction.atomic
+def statement_add(*, case: Case, by: User, given_by: str, given_on: datetime.date, text: str) -> Statement:
+    """Record a typed statement from someone involved. Writes: Statement, an event."""
+    statement = Statement.objects.create(case=case, given_by=given_by, given_on=given_on, text=text, recorded_by=by)
+    case_event_record(
+        case=case, kind=CaseEvent.Kind.STATEMENT, actor=by,
+        at=timezone.make_aware(datetime.datetime.combine(given_on, datetime.time(12))),
+        summary=f"Statement from {given_by}", data={"statement": statement.pk},
+    )
+    return statement
+
+
+@transaction.atomic
+def contact_record(
+    *,
+    case: Case,
+    by: User,
+    happened_at: datetime.datetime,
+    with_whom: str,
+    method: str,
+    summary: str,
+    agreed_actions: str = "",
+    parent: Parent | None = None,
+) -> Contact:
+    """Record a conversation with someone involved or with the parent. Writes: Contact, an event."""
+    if parent is not None and not case.parents.filter(pk=parent.pk).exists():
+        raise ValidationError("That parent is not one of the parents concerned in this case.")
+    contact = Contact.objects.create(
+        case=case, happened_at=happened_at, with_whom=with_whom, method=method, summary=summary,
+        agreed_actions=agreed_actions, parent=parent, recorded_by=by,
+    )
+    case_event_record(
+        case=case, kind=CaseEvent.Kind.CONTACT, actor=by, at=happened_at,
+        summary=f"{contact.get_method_display()} with {with_whom}", data={"contact": contact.pk},
+    )
+    return contact
+
+
+# --- one submission, one record -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SubmissionClaim:
+    first: bool
+    result_url: str
+
+
+def submission_claim(*, token: str, user: User, result_url: str) -> SubmissionClaim:
+    """Record that the form with this token was handled, unless it already was.
+
+    Call inside the same transaction as the write, after it: a second POST of the same form
+    (a double-click, a resend) finds the first one's result and must not write again.
+    """
+    try:
+        with transaction.atomic():
+            Submission.objects.create(token=token, user=user, result_url=result_url)
+    except IntegrityError:
+        existing = Submission.objects.get(token=token)
+        return SubmissionClaim(first=False, result_url=existing.result_url)
+    return SubmissionClaim(first=True, result_url=result_url)
+
+
+def submission_seen(*, token: str) -> str | None:
+    """The result of an already handled submission, or None."""
+    return Submission.objects.filter(token=token).values_list("result_url", flat=True).first()
+

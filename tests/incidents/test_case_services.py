@@ -1,0 +1,182 @@
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from incidents import services
+from incidents.models import Case, CaseEvent, Evidence
+from tests import factories
+from tests.incidents.conftest import PNG
+
+pytestmark = pytest.mark.django_db
+
+
+def test_concern_log_opens_a_case_with_a_yearly_reference(log_concern):
+    first = log_concern().case
+    second = log_concern().case
+    year = timezone.localdate().year
+    assert first.reference == f"CB-{year}-0001"
+    assert second.reference == f"CB-{year}-0002"
+    assert first.status == Case.Status.NEW
+    # In time order: the concern was received an hour before the case was opened.
+    assert [e.kind for e in first.events.all()] == [CaseEvent.Kind.CONCERN, CaseEvent.Kind.OPENED]
+
+
+def test_concern_log_can_add_to_an_open_case_of_the_same_parent(log_concern, parent):
+    case = log_concern(parents=[parent]).case
+    second = log_concern(parents=[parent], link_to=case, description="Another post the next day.")
+    assert second.case == case
+    assert case.concerns.count() == 2
+
+
+def test_concern_log_refuses_to_add_to_a_closed_case(log_concern, head):
+    case = log_concern().case
+    services.case_transition(case=case, to="closed", by=head, reason="Logged in error")
+    with pytest.raises(ValidationError, match="closed"):
+        log_concern(link_to=case)
+
+
+def test_concern_log_needs_a_parent_concerned(log_concern):
+    with pytest.raises(ValidationError, match="at least one parent"):
+        log_concern(parents=[])
+
+
+def test_a_safeguarding_concern_marks_the_case(log_concern):
+    assert log_concern(safeguarding=True).case.safeguarding is True
+
+
+def test_case_keeps_the_policy_version_in_force_on_the_incident_date(school, log_concern):
+    from policies.models import Policy, PolicyVersion
+
+    policy = Policy.objects.create(school=school, title="Code of conduct")
+    old = PolicyVersion.objects.create(policy=policy, number=1, status="superseded",
+                                       adopted_on=datetime.date(2024, 9, 1), superseded_on=datetime.date(2026, 9, 1))
+    new = PolicyVersion.objects.create(policy=policy, number=2, status="adopted", adopted_on=datetime.date(2026, 9, 1))
+    when_old = timezone.make_aware(datetime.datetime(2026, 3, 2, 10, 0))
+    when_new = timezone.make_aware(datetime.datetime(2026, 10, 2, 10, 0))
+    assert log_concern(received_at=when_old).case.policy_version == old
+    assert log_concern(received_at=when_new).case.policy_version == new
+
+
+@pytest.mark.parametrize("path", [
+    ["investigating", "awaiting_decision", "decided", "sanction_in_force", "closed"],
+    ["investigating", "awaiting_decision", "investigating", "awaiting_decision", "decided", "closed"],
+])
+def test_case_transition_follows_the_table(case, lead, head, path):
+    for target in path:
+        by = head if target == "decided" else lead
+        reason = "Done" if target in {"closed", "investigating"} else ""
+        services.case_transition(case=case, to=target, by=by, reason=reason)
+        assert case.status == target
+    assert case.events.filter(kind=CaseEvent.Kind.STATUS).count() == len(path)
+
+
+def test_an_illegal_move_is_refused_with_a_message(case, lead):
+    with pytest.raises(services.IllegalTransition, match="cannot move to"):
+        services.case_transition(case=case, to="sanction_in_force", by=lead)
+    case.refresh_from_db()
+    assert case.status == "new"
+
+
+def test_only_the_head_teacher_moves_a_case_to_decided(case, lead):
+    services.case_transition(case=case, to="investigating", by=lead)
+    services.case_transition(case=case, to="awaiting_decision", by=lead)
+    with pytest.raises(PermissionDenied):
+        services.case_transition(case=case, to="decided", by=lead)
+
+
+def test_reopening_needs_a_reason_and_is_on_the_timeline(case, head):
+    services.case_transition(case=case, to="closed", by=head, reason="No case to answer")
+    with pytest.raises(services.IllegalTransition, match="Give a reason"):
+        services.case_transition(case=case, to="investigating", by=head)
+    services.case_transition(case=case, to="investigating", by=head, reason="New screenshots received")
+    assert case.closed_at is None
+    assert "Reopened" in case.events.last().summary
+    assert "New screenshots received" in case.events.last().summary
+
+
+def test_case_update_refuses_a_stale_version_and_says_what_changed(case, lead, head):
+    opened_at_version = case.version
+    services.case_update(case=case, by=head, expected_version=opened_at_version, severity="high")
+    with pytest.raises(services.CaseChanged) as conflict:
+        services.case_update(case=case, by=lead, expected_version=opened_at_version, title="Lead's new title")
+    change = conflict.value.changes[0]
+    assert change["field"] == "Severity"
+    assert (change["old"], change["new"]) == ("Medium", "High")
+    case.refresh_from_db()
+    assert case.title != "Lead's new title" and case.severity == "high"
+
+
+def test_timeline_events_are_chained_by_hashes(case, lead):
+    services.case_transition(case=case, to="investigating", by=lead)
+    events = list(case.events.order_by("id"))
+    assert events[0].prev_hash == ""
+    for before, after in zip(events, events[1:]):
+        assert after.prev_hash == before.hash
+    assert all(services.case_event_verify(e) for e in events)
+    tampered = events[1]
+    tampered.summary = "Something else"
+    assert not services.case_event_verify(tampered)
+
+
+def test_evidence_add_keeps_the_file_with_its_sha256(case, office):
+    evidence = services.evidence_add(case=case, by=office, data=PNG, file_name="screenshot.png",
+                                     provided_by="Ruth Adeyemi", provided_at=timezone.now())
+    import hashlib
+
+    assert evidence.sha256 == hashlib.sha256(PNG).hexdigest()
+    assert evidence.content_type == "image/png"
+    with evidence.file.open("rb") as handle:
+        assert handle.read() == PNG
+    assert "screenshot.png" not in evidence.file.name  # stored name never comes from the uploader
+
+
+@pytest.mark.parametrize("data,name,message", [
+    (b"<html><script>alert(1)</script></html>", "photo.png", "Web pages and SVG"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "photo.png", "SVG"),
+    (b"MZ\x90\x00\x03\x00\x00\x00", "report.pdf", "Programs"),
+    (b"\x00\x01\x02\x03binary", "notes.txt", "not accepted"),
+    (PNG, "../../etc/passwd", "not allowed"),
+    (PNG, "shot\x07.png", "not allowed"),
+])
+def test_evidence_add_refuses_hostile_files_and_keeps_nothing(case, office, data, name, message):
+    with pytest.raises(ValidationError, match=message):
+        services.evidence_add(case=case, by=office, data=data, file_name=name, provided_by="x",
+                              provided_at=timezone.now())
+    assert not Evidence.objects.exists()
+
+
+def test_evidence_add_refuses_a_file_over_the_school_limit(case, office, school):
+    school.evidence_max_mb = 1
+    school.save()
+    case.school.refresh_from_db()
+    with pytest.raises(ValidationError, match="the limit is 1 MB"):
+        services.evidence_add(case=case, by=office, data=PNG + b"\x00" * (1024 * 1024), file_name="big.png",
+                              provided_by="x", provided_at=timezone.now())
+
+
+@pytest.mark.parametrize("data,content_type", [
+    (b"From: a@example.com\nTo: office@school.example\nSubject: Complaint\n\nHello", "message/rfc822"),
+    ("Plain notes with a pound sign £ and accents é".encode(), "text/plain"),
+    (b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF", "application/pdf"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", "image/jpeg"),
+])
+def test_evidence_type_is_judged_by_content(case, office, data, content_type):
+    evidence = services.evidence_add(case=case, by=office, data=data, file_name="anything.bin",
+                                     provided_by="x", provided_at=timezone.now())
+    assert evidence.content_type == content_type
+
+
+def test_contact_with_a_parent_must_be_a_parent_of_the_case(case, lead, school):
+    stranger = factories.ParentFactory(school=school)
+    with pytest.raises(ValidationError, match="not one of the parents"):
+        services.contact_record(case=case, by=lead, happened_at=timezone.now(), with_whom="x", method="phone",
+                                summary="…", parent=stranger)
+
+
+def test_restricting_is_for_the_head_teacher_only(case, lead, head):
+    with pytest.raises(PermissionDenied):
+        services.case_set_restricted(case=case, by=lead, restricted=True, reason="x")
+    services.case_set_restricted(case=case, by=head, restricted=True, reason="Staff allegation")
+    assert case.restricted
