@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef, Q
 
 from incidents.models import Case, Parent, User
 from incidents.roles import Role
@@ -20,9 +21,7 @@ class CaseFilter(django_filters.FilterSet):
         label="Breach category", field_name="clauses", empty_label="Any category",
         queryset=Clause.objects.filter(kind=Clause.Kind.INAPPROPRIATE).select_related("version"),
     )
-    parent = django_filters.ModelChoiceFilter(
-        label="Parent", field_name="parents", queryset=Parent.objects.all(), empty_label="Any parent"
-    )
+    parent = django_filters.CharFilter(label="Parent's name", method="by_parent")
     opened_from = django_filters.DateFilter(
         label="Opened from", field_name="opened_at", lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -46,9 +45,16 @@ class CaseFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         return case_search(queryset, value)
 
+    def by_parent(self, queryset, name, value):
+        words = value.split()
+        matching = Parent.objects.all()
+        for word in words:
+            matching = matching.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        return queryset.filter(Exists(Case.parents.through.objects.filter(case=OuterRef("pk"), parent__in=matching)))
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         # Filtering through many-to-many joins can repeat a case.
-        if self.form.cleaned_data.get("category") or self.form.cleaned_data.get("parent"):
+        if self.form.cleaned_data.get("category"):
             queryset = queryset.distinct()
         return queryset

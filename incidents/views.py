@@ -35,6 +35,14 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _already_handled(request: HttpRequest) -> HttpResponse | None:
+    """A form submitted again (double-click, resend) goes to the first submission's result."""
+    if request.method != "POST":
+        return None
+    seen = services.submission_seen(token=request.POST.get("submission_token", ""))
+    return redirect(seen) if seen else None
+
+
 def _once(request: HttpRequest, token: str, write: Callable[[], str]) -> HttpResponse:
     """Run `write` (which returns the URL to go to) once per form submission token.
 
@@ -58,6 +66,8 @@ def _once(request: HttpRequest, token: str, write: Callable[[], str]) -> HttpRes
 def concern_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_log_concern(request.user):
         raise PermissionDenied
+    if handled := _already_handled(request):
+        return handled
     school = current_school()
     open_cases = []
     if request.method == "POST":

@@ -1,0 +1,208 @@
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from incidents import services
+from incidents.models import Case, Concern, Contact, Evidence, Statement
+from tests import factories
+from tests.incidents.conftest import PNG
+
+pytestmark = pytest.mark.django_db
+
+
+def _concern_post(parent, **overrides):
+    data = {
+        "received_at": (timezone.localtime() - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "channel": "whatsapp", "raised_by_name": "Ruth Adeyemi", "raised_by_contact": "07700 900001",
+        "parents": [parent.pk], "description": "Called the deputy head useless in the Year 4 group.",
+        "submission_token": "token-1",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_office_logs_a_concern_and_lands_on_the_new_case(client_for, office, parent):
+    client = client_for(office)
+    assert "Log a concern" in client.get("/concerns/new/").content.decode()
+    response = client.post("/concerns/new/", _concern_post(parent), follow=True)
+    case = Case.objects.get()
+    assert response.redirect_chain[-1][0] == f"/cases/{case.reference}/"
+    page = response.content.decode()
+    assert f"Concern logged on {case.reference}" in page
+    assert "Called the deputy head useless" in page
+    assert case.created_by == office
+
+
+def test_a_double_submitted_concern_creates_one_record(client_for, office, parent):
+    client = client_for(office)
+    first = client.post("/concerns/new/", _concern_post(parent))
+    second = client.post("/concerns/new/", _concern_post(parent))
+    assert Concern.objects.count() == 1 and Case.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_a_concern_about_a_parent_with_an_open_case_offers_to_link(client_for, office, parent, log_concern):
+    existing = log_concern(parents=[parent]).case
+    client = client_for(office)
+    offered = client.post("/concerns/new/", _concern_post(parent))
+    assert offered.status_code == 200
+    assert f"add it to {existing.reference}" in offered.content.decode()
+    assert Concern.objects.count() == 1
+    client.post("/concerns/new/", _concern_post(parent, link_to=existing.reference, submission_token="token-2"))
+    assert existing.concerns.count() == 2 and Case.objects.count() == 1
+
+
+def test_the_anonymous_raiser_is_shown_as_anonymous(client_for, office, head, parent):
+    client_for(office).post("/concerns/new/", _concern_post(parent, raised_anonymously="on",
+                                                            raised_by_name="Secret Person"))
+    case = Case.objects.get()
+    page = client_for(head).get(f"/cases/{case.reference}/").content.decode()
+    assert "Asked to remain anonymous" in page
+    assert "Secret Person" not in page
+
+
+def test_a_concern_with_a_missing_description_says_so_and_keeps_the_input(client_for, office, parent):
+    response = client_for(office).post("/concerns/new/", _concern_post(parent, description=""))
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert "Ruth Adeyemi" in response.content.decode()
+    assert not Concern.objects.exists()
+
+
+def test_governors_and_safeguarding_lead_cannot_log_concerns(client_for, governor, dsl):
+    assert client_for(governor).get("/concerns/new/").status_code == 403
+    assert client_for(dsl).get("/concerns/new/").status_code == 403
+
+
+def test_case_page_shows_one_chronology_in_time_order(client_for, case, lead):
+    now = timezone.now()
+    services.contact_record(case=case, by=lead, happened_at=now - datetime.timedelta(minutes=30),
+                            with_whom="Karl Dunn", method="phone", summary="Spoke to the parent.")
+    services.case_transition(case=case, to="investigating", by=lead)
+    page = client_for(lead).get(f"/cases/{case.reference}/").content.decode()
+    timeline = page[page.index('data-testid="timeline"'):]
+    order = [timeline.index(text) for text in ["Concern received", "Phone call with Karl Dunn", "New → Investigating"]]
+    assert order == sorted(order)
+
+
+def test_case_list_filters_searches_sorts_and_pages(client_for, head, log_concern, school):
+    for i in range(30):
+        log_concern(description=f"Ordinary concern {i}")
+    special = log_concern(description="Mentioned the unicorn costume").case
+    services.case_update(case=special, by=head, expected_version=special.version, severity="high")
+    client = client_for(head)
+    first_page = client.get("/cases/").content.decode()
+    assert 'data-testid="case-count">31<' in first_page and "Page 1 of 2" in first_page
+    found = client.get("/cases/", {"q": "unicorn"}).content.decode()
+    assert special.reference in found and 'data-testid="case-count">1<' in found
+    high = client.get("/cases/", {"severity": "high"}).content.decode()
+    assert 'data-testid="case-count">1<' in high
+    by_reference = client.get("/cases/", {"sort": "reference"}).content.decode()
+    assert by_reference.index(f"CB-{timezone.localdate().year}-0001") < by_reference.index(
+        f"CB-{timezone.localdate().year}-0002")
+
+
+def test_case_list_queries_do_not_grow_with_the_number_of_cases(client_for, head, log_concern):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(head)
+    log_concern(description="Concern first")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/cases/", {"q": "concern"})
+    for i in range(25):
+        log_concern(description=f"Concern {i}")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/cases/", {"q": "concern"})
+    assert len(many) == len(few) <= 15
+
+
+def test_two_people_editing_the_second_is_told_what_changed(client_for, case, lead, head):
+    form = {"title": case.title, "summary": "", "severity": "medium", "lead": lead.pk,
+            "incident_date": case.incident_date.isoformat(), "version": case.version}
+    client_for(head).post(f"/cases/{case.reference}/edit/", {**form, "severity": "high"})
+    response = client_for(lead).post(f"/cases/{case.reference}/edit/", {**form, "title": "Lead's title"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else changed this case" in page
+    assert "Severity" in page and "High" in page
+    assert "Lead&#x27;s title" in page  # the lead's own edit is still in the form
+    case.refresh_from_db()
+    assert case.severity == "high" and case.title != "Lead's title"
+
+
+def test_field_history_is_one_click_away(client_for, case, head):
+    services.case_update(case=case, by=head, expected_version=case.version, severity="high")
+    page = client_for(head).get(f"/cases/{case.reference}/history/").content.decode()
+    assert "severity" in page and "high" in page and head.display_name in page
+
+
+def test_moving_a_case_through_the_page_and_an_illegal_move(client_for, case, lead):
+    client = client_for(lead)
+    client.post(f"/cases/{case.reference}/status/", {"to": "investigating"})
+    case.refresh_from_db()
+    assert case.status == "investigating"
+    response = client.post(f"/cases/{case.reference}/status/", {"to": "closed"}, follow=True)
+    assert "Give a reason" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "investigating"
+
+
+def test_office_uploads_evidence_and_sees_its_hash(client_for, office, log_concern):
+    case = log_concern(by=office).case
+    client = client_for(office)
+    upload = SimpleUploadedFile("screenshot.png", PNG, content_type="image/png")
+    response = client.post(f"/cases/{case.reference}/evidence/new/", {
+        "file": upload, "provided_by": "Ruth Adeyemi", "provided_at": "2026-10-12T21:20", "obtained": "screenshot",
+        "submission_token": "ev-1",
+    }, follow=True)
+    evidence = Evidence.objects.get()
+    assert evidence.sha256[:12] in response.content.decode()
+
+
+def test_a_wrong_file_type_gets_a_clear_message_and_nothing_is_kept(client_for, office, log_concern):
+    case = log_concern(by=office).case
+    upload = SimpleUploadedFile("photo.png", b"<svg onload=alert(1)></svg>", content_type="image/png")
+    response = client_for(office).post(f"/cases/{case.reference}/evidence/new/", {
+        "file": upload, "provided_by": "x", "provided_at": "2026-10-12T21:20", "obtained": "other",
+        "submission_token": "ev-2",
+    })
+    assert response.status_code == 200
+    assert "SVG images cannot be added" in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+def test_evidence_downloads_as_an_attachment_never_inline(client_for, head, case):
+    evidence = services.evidence_add(case=case, by=head, data=PNG, file_name="shot.png", provided_by="x",
+                                     provided_at=timezone.now())
+    response = client_for(head).get(f"/cases/{case.reference}/evidence/{evidence.pk}/download/")
+    assert response["Content-Disposition"].startswith('attachment; filename="shot.png"')
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PNG
+
+
+def test_statements_and_contacts_are_recorded_once(client_for, lead, case):
+    client = client_for(lead)
+    statement = {"given_by": "Ruth Adeyemi", "given_on": "2026-10-13", "text": "I saw the post.",
+                 "submission_token": "st-1"}
+    client.post(f"/cases/{case.reference}/statements/new/", statement)
+    client.post(f"/cases/{case.reference}/statements/new/", statement)
+    contact = {"happened_at": "2026-10-14T09:00", "with_whom": "Karl Dunn", "method": "phone",
+               "summary": "Discussed the posts.", "submission_token": "co-1"}
+    client.post(f"/cases/{case.reference}/contacts/new/", contact)
+    assert Statement.objects.count() == 1 and Contact.objects.count() == 1
+
+
+def test_office_cannot_record_statements_on_a_case_they_only_logged(client_for, office, log_concern):
+    case = log_concern(by=office).case
+    assert client_for(office).get(f"/cases/{case.reference}/statements/new/").status_code == 403
+
+
+def test_parent_page_lists_only_visible_cases(client_for, office, parent, log_concern, school):
+    mine = log_concern(by=office, parents=[parent]).case
+    other_office = factories.UserFactory(username="office2", role="Office staff")
+    theirs = log_concern(by=other_office, parents=[parent]).case
+    page = client_for(office).get(f"/parents/{parent.pk}/").content.decode()
+    assert mine.reference in page and theirs.reference not in page
