@@ -220,7 +220,7 @@ def concern_log(
             Case.objects.filter(pk=case.pk).update(safeguarding=True, version=F("version") + 1)
     case_event_record(
         case=case, kind=CaseEvent.Kind.CONCERN, actor=by, at=received_at,
-        summary=f"Concern received by {channel_label.lower()}" + (" (safeguarding)" if safeguarding else ""),
+        summary=f"Concern received ({channel_label})" + (" (safeguarding)" if safeguarding else ""),
         data={"concern": concern.pk, "safeguarding": safeguarding},
     )
     return concern

@@ -144,12 +144,21 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     })
 
 
+_MOVE_LABELS = {
+    Case.Status.INVESTIGATING: "Start investigating",
+    Case.Status.AWAITING_DECISION: "Submit for the Head Teacher's decision",
+    Case.Status.SANCTION_IN_FORCE: "Sanction now in force",
+    Case.Status.CLOSED: "Close the case",
+}
+
+
 def _moves_for(user, case: Case) -> list[tuple[str, str]]:
     moves = []
     for target in sorted(services.ALLOWED_MOVES[case.status], key=list(Case.Status.values).index):
         if (case.status, target) in services.HEAD_ONLY_MOVES:
             continue  # made by recording a decision
-        moves.append((target, Case.Status(target).label))
+        label = "Reopen" if case.status == Case.Status.CLOSED else _MOVE_LABELS.get(target, Case.Status(target).label)
+        moves.append((target, label))
     return moves
 
 
