@@ -127,12 +127,16 @@ def parse_chat(text: str, *, date_order: str | None = None) -> ParsedChat:
 
     match_header = _HEADER.match
     headers = [match_header(line) for line in lines]
+    first_header = next((h for h in headers if h is not None), None)
+    platform: Platform = "ios" if first_header is not None and first_header["bracket"] else "android"
+    # A file comes from one phone: a line in the other platform's style is text someone pasted in.
+    bracketed = platform == "ios"
+    headers = [h if h is not None and (h["bracket"] is not None) == bracketed else None for h in headers]
     header_count = len(lines) - headers.count(None)
     _refuse_unless_chat(lines, headers, header_count)
     order = date_order or _infer_date_order(headers)
 
     day_group, month_group = ("first", "second") if order == "dmy" else ("second", "first")
-    platform: Platform = "ios" if next(h for h in headers if h is not None)["bracket"] else "android"
     entries: list[ChatEntry] = []
     current: list | None = None  # [line_number, sent_at, rest, continuation lines]
     for line_number, (line, header) in enumerate(zip(lines, headers, strict=True), start=1):
@@ -165,10 +169,16 @@ def _refuse_unless_chat(lines: list[str], headers: list, header_count: int) -> N
 
 
 def _infer_date_order(headers: list) -> DateOrder:
-    firsts = {int(h["first"]) for h in headers if h is not None}
-    seconds = {int(h["second"]) for h in headers if h is not None}
-    day_first = max(firsts) > 12
-    month_first = max(seconds) > 12
+    day_first = month_first = False
+    for header in headers:
+        if header is None:
+            continue
+        first, second = int(header["first"]), int(header["second"])
+        # Only a date that can be read one way alone tells; one readable neither way is not a header.
+        if first > 12 and second <= 12 and first <= 31:
+            day_first = True
+        elif second > 12 and first <= 12 and second <= 31:
+            month_first = True
     if day_first and not month_first:
         return "dmy"
     if month_first and not day_first:
