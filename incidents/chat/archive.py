@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -22,6 +23,7 @@ MAX_TOTAL_BYTES = 200 * 1024 * 1024  # uncompressed, whole upload
 MAX_ENTRIES = 2000
 MAX_RATIO = 100  # uncompressed : compressed, checked for entries above RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024  # small entries (a text file of repeated lines) compress very well, harmlessly
+MAX_DIRECTORY_RECORD = 1024  # bytes of index per entry: name, extra fields and comment of a sane zip
 _CHUNK = 64 * 1024
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -97,6 +99,7 @@ def _read_limited(data: bytes | BinaryIO) -> bytes:
 
 
 def _read_zip(raw: bytes) -> ChatUpload:
+    _check_central_directory(raw)
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, NotImplementedError):
@@ -107,6 +110,19 @@ def _read_zip(raw: bytes) -> ChatUpload:
         contents = {info.filename: _read_member(archive, info) for info in members}
     text = decode_chat_text(contents.pop(chat.filename), name=chat.filename)
     return ChatUpload(chat_name=chat.filename, text=text, media=contents)
+
+
+def _check_central_directory(raw: bytes) -> None:
+    """Refuse a zip whose index alone is too big, before zipfile builds an object for every entry in it."""
+    end = raw.rfind(b"PK\x05\x06", max(0, len(raw) - 22 - 65535))
+    if end < 0 or len(raw) < end + 22:
+        raise UnreadableUpload("The zip file is damaged and cannot be opened.")
+    # zipfile trusts a ZIP64 record over the plain one; a chat export under our limits never needs one.
+    if end >= 20 and raw[end - 20:end - 16] == b"PK\x06\x07":
+        raise UnsafeArchive("The zip uses the ZIP64 format for very large archives; a chat export does not.")
+    entries, directory_size = struct.unpack_from("<HI", raw, end + 10)
+    if entries > MAX_ENTRIES or directory_size > MAX_ENTRIES * MAX_DIRECTORY_RECORD:
+        raise UnsafeArchive(f"The zip holds more files than a chat export (at most {MAX_ENTRIES}).")
 
 
 def _check_members(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:

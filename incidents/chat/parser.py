@@ -43,7 +43,10 @@ _HEADER = re.compile(
     re.DOTALL,
 )
 
-ENCRYPTION_NOTICE = re.compile(r"^Messages and calls are end-to-end encrypted", re.IGNORECASE)
+# WhatsApp's notice in its current and older wordings ("Messages to this group are now secured with
+# end-to-end encryption."). It must be a sentence that ends there, so a parent's question about
+# encryption stays a message.
+ENCRYPTION_NOTICE = re.compile(r"^Messages\b[^.:!?\n]{0,80}end-to-end encrypt(?:ed|ion)\.", re.IGNORECASE)
 
 # Events whose text may itself contain ": " (a group subject, a description), so the text before the
 # first ": " must not be mistaken for an author. Other events ("left", "added") never contain ": ".
@@ -66,7 +69,8 @@ _MEDIA_OMITTED = re.compile(
     r"^(?:<Media omitted>|(?:image|video|audio|GIF|sticker|document|Contact card|media) omitted)$",
     re.IGNORECASE,
 )
-_ATTACHED = re.compile(r"^<attached: (?P<name>[^>\n]+)>")
+# iOS may put a document's title and page count before the marker: "Trip.pdf • 2 pages <attached: …>".
+_ATTACHED = re.compile(r"<attached: (?P<name>[^>\n]+)>")
 _FILE_ATTACHED = re.compile(r"^(?P<name>[^\n]+?) \(file attached\)")
 
 
@@ -75,11 +79,15 @@ class ChatParseError(ValueError):
 
 
 class NotAChatExport(ChatParseError):
-    pass
+    """No header lines, a first line that is not one, or too few of them."""
 
 
 class AmbiguousDateOrder(ChatParseError):
-    pass
+    """Nothing in the file tells day-first from month-first: ask, offering day-first."""
+
+
+class DateOrderMismatch(ChatParseError):
+    """The order given contradicts dates in the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +142,7 @@ def parse_chat(text: str, *, date_order: str | None = None) -> ParsedChat:
     headers = [h if h is not None and (h["bracket"] is not None) == bracketed else None for h in headers]
     header_count = len(lines) - headers.count(None)
     _refuse_unless_chat(lines, headers, header_count)
-    order = date_order or _infer_date_order(headers)
+    order = _date_order(headers, date_order)
 
     day_group, month_group = ("first", "second") if order == "dmy" else ("second", "first")
     entries: list[ChatEntry] = []
@@ -168,7 +176,8 @@ def _refuse_unless_chat(lines: list[str], headers: list, header_count: int) -> N
         )
 
 
-def _infer_date_order(headers: list) -> DateOrder:
+def _date_order(headers: list, given: str | None) -> DateOrder:
+    """The order given, or the one the file proves; never a guess."""
     day_first = month_first = False
     for header in headers:
         if header is None:
@@ -179,6 +188,13 @@ def _infer_date_order(headers: list) -> DateOrder:
             day_first = True
         elif second > 12 and first <= 12 and second <= 31:
             month_first = True
+    if given is not None:
+        # Reading a file that proves one order in the other would quietly fold messages into each other.
+        if given == "mdy" and day_first and not month_first:
+            raise DateOrderMismatch("This chat's dates are day-first (it has days above 12), not month-first.")
+        if given == "dmy" and month_first and not day_first:
+            raise DateOrderMismatch("This chat's dates are month-first (it has days above 12), not day-first.")
+        return given
     if day_first and not month_first:
         return "dmy"
     if month_first and not day_first:
@@ -232,11 +248,11 @@ def _entry(index: int, line_number: int, sent_at: datetime, rest: str, continuat
     text = _join(body, continuation)
     if _DELETED.match(text):
         return ChatEntry(index, line_number, sent_at, author, text, "deleted")
-    media = _ATTACHED.match(body) or _FILE_ATTACHED.match(body)
+    media = _ATTACHED.search(body) or _FILE_ATTACHED.match(body)
     if media is not None:
         name = media["name"].translate(_STRIP_MARKS).strip()
         return ChatEntry(index, line_number, sent_at, author, text, "media", name)
-    if _MEDIA_OMITTED.match(text):
+    if _MEDIA_OMITTED.match(body.rstrip()):
         return ChatEntry(index, line_number, sent_at, author, text, "media")
     return ChatEntry(index, line_number, sent_at, author, text, "message")
 

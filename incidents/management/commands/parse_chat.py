@@ -1,7 +1,8 @@
 """`manage.py parse_chat FILE [--date-order dmy|mdy] [--json]`: read a WhatsApp export as Casebook would.
 
 Exit status: 0 when read; 2 when the dates are ambiguous and no --date-order was given (run it again
-with one); 1 when the file cannot be used (not a chat export, an unsafe or damaged zip, not a file).
+with one); 1 when the file cannot be used (not a chat export, an unsafe or damaged zip, not a file,
+or a --date-order its dates contradict).
 """
 
 import json

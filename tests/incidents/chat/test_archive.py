@@ -112,7 +112,7 @@ def test_read_chat_upload_refuses_a_zip_bomb_by_its_total_size(monkeypatch):
 def test_read_chat_upload_refuses_a_zip_of_too_many_files(monkeypatch):
     monkeypatch.setattr(archive, "MAX_ENTRIES", 5)
     files = {"_chat.txt": IOS_CHAT} | {f"IMG-{n}.jpg": PHOTO for n in range(5)}
-    with pytest.raises(UnsafeArchive, match="holds 6 files"):
+    with pytest.raises(UnsafeArchive, match="more files than a chat export"):
         read_chat_upload("chat.zip", make_zip(files))
 
 
@@ -188,3 +188,30 @@ def test_read_chat_upload_refuses_a_name_with_a_nul_byte():
     assert zipfile.ZipFile(io.BytesIO(data)).namelist()[1] == "photo.jpg"
     with pytest.raises(UnsafeArchive, match="control characters"):
         read_chat_upload("chat.zip", data)
+
+
+def test_read_chat_upload_counts_the_entries_before_zipfile_reads_them(monkeypatch):
+    data = make_zip({"_chat.txt": IOS_CHAT} | {f"IMG-{n}.jpg": b"x" for n in range(5)})
+    monkeypatch.setattr(archive, "MAX_ENTRIES", 5)
+    monkeypatch.setattr(zipfile, "ZipFile", None)  # refused before zipfile builds its list of entries
+    with pytest.raises(UnsafeArchive, match="more files than a chat export"):
+        read_chat_upload("chat.zip", data)
+
+
+def test_read_chat_upload_refuses_an_oversized_index(monkeypatch):
+    data = make_zip({"_chat.txt": IOS_CHAT, "IMG-" + "x" * 3000 + ".jpg": b"x"})
+    monkeypatch.setattr(archive, "MAX_ENTRIES", 2)  # two entries are allowed; 3 KB of index for them is not
+    with pytest.raises(UnsafeArchive, match="more files than a chat export"):
+        read_chat_upload("chat.zip", data)
+
+
+def test_read_chat_upload_refuses_a_zip64_archive():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", allowZip64=True) as zipped:
+        zipped.writestr("_chat.txt", IOS_CHAT)
+    # Append a ZIP64 locator just before the end record, as a forged archive would.
+    data = buffer.getvalue()
+    end = data.rfind(b"PK\x05\x06")
+    forged = data[:end] + b"PK\x06\x07" + b"\x00" * 16 + data[end:]
+    with pytest.raises(UnsafeArchive, match="ZIP64"):
+        read_chat_upload("chat.zip", forged)

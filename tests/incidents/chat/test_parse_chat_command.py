@@ -105,3 +105,9 @@ def test_parse_chat_command_missing_file_is_refused(tmp_path):
     with pytest.raises(CommandError, match="Cannot read") as raised:
         call_command("parse_chat", str(tmp_path / "missing.txt"))
     assert raised.value.returncode == 1
+
+
+def test_parse_chat_command_refuses_an_order_the_file_contradicts():
+    with pytest.raises(CommandError, match="day-first") as raised:
+        call_command("parse_chat", str(SAMPLES / "ios_example.txt"), "--date-order", "mdy", "--json")
+    assert raised.value.returncode == 1

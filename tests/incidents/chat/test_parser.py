@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from incidents.chat.parser import AmbiguousDateOrder, ChatEntry, NotAChatExport, parse_chat
+from incidents.chat.parser import AmbiguousDateOrder, ChatEntry, DateOrderMismatch, NotAChatExport, parse_chat
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -180,6 +180,21 @@ def test_parse_chat_refuses_a_file_that_mixes_both_orders():
         parse_chat("25/02/2026, 08:00 - Ann: a\n02/25/2026, 08:00 - Ann: b\n")
 
 
+@pytest.mark.parametrize(
+    ("text", "wrong_order"),
+    [("25/02/2026, 08:00 - Ann: a\n", "mdy"), ("02/25/2026, 08:00 - Ann: a\n", "dmy")],
+)
+def test_parse_chat_refuses_an_order_the_file_contradicts(text, wrong_order):
+    with pytest.raises(DateOrderMismatch, match="days above 12"):
+        parse_chat(text, date_order=wrong_order)
+
+
+def test_parse_chat_explicit_order_reads_a_file_that_mixes_both():
+    chat = parse_chat("25/02/2026, 08:00 - Ann: a\n02/25/2026, 08:00 - Ann: b\n", date_order="dmy")
+    # The line that cannot be a day-first date stays with the message above, for the reader to see.
+    assert [e.text for e in chat.entries] == ["a\n02/25/2026, 08:00 - Ann: b"]
+
+
 def test_parse_chat_rejects_an_unknown_date_order():
     with pytest.raises(ValueError, match="dmy, mdy"):
         parse_chat("25/02/2026, 08:00 - Ann: a", date_order="ymd")
@@ -279,9 +294,22 @@ def test_parse_chat_ios_events_under_the_group_name_have_no_author(event):
     assert (entry.author, entry.kind, entry.text) == (None, "system", event)
 
 
-def test_parse_chat_encryption_notice_is_an_event_even_without_a_mark():
-    entry = only("[25/02/2026, 08:00:00] Year 4: Messages and calls are end-to-end encrypted.")
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Messages and calls are end-to-end encrypted.",
+        "Messages to this group are now secured with end-to-end encryption.",
+        "Messages you send to this chat and calls are now secured with end-to-end encryption.",
+    ],
+)
+def test_parse_chat_encryption_notice_is_an_event_even_without_a_mark(notice):
+    entry = only(f"[25/02/2026, 08:00:00] Year 4: {notice}")
     assert (entry.author, entry.kind) == (None, "system")
+
+
+def test_parse_chat_a_parent_asking_about_encryption_is_still_a_message():
+    entry = only("[25/02/2026, 08:00:00] Ann: Messages here are end-to-end encrypted, right?")
+    assert (entry.author, entry.kind) == ("Ann", "message")
 
 
 def test_parse_chat_a_parent_writing_about_an_event_is_still_a_message():
@@ -312,6 +340,8 @@ def test_parse_chat_deleted_messages_keep_their_author(text):
         ("\u200e<attached: 00000007-PHOTO-2026-03-22-09-01-09.jpg>", "00000007-PHOTO-2026-03-22-09-01-09.jpg"),
         ("IMG-20260101-WA0001.jpg (file attached)", "IMG-20260101-WA0001.jpg"),
         ("Trip letter.pdf (file attached)", "Trip letter.pdf"),
+        ("\u200eTrip letter.pdf • \u200e2 pages \u200e<attached: 00000012-Trip letter.pdf>",
+         "00000012-Trip letter.pdf"),
     ],
 )
 def test_parse_chat_media_entries_name_their_file(text, media_name):
