@@ -13,7 +13,7 @@ What a header line looks like (everything else continues the message above it):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -105,9 +105,9 @@ class ChatEntry:
 
 @dataclass(frozen=True, slots=True)
 class ParsedChat:
-    entries: list[ChatEntry] = field(default_factory=list)
-    date_order: DateOrder = "dmy"
-    platform: Platform = "android"
+    entries: list[ChatEntry]
+    date_order: DateOrder
+    platform: Platform
 
     @property
     def authors(self) -> list[str]:
@@ -152,6 +152,11 @@ def parse_chat(text: str, *, date_order: str | None = None) -> ParsedChat:
         if sent_at is None:
             if current is not None:
                 current[3].append(line)
+            elif line.strip():
+                # Dropping text before the first message would lose it without anyone knowing.
+                raise NotAChatExport(
+                    f"Line {line_number} of this chat comes before any message with a date that can be read."
+                )
             continue
         if current is not None:
             entries.append(_entry(len(entries), *current))

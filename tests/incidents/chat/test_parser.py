@@ -195,6 +195,11 @@ def test_parse_chat_explicit_order_reads_a_file_that_mixes_both():
     assert [e.text for e in chat.entries] == ["a\n02/25/2026, 08:00 - Ann: b"]
 
 
+def test_parse_chat_never_drops_text_before_the_first_readable_message():
+    with pytest.raises(NotAChatExport, match="Line 1"):
+        parse_chat("02/25/2026, 08:00 - Ann: a\n25/02/2026, 08:00 - Ann: b\n", date_order="dmy")
+
+
 def test_parse_chat_rejects_an_unknown_date_order():
     with pytest.raises(ValueError, match="dmy, mdy"):
         parse_chat("25/02/2026, 08:00 - Ann: a", date_order="ymd")
