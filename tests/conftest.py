@@ -1,10 +1,13 @@
 """The standing cast, and fixtures for the outside services (PostgreSQL, Redis, Chromium)."""
 
 import os
+import time
 
 import pytest
+from django.test import Client
 
 from incidents.roles import Role
+from incidents.twofactor import needs_two_factor
 from tests import factories
 from tests.services import CHROMIUM, TEST_REDIS_URL, chromium_available, redis_available, require
 
@@ -67,6 +70,36 @@ def cast(office, lead, head, dsl, governor, administrator, outsider):
         "office": office, "lead": lead, "head": head, "dsl": dsl,
         "governor": governor, "admin": administrator, "outsider": outsider,
     }
+
+
+class SignedInClient(Client):
+    """A test client whose force_login also passes two-factor and a fresh confirmation, as a
+    person who has just signed in fully would. Tests of those steps use `plain_client`."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from incidents.twofactor import CONFIRMED_AT
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None and needs_two_factor(user):
+            device = TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+        session = self.session
+        if device is not None:
+            session["otp_device_id"] = device.persistent_id
+        session[CONFIRMED_AT] = time.time()
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
+
+
+@pytest.fixture
+def plain_client():
+    return Client()
 
 
 @pytest.fixture

@@ -1,0 +1,191 @@
+"""Two-factor sign-in (TOTP with recovery codes) and fresh confirmation before serious actions.
+
+- The Head Teacher, investigating leads, the Safeguarding lead and administrators must use a
+  second factor; office staff and governors may opt in. Until a signed-in user who needs it has
+  verified a code, every page sends them to set up or enter their code.
+- Recording a decision, approving or issuing a letter and exporting data ask for the password or
+  a code again if the last confirmation is older than RECENT_CONFIRMATION_SECONDS. A POST that
+  arrives without a fresh confirmation is not lost: the confirmation page carries its fields and
+  sends them on once confirmed.
+"""
+
+import functools
+import secrets
+import time
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp import devices_for_user, match_token, user_has_device
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from incidents.roles import Role
+
+ROLES_NEEDING_TWO_FACTOR = (Role.HEAD, Role.LEAD, Role.DSL, Role.ADMIN)
+RECOVERY_CODE_COUNT = 10
+CONFIRMED_AT = "casebook_confirmed_at"
+
+
+def needs_two_factor(user) -> bool:
+    return any(user.has_role(role) for role in ROLES_NEEDING_TWO_FACTOR)
+
+
+class RequireTwoFactorMiddleware:
+    """Send a signed-in user who must use a second factor to set it up or to enter a code."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and not self._exempt(request.path):
+            if user_has_device(user, confirmed=True):
+                return redirect(f"{reverse('two_factor_verify')}?next={request.get_full_path()}")
+            if needs_two_factor(user):
+                return redirect("two_factor_setup")
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path: str) -> bool:
+        return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz"))
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code", max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+    )
+
+
+def _safe_next(request: HttpRequest, fallback: str = "incidents:home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return resolve_url(fallback)
+
+
+def _mark_confirmed(request: HttpRequest) -> None:
+    request.session[CONFIRMED_AT] = time.time()
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["code"].replace(" ", ""))
+        if device is not None:
+            otp_login(request, device)
+            _mark_confirmed(request)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.warning(request, f"You used a recovery code. {left} left: set up new ones if that is few.")
+            return redirect(_safe_next(request))
+        form.add_error("code", "That code is not right. Check the time on your phone, or use a recovery code.")
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=False
+    )
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"].replace(" ", "")):
+            TOTPDevice.objects.filter(user=user, confirmed=True).delete()  # replaces an older phone
+            device.confirmed = True
+            device.save()
+            codes = _new_recovery_codes(user)
+            otp_login(request, device)
+            _mark_confirmed(request)
+            return render(request, "registration/two_factor_recovery_codes.html", {"codes": codes})
+        form.add_error("code", "That code is not right. Scan the code again and enter the newest 6 digits.")
+    qr = segno.make(device.config_url, micro=False).svg_inline(scale=4, title="Scan with your authenticator app")
+    secret = _base32(device.bin_key)
+    return render(request, "registration/two_factor_setup.html", {
+        "form": form, "qr_svg": qr, "secret": secret, "required": needs_two_factor(user),
+    })
+
+
+def _base32(key: bytes) -> str:
+    import base64
+
+    text = base64.b32encode(key).decode().rstrip("=")
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+def _new_recovery_codes(user) -> list[str]:
+    """Replace the user's recovery codes with new single-use ones, shown once."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [f"{secrets.randbelow(10**8):08d}" for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_security(request: HttpRequest) -> HttpResponse:
+    """The user's own sign-in settings: two-factor status, new recovery codes."""
+    if request.method == "POST" and request.POST.get("action") == "recovery-codes" and request.user.is_verified():
+        return render(request, "registration/two_factor_recovery_codes.html",
+                      {"codes": _new_recovery_codes(request.user)})
+    devices = [d for d in devices_for_user(request.user) if isinstance(d, TOTPDevice)]
+    return render(request, "registration/account_security.html", {
+        "has_two_factor": bool(devices), "required": needs_two_factor(request.user),
+    })
+
+
+# --- fresh confirmation before serious actions ---------------------------------------------------
+
+def is_recently_confirmed(request: HttpRequest) -> bool:
+    confirmed_at = request.session.get(CONFIRMED_AT, 0)
+    return time.time() - confirmed_at < settings.RECENT_CONFIRMATION_SECONDS
+
+
+def _check_secret(request: HttpRequest, secret: str) -> bool:
+    secret = secret.strip()
+    if not secret:
+        return False
+    if request.user.check_password(secret):
+        return True
+    return match_token(request.user, secret.replace(" ", "")) is not None
+
+
+def recent_confirmation_required(view):
+    """Ask for the password or a code again unless confirmed within the last few minutes."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if is_recently_confirmed(request):
+            return view(request, *args, **kwargs)
+        if request.method == "POST" and "_confirm_secret" in request.POST:
+            if _check_secret(request, request.POST["_confirm_secret"]):
+                _mark_confirmed(request)
+                request.POST = request.POST.copy()
+                request.POST.pop("_confirm_secret")
+                return view(request, *args, **kwargs)
+            error = "That password or code is not right."
+        else:
+            error = ""
+        carried = [(key, value) for key, values in request.POST.lists() if key not in {"csrfmiddlewaretoken",
+                                                                                      "_confirm_secret"}
+                   for value in values]
+        return render(request, "registration/confirm.html", {
+            "carried": carried, "error": error, "action": request.get_full_path(),
+        }, status=200 if request.method == "POST" else 200)
+
+    return wrapper
