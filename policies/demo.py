@@ -1,7 +1,8 @@
-"""The demo school's profile, for `seed_demo`. Idempotent."""
+"""The demo school's profile, policy, ladder and letters, for `seed_demo`. Idempotent."""
 
 from django.db import transaction
 
+from policies.defaults import load_defaults
 from policies.models import School
 
 DEMO_SCHOOL = {
@@ -24,3 +25,8 @@ def seed_school() -> tuple[School, bool]:
     if school is not None:
         return school, False
     return School.objects.create(**DEMO_SCHOOL), True
+
+
+def seed_policies(school: School) -> list[str]:
+    """Give the demo school Casebook's default policy, ladder and letters. Returns what was created."""
+    return load_defaults(school=school)
