@@ -104,3 +104,16 @@ def test_letter_preview_renders_sample_data_for_admin_and_head(role, status, cas
 def test_admin_administrator_may_delete_a_term_holiday(administrator):
     assert administrator.has_perm("policies.delete_termholiday")
     assert not administrator.has_perm("policies.delete_policyversion")
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    ("responsetype", "Provisional ban from the school site"),
+    ("lettertemplate", "Ban from the school site confirmed"),
+    ("lettertemplateversion", "Request to group moderators"),
+    ("policy", "Code of conduct for parents&#x27; class groups and class lists"),
+    ("policyversion", "Adopted"),
+])
+def test_admin_lists_show_the_schools_configuration(page, expected, client_for, administrator, defaults):
+    response = client_for(administrator).get(f"/admin/policies/{page}/")
+    assert response.status_code == 200
+    assert expected in response.content.decode()
