@@ -61,6 +61,14 @@ def policy_version_new_draft(*, policy: Policy, by: User | None) -> PolicyVersio
     return draft
 
 
+def _a_year_after(day: datetime.date) -> datetime.date:
+    # Schools review such policies every year; 29 February falls back to the 28th.
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 @transaction.atomic
 def policy_version_adopt(
     *, version: PolicyVersion, by: User | None, adopted_on: datetime.date, review_on: datetime.date | None = None
@@ -87,7 +95,7 @@ def policy_version_adopt(
         previous.save(update_fields=["status", "superseded_on"])
     version.status = Status.ADOPTED
     version.adopted_on = adopted_on
-    version.review_on = review_on or version.review_on or adopted_on.replace(year=adopted_on.year + 1)
+    version.review_on = review_on or version.review_on or _a_year_after(adopted_on)
     version._change_reason = f"Adopted by {by.display_name if by else 'the system'}"
     version.save(update_fields=["status", "adopted_on", "review_on"])
     return version

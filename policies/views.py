@@ -45,7 +45,9 @@ def _policy_context() -> dict:
 @require_GET
 @_allowed_if(holds_a_staff_role)
 def policy_read(request):
-    return render(request, "policies/policy.html", _policy_context())
+    return render(request, "policies/policy.html", {
+        **_policy_context(), "may_administer": may_administer_policies(request.user),
+    })
 
 
 @require_GET

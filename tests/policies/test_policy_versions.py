@@ -73,3 +73,10 @@ def test_policy_version_in_force_picks_the_version_by_date(policy):
     assert policy_version_in_force(school=school, on=datetime.date(2025, 8, 31)) == first
     assert policy_version_in_force(school=school, on=datetime.date(2025, 9, 1)) == second
     assert policy_version_in_force(school=school, on=datetime.date(2030, 1, 1)) == second
+
+
+def test_policy_version_adopted_on_29_february_is_reviewed_a_year_later(policy):
+    draft = make_version(policy, number=1)
+    policy_version_adopt(version=draft, by=None, adopted_on=datetime.date(2028, 2, 29))
+    draft.refresh_from_db()
+    assert draft.review_on == datetime.date(2029, 2, 28)

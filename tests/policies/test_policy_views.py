@@ -61,3 +61,8 @@ def test_policy_pdf_is_an_a4_pdf_with_the_clauses(role, cast, client_for, school
 
 def test_policy_nav_link_is_shown_to_staff(client_for, lead, school):
     assert 'href="/policy/"' in client_for(lead).get("/").content.decode()
+
+
+def test_policy_page_offers_import_to_administrators_only(client_for, administrator, office, school_with_policy):
+    assert 'href="/policy/import/"' in client_for(administrator).get("/policy/").content.decode()
+    assert 'href="/policy/import/"' not in client_for(office).get("/policy/").content.decode()
