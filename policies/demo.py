@@ -28,5 +28,11 @@ def seed_school() -> tuple[School, bool]:
 
 
 def seed_policies(school: School) -> list[str]:
-    """Give the demo school Casebook's default policy, ladder and letters. Returns what was created."""
-    return load_defaults(school=school)
+    """Give the demo school Casebook's default policy, ladder and letters. Returns what was created, briefly."""
+    created = load_defaults(school=school)
+    summary = []
+    for kind, label in (("letter template", "letter templates"), ("response", "rungs of the ladder")):
+        count = sum(1 for item in created if item.startswith(kind + " "))
+        if count:
+            summary.append(f"{count} {label}")
+    return summary + [item for item in created if item.startswith("policy ")]

@@ -48,3 +48,10 @@ def test_seed_demo_loads_the_default_policy_once(capsys):
     call_command("seed_demo")
     assert (PolicyVersion.objects.count(), Clause.objects.count(), LetterTemplateVersion.objects.count()) == counts
     assert "nothing changed" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_says_briefly_what_policy_data_it_created(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "9 letter templates, 9 rungs of the ladder, policy 'Code of conduct for parents' class groups" in out
