@@ -24,6 +24,7 @@ from policies.models import (
     School,
     TermHoliday,
 )
+from policies.selectors import current_school
 
 
 class TermHolidayInline(admin.TabularInline):
@@ -186,6 +187,11 @@ class LetterTemplateVersionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return (*self.readonly_fields, "template") if obj else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "template":
+            kwargs["queryset"] = LetterTemplate.objects.filter(school=current_school())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="")
     def preview(self, version: LetterTemplateVersion) -> str:
