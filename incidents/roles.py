@@ -49,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         "policies.view_school", "policies.change_school",
         "policies.view_termholiday", "policies.add_termholiday", "policies.change_termholiday",
+        "policies.delete_termholiday",
         "policies.view_policy", "policies.add_policy", "policies.change_policy",
         "policies.view_policyversion", "policies.add_policyversion", "policies.change_policyversion",
         "policies.view_clause", "policies.add_clause", "policies.change_clause", "policies.delete_clause",

@@ -34,7 +34,8 @@ from incidents.models import (
     User,
 )
 from incidents.roles import Role
-from policies.models import PolicyVersion, School
+from policies.models import School
+from policies.selectors import policy_version_in_force
 
 Status = Case.Status
 
@@ -124,17 +125,6 @@ def case_reference_next(*, school: School, year: int) -> str:
     counter.save(update_fields=["last"])
     counter.refresh_from_db(fields=["last"])
     return f"CB-{year}-{counter.last:04d}"
-
-
-def policy_version_in_force(*, school: School, on: datetime.date) -> PolicyVersion | None:
-    """The policy version adopted on or before `on` and not yet superseded then."""
-    return (
-        PolicyVersion.objects.filter(policy__school=school, adopted_on__lte=on)
-        .exclude(status=PolicyVersion.Status.DRAFT)
-        .exclude(superseded_on__lte=on)
-        .order_by("-adopted_on", "-number")
-        .first()
-    )
 
 
 @transaction.atomic

@@ -1,7 +1,8 @@
-"""The demo school's profile, for `seed_demo`. Idempotent."""
+"""The demo school's profile, policy, ladder and letters, for `seed_demo`. Idempotent."""
 
 from django.db import transaction
 
+from policies.defaults import load_defaults
 from policies.models import School
 
 DEMO_SCHOOL = {
@@ -24,3 +25,14 @@ def seed_school() -> tuple[School, bool]:
     if school is not None:
         return school, False
     return School.objects.create(**DEMO_SCHOOL), True
+
+
+def seed_policies(school: School) -> list[str]:
+    """Give the demo school Casebook's default policy, ladder and letters. Returns what was created, briefly."""
+    created = load_defaults(school=school)
+    summary = []
+    for kind, label in (("letter template", "letter templates"), ("response", "rungs of the ladder")):
+        count = sum(1 for item in created if item.startswith(kind + " "))
+        if count:
+            summary.append(f"{count} {label}")
+    return summary + [item for item in created if item.startswith("policy ")]

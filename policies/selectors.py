@@ -1,8 +1,13 @@
 """Reads of the school's configuration."""
 
-from django.core.exceptions import ImproperlyConfigured
+import datetime
 
-from policies.models import School
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+
+from policies.models import Clause, PolicyVersion, School, TermHoliday
+
+REVIEW_WARNING_DAYS = 30
 
 
 def current_school() -> School:
@@ -11,3 +16,73 @@ def current_school() -> School:
     if school is None:
         raise ImproperlyConfigured("No school profile yet: run `python manage.py seed_demo` or add one in the admin.")
     return school
+
+
+def policy_version_in_force(*, school: School, on: datetime.date) -> PolicyVersion | None:
+    """The version adopted on or before `on` and not yet superseded by then.
+
+    A case keeps this version: the one in force on the day of the incident.
+    """
+    return (
+        PolicyVersion.objects.filter(policy__school=school, adopted_on__lte=on)
+        .exclude(status=PolicyVersion.Status.DRAFT)
+        .filter(Q(superseded_on__isnull=True) | Q(superseded_on__gt=on))
+        .select_related("policy")
+        .order_by("-adopted_on", "-number")
+        .first()
+    )
+
+
+def adopted_policy(*, school: School) -> PolicyVersion | None:
+    """The version adopted now (status adopted), or None before any is adopted."""
+    return (
+        PolicyVersion.objects.filter(policy__school=school, status=PolicyVersion.Status.ADOPTED)
+        .select_related("policy")
+        .order_by("-adopted_on", "-number")
+        .first()
+    )
+
+
+def clauses_by_kind(*, version: PolicyVersion) -> list[tuple[str, list[Clause]]]:
+    """The version's clauses grouped by kind, in the order the policy is read: (kind label, clauses)."""
+    clauses = list(version.clauses.all())
+    return [
+        (kind.label, [clause for clause in clauses if clause.kind == kind])
+        for kind in Clause.Kind
+        if any(clause.kind == kind for clause in clauses)
+    ]
+
+
+def school_days_after(*, school: School, start: datetime.date, days: int) -> datetime.date:
+    """The date `days` school days after `start`: weekdays only, skipping the school's term holidays.
+
+    `start` itself is not counted, so 10 school days after a Friday letter is the Friday two weeks on
+    (without holidays).
+    """
+    holidays = list(
+        TermHoliday.objects.filter(school=school, ends_on__gte=start).values_list("starts_on", "ends_on")
+    )
+    day, counted = start, 0
+    while counted < days:
+        day += datetime.timedelta(days=1)
+        if day.weekday() >= 5 or any(first <= day <= last for first, last in holidays):
+            continue
+        counted += 1
+    return day
+
+
+def policy_review_warning(*, school: School, today: datetime.date) -> str | None:
+    """A plain warning when the adopted policy's review date is within 30 days or past, else None."""
+    version = adopted_policy(school=school)
+    if version is None or version.review_on is None:
+        return None
+    days_left = (version.review_on - today).days
+    when = f"{version.review_on:%-d %B %Y}"
+    if days_left < 0:
+        return f"The review date of “{version.policy.title}” ({when}) has passed. Please review the policy."
+    if days_left == 0:
+        return f"“{version.policy.title}” is due for review today ({when})."
+    if days_left <= REVIEW_WARNING_DAYS:
+        plural = "" if days_left == 1 else "s"
+        return f"“{version.policy.title}” is due for review on {when}, in {days_left} day{plural}."
+    return None

@@ -13,6 +13,7 @@ class Command(BaseCommand):
         created = [name for name, was_created in demo.seed_users() if was_created]
         if school_created:
             created.append(f"school profile '{school.name}'")
+        created += policies_demo.seed_policies(school)
         if demo.seed_school_data():
             created.append("parents, groups and cases")
         if created:

@@ -1,0 +1,55 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+from policies.models import LetterTemplateVersion, Policy
+from policies.templating import LETTER_VARIABLES, validate_letter_template
+
+
+class PolicyImportForm(forms.Form):
+    policy = forms.ModelChoiceField(
+        queryset=Policy.objects.none(), required=False, empty_label="A new policy",
+        help_text="Import as a new version of an existing policy, or start a new one.",
+    )
+    title = forms.CharField(max_length=200, required=False, help_text="Title of a new policy.")
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 20}),
+        help_text="Paste the policy as published: its headings and its bulleted or numbered lists.",
+    )
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].queryset = Policy.objects.filter(school=school)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("import", "Make a draft version"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("policy") and not cleaned.get("title"):
+            self.add_error("title", "Give the new policy a title, or choose an existing policy.")
+        return cleaned
+
+
+class LetterTemplateVersionForm(forms.ModelForm):
+    """Refuses a subject or body with any template problem, naming the line; nothing broken is saved."""
+
+    class Meta:
+        model = LetterTemplateVersion
+        fields = ["template", "subject", "body"]
+        help_texts = {
+            "body": "Django template language. Variables you can use: "
+            + ", ".join(name for name in LETTER_VARIABLES) + ".",
+        }
+
+    def _clean_template_field(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        problems = validate_letter_template(value)
+        if problems:
+            raise forms.ValidationError([str(problem) for problem in problems])
+        return value
+
+    def clean_subject(self) -> str:
+        return self._clean_template_field("subject")
+
+    def clean_body(self) -> str:
+        return self._clean_template_field("body")

@@ -1,0 +1,103 @@
+import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_http_methods
+
+from policies import selectors, services
+from policies.forms import PolicyImportForm
+from policies.models import LetterTemplateVersion, Policy
+from policies.permissions import holds_a_staff_role, may_administer_policies, may_preview_letters
+from policies.templating import LETTER_VARIABLES, render_letter_template, sample_letter_context
+
+
+def _allowed_if(test):
+    """Sign-in is required everywhere (LoginRequiredMiddleware); this adds the role check."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not test(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _policy_context() -> dict:
+    school = selectors.current_school()
+    version = selectors.adopted_policy(school=school)
+    return {
+        "school": school,
+        "version": version,
+        "parts": selectors.clauses_by_kind(version=version) if version else [],
+    }
+
+
+@require_GET
+@_allowed_if(holds_a_staff_role)
+def policy_read(request):
+    return render(request, "policies/policy.html", {
+        **_policy_context(), "may_administer": may_administer_policies(request.user),
+    })
+
+
+@require_GET
+@_allowed_if(holds_a_staff_role)
+def policy_pdf(request):
+    from weasyprint import HTML  # heavy: loaded only when a PDF is asked for
+
+    context = _policy_context()
+    html = render_to_string("policies/policy_pdf.html", context, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    version = context["version"]
+    name = f"policy-v{version.number}.pdf" if version else "policy.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@_allowed_if(may_administer_policies)
+def policy_import(request):
+    school = selectors.current_school()
+    form = PolicyImportForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        policy = form.cleaned_data["policy"]
+        try:
+            if policy is None:
+                policy = Policy.objects.create(school=school, title=form.cleaned_data["title"])
+            version = services.policy_import_text(policy=policy, text=form.cleaned_data["text"], by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            url = reverse("admin:policies_policyversion_change", args=[version.pk])
+            messages.success(request, format_html(
+                "Draft version {} made with {} clauses. <a href=\"{}\">Check each clause and its kind</a>, "
+                "then adopt it.", version.number, version.clauses.count(), url,
+            ))
+            return redirect(url)
+    return render(request, "policies/import.html", {"form": form})
+
+
+@require_GET
+@_allowed_if(may_preview_letters)
+def letter_preview(request, pk: int):
+    school = selectors.current_school()
+    version = get_object_or_404(LetterTemplateVersion.objects.select_related("template"), pk=pk,
+                                template__school=school)
+    context = sample_letter_context(school, today=datetime.date.today())
+    return render(request, "policies/letter_preview.html", {
+        "version": version,
+        "subject": render_letter_template(version.subject, context),
+        "body": render_letter_template(version.body, context),
+        "variables": LETTER_VARIABLES,
+    })
