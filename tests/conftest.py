@@ -1,11 +1,14 @@
 """The standing cast, and fixtures for the outside services (PostgreSQL, Redis, Chromium)."""
 
+import datetime
 import os
 import time
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from incidents import services
 from incidents.roles import Role
 from incidents.twofactor import needs_two_factor
 from tests import factories
@@ -111,6 +114,39 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+# --- a case and its people ----------------------------------------------------------------------
+
+@pytest.fixture
+def parent(school):
+    return factories.ParentFactory(school=school, first_name="Karl", last_name="Dunn")
+
+
+@pytest.fixture
+def log_concern(school, office):
+    """log_concern(**overrides) → a Concern logged by office staff, opening a new case."""
+
+    def log(**overrides):
+        values = {
+            "school": school, "by": office, "received_at": timezone.now() - datetime.timedelta(hours=1),
+            "channel": "whatsapp", "description": "Posted that the deputy head is useless.",
+            "raised_by_name": "Ruth Adeyemi",
+        }
+        values.update(overrides)
+        if "parents" not in values:
+            values["parents"] = [factories.ParentFactory(school=school)]
+        return services.concern_log(**values)
+
+    return log
+
+
+@pytest.fixture
+def case(log_concern, parent, lead):
+    case = log_concern(parents=[parent]).case
+    case.lead = lead
+    case.save()
+    return case
 
 
 # --- outside services -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""factory_boy factories for the standing cast and the school's data."""
+"""factory_boy factories for the standing cast and the school's data, and sample files."""
 
 import datetime
 
@@ -102,3 +102,8 @@ class ConcernFactory(factory.django.DjangoModelFactory):
     raised_by_name = "A parent in the group"
     description = "Posted that the deputy head is useless and named her."
     logged_by = factory.SubFactory(UserFactory)
+
+
+# A valid 1×1 PNG, for evidence uploads.
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82")
