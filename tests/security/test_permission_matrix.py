@@ -1,0 +1,137 @@
+"""Every URL pattern × every role (plus an outsider and an anonymous visitor) → the expected answer.
+
+The list of URLs comes from the URL configuration itself: a new URL with no row in EXPECTED fails
+`test_every_url_has_an_expectation`. The Django admin is left to its own permission system and is
+checked separately below.
+
+The case used is an ordinary one: unrestricted, not safeguarding, logged by `office`, led by `lead`,
+not referred to governors. So office staff may see it but not work on it; the Safeguarding lead,
+governors, administrators and outsiders may not see it at all (404, never 403: a 403 would confirm
+that the case exists).
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from incidents import services
+from tests import factories
+
+ROLES = ["office", "lead", "head", "dsl", "governor", "admin", "outsider", "anonymous"]
+LOGIN = "login"  # a redirect to the sign-in page
+
+# url name → (method, {role: status}); a role left out gets `default`.
+OK_FOR_CASE_READERS = {"office": 200, "lead": 200, "head": 200, "default": 404}
+OK_FOR_CASE_WORKERS = {"office": 403, "lead": 200, "head": 200, "default": 404}
+EXPECTED: dict[str, tuple[str, dict]] = {
+    "healthz": ("GET", {"default": 200, "anonymous": 200}),
+    "login": ("GET", {"default": 302, "anonymous": 200}),  # signed-in users are sent home
+    "logout": ("POST", {"default": 302}),
+    "two_factor_verify": ("GET", {"default": 200}),
+    "two_factor_setup": ("GET", {"default": 200}),
+    "account_security": ("GET", {"default": 200}),
+    "policies:policy": ("GET", {"outsider": 403, "default": 200}),
+    "policies:policy_pdf": ("GET", {"outsider": 403, "default": 200}),
+    "policies:policy_import": ("GET", {"admin": 200, "default": 403}),
+    "policies:letter_preview": ("GET", {"admin": 200, "head": 200, "default": 403}),
+    "incidents:home": ("GET", {"default": 200}),
+    "incidents:concern_create": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:concern_open_cases": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:case_list": ("GET", {"default": 200}),
+    "incidents:case_detail": ("GET", OK_FOR_CASE_READERS),
+    "incidents:case_history": ("GET", OK_FOR_CASE_READERS),
+    "incidents:evidence_download": ("GET", OK_FOR_CASE_READERS),
+    "incidents:evidence_create": ("GET", OK_FOR_CASE_READERS),
+    "incidents:case_edit": ("GET", OK_FOR_CASE_WORKERS),
+    "incidents:statement_create": ("GET", OK_FOR_CASE_WORKERS),
+    "incidents:contact_create": ("GET", OK_FOR_CASE_WORKERS),
+    # POST-only: an empty POST is refused or bounced back to the case (302), never carried out.
+    "incidents:case_transition": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
+    "incidents:case_restrict": ("POST", {"head": 302, "office": 403, "lead": 403, "default": 404}),
+    "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
+}
+
+
+def _patterns(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            if inner != "admin":
+                yield from _patterns(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name, pattern
+
+
+ALL_URLS = dict(_patterns(get_resolver().url_patterns))
+
+
+def test_every_url_has_an_expectation():
+    missing = sorted(set(ALL_URLS) - set(EXPECTED))
+    assert not missing, f"URLs without an expected answer per role: {missing}"
+    assert not sorted(set(EXPECTED) - set(ALL_URLS)), "expectations for URLs that no longer exist"
+
+
+@pytest.fixture
+def world(cast, school, log_concern, parent):
+    from policies.defaults import load_defaults
+
+    load_defaults(school=school)
+    case = log_concern(by=cast["office"], parents=[parent]).case
+    case.lead = cast["lead"]
+    case.save()
+    evidence = services.evidence_add(case=case, by=cast["office"], data=factories.PNG, file_name="a.png",
+                                     provided_by="x", provided_at=timezone.now())
+    from policies.models import LetterTemplateVersion
+
+    return {
+        "reference": case.reference,
+        "evidence": evidence.pk,
+        "parent": parent.pk,
+        "template_version": LetterTemplateVersion.objects.filter(template__school=school).first().pk,
+    }
+
+
+def _kwargs(pattern, world) -> dict:
+    values = {"reference": world["reference"]}
+    names = set(pattern.pattern.converters)
+    if "pk" in names:
+        route = str(pattern.pattern)
+        if "evidence" in route:
+            values["pk"] = world["evidence"]
+        elif route.startswith("parents/"):
+            values["pk"] = world["parent"]
+        elif route.startswith("policy/letters/"):
+            values["pk"] = world["template_version"]
+    return {name: values[name] for name in names}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_expected_answer_from_every_url(role, cast, world, client, plain_client):
+    http = plain_client if role == "anonymous" else client
+    if role != "anonymous":
+        http.force_login(cast[role])
+    wrong = []
+    for name, (method, answers) in EXPECTED.items():
+        url = reverse(name, kwargs=_kwargs(ALL_URLS[name], world))
+        expected = answers.get(role, answers["default"])
+        if role == "anonymous" and name != "healthz" and name != "login":
+            expected = LOGIN
+        response = http.get(url) if method == "GET" else http.post(url, {})
+        got = response.status_code
+        if expected == LOGIN:
+            if not (got == 302 and response["Location"].startswith("/accounts/login/")):
+                wrong.append(f"{method} {url}: expected sign-in redirect, got {got}")
+        elif got != expected:
+            wrong.append(f"{method} {url}: expected {expected}, got {got}")
+        if role != "anonymous" and name == "logout":
+            http.force_login(cast[role])  # signed out by the request: sign back in
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role,expected", [("admin", 200), ("head", 302), ("office", 302), ("outsider", 302)])
+def test_only_administrators_reach_the_admin_site(role, expected, cast, client):
+    client.force_login(cast[role])
+    response = client.get("/admin/")
+    assert response.status_code == expected
+    if expected == 302:
+        assert response["Location"].startswith("/admin/login/")
