@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint venv migrate demo worker beat serve-production bench clean
+.PHONY: run test lint venv migrate demo worker beat serve-production backup bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ worker: venv
 serve-production: venv
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/gunicorn config.wsgi --workers 2 --bind $(HOST):$(PORT)
+
+# One archive with the database and the private files (var/backups/ unless BACKUP=path).
+backup: venv
+	$(BIN)/python manage.py backup_casebook $(if $(BACKUP),--output $(BACKUP))
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache

@@ -31,7 +31,7 @@ def _file_sha256(field) -> str | None:
 def timeline_mismatches() -> Iterator[Mismatch]:
     """Events whose hash does not match their content, or that do not follow the one before them."""
     previous_by_case: dict[int, str] = {}
-    events = CaseEvent.objects.select_related("case").order_by("case_id", "id")
+    events = CaseEvent.objects.select_related("case", "actor").order_by("case_id", "id")
     for event in events.iterator(chunk_size=2000):
         expected_prev = previous_by_case.get(event.case_id, "")
         label = f"{event.case.reference} event {event.pk} ({event.at:%d %b %Y %H:%M})"

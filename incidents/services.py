@@ -74,8 +74,10 @@ def _event_digest(event: CaseEvent) -> str:
     payload = json.dumps(
         {
             "case": event.case.reference,
-            "at": event.at.isoformat(),
-            "actor": event.actor_id,
+            # Stable across time zones, databases and a restore from backup: user ids may change,
+            # and fixtures keep times to the millisecond.
+            "at": event.at.astimezone(datetime.UTC).isoformat(timespec="milliseconds"),
+            "actor": event.actor.username if event.actor_id else None,
             "kind": event.kind,
             "summary": event.summary,
             "data": event.data,

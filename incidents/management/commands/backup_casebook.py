@@ -1,0 +1,20 @@
+import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from incidents.backup import backup_write
+
+
+class Command(BaseCommand):
+    help = "Write the database and the private files to one .tar.gz archive (see README: Backup and restore)."
+
+    def add_arguments(self, parser):
+        stamp = f"{datetime.datetime.now():%Y%m%d-%H%M%S}"
+        default = Path(settings.BASE_DIR) / "var" / "backups" / f"casebook-{stamp}.tar.gz"
+        parser.add_argument("--output", type=Path, default=default)
+
+    def handle(self, *args, output: Path, **options) -> None:
+        manifest = backup_write(destination=output)
+        self.stdout.write(self.style.SUCCESS(f"Backup written to {output} ({len(manifest['files'])} files)."))
