@@ -160,3 +160,23 @@ class ContactForm(OncePerSubmissionForm):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = case.parents.all()
         self.fields["happened_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class SubjectAccessRequestForm(forms.Form):
+    parent = forms.ModelChoiceField(label="Whose data", queryset=Parent.objects.none())
+    received_on = forms.DateField(label="Received on", widget=DATE_INPUT, initial=timezone.localdate)
+    how_received = forms.CharField(label="How it was received", max_length=200, required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Parent.objects.filter(school=school)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ExportForm(forms.Form):
+    redact_others = forms.BooleanField(
+        label="Withhold the names of other people", required=False, initial=True,
+        help_text="Other parents, their children, and people who raised concerns or gave statements.",
+    )

@@ -37,3 +37,8 @@ def can_restrict_case(user: User) -> bool:
 
 def can_assign_lead(user: User) -> bool:
     return _has_any(user, Role.HEAD, Role.LEAD)
+
+
+def can_handle_subject_access(user: User) -> bool:
+    """Subject access requests cover every case about a person, restricted ones included."""
+    return _has_any(user, Role.HEAD)

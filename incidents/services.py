@@ -30,9 +30,11 @@ from incidents.models import (
     ParentGroup,
     ReferenceCounter,
     Statement,
+    SubjectAccessRequest,
     Submission,
     User,
 )
+from incidents.models.privacy import one_calendar_month_after
 from incidents.roles import Role
 from policies.models import School
 from policies.selectors import policy_version_in_force
@@ -408,7 +410,9 @@ def statement_add(*, case: Case, by: User, given_by: str, given_on: datetime.dat
     statement = Statement.objects.create(case=case, given_by=given_by, given_on=given_on, text=text, recorded_by=by)
     case_event_record(
         case=case, kind=CaseEvent.Kind.STATEMENT, actor=by,
-        at=timezone.make_aware(datetime.datetime.combine(given_on, datetime.time(12))),
+        # A statement has a date, not a time: place it at noon, or now if given today.
+        at=timezone.now() if given_on == timezone.localdate()
+        else timezone.make_aware(datetime.datetime.combine(given_on, datetime.time(12))),
         summary=f"Statement from {given_by}", data={"statement": statement.pk},
     )
     return statement
@@ -438,6 +442,44 @@ def contact_record(
         summary=f"{contact.get_method_display()} with {with_whom}", data={"contact": contact.pk},
     )
     return contact
+
+
+# --- data protection ------------------------------------------------------------------------------
+
+@transaction.atomic
+def subject_access_request_record(
+    *, parent: Parent, received_on: datetime.date, by: User, how_received: str = "", notes: str = ""
+) -> SubjectAccessRequest:
+    """Record a subject access request; its deadline is one calendar month after it was received.
+
+    Writes: SubjectAccessRequest. Head Teacher only (checked by the caller).
+    """
+    return SubjectAccessRequest.objects.create(
+        parent=parent, received_on=received_on, due_on=one_calendar_month_after(received_on),
+        how_received=how_received, notes=notes, recorded_by=by,
+    )
+
+
+@transaction.atomic
+def subject_access_export_record(*, access_request: SubjectAccessRequest, by: User, redacted: bool) -> None:
+    """Note on each case about the parent that an export of it was produced, and by whom.
+
+    Writes: one event per case.
+    """
+    for case in Case.objects.filter(parents=access_request.parent):
+        case_event_record(
+            case=case, kind=CaseEvent.Kind.NOTE, actor=by,
+            summary="Included in a subject access export" + (" (other names withheld)" if redacted else ""),
+            data={"subject_access_request": access_request.pk, "redacted": redacted},
+        )
+
+
+@transaction.atomic
+def subject_access_request_complete(*, access_request: SubjectAccessRequest, by: User, on: datetime.date) -> None:
+    """Mark a request answered. Writes: status and completion date."""
+    access_request.status = SubjectAccessRequest.Status.COMPLETED
+    access_request.completed_on = on
+    access_request.save(update_fields=["status", "completed_on"])
 
 
 # --- one submission, one record -------------------------------------------------------------------

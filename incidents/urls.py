@@ -19,4 +19,7 @@ urlpatterns = [
     path("cases/<str:reference>/statements/new/", views.statement_create, name="statement_create"),
     path("cases/<str:reference>/contacts/new/", views.contact_create, name="contact_create"),
     path("parents/<int:pk>/", views.parent_detail, name="parent_detail"),
+    path("privacy/requests/", views.subject_access_list, name="subject_access_list"),
+    path("privacy/requests/<int:pk>/export/", views.subject_access_export, name="subject_access_export"),
+    path("privacy/requests/<int:pk>/complete/", views.subject_access_complete, name="subject_access_complete"),
 ]

@@ -1,5 +1,6 @@
 """Thin views: check who may act, validate the form, call a service, redirect."""
 
+import functools
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import permissions, selectors, services
@@ -17,11 +19,14 @@ from incidents.forms import (
     ConcernForm,
     ContactForm,
     EvidenceForm,
+    ExportForm,
     RestrictForm,
     StatementForm,
+    SubjectAccessRequestForm,
     TransitionForm,
 )
-from incidents.models import Case, Parent
+from incidents.models import Case, Parent, SubjectAccessRequest
+from incidents.twofactor import recent_confirmation_required
 from policies.selectors import current_school
 
 
@@ -340,3 +345,56 @@ def parent_detail(request: HttpRequest, pk: int) -> HttpResponse:
     parent = get_object_or_404(Parent.objects.prefetch_related("children"), pk=pk, school=current_school())
     cases = selectors.cases_visible_to(request.user).filter(parents=parent).order_by("-opened_at")
     return render(request, "incidents/parent_detail.html", {"parent": parent, "cases": cases})
+
+
+# --- data protection -------------------------------------------------------------------------------
+
+def _subject_access_only(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not permissions.can_handle_subject_access(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_http_methods(["GET", "POST"])
+@_subject_access_only
+def subject_access_list(request: HttpRequest) -> HttpResponse:
+    school = current_school()
+    form = SubjectAccessRequestForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        access_request = services.subject_access_request_record(by=request.user, **form.cleaned_data)
+        messages.success(request, f"Request recorded. Answer by {access_request.due_on:%-d %B %Y}.")
+        return redirect("incidents:subject_access_list")
+    requests = SubjectAccessRequest.objects.select_related("parent").order_by("status", "due_on")
+    return render(request, "incidents/privacy/requests.html", {
+        "form": form, "requests": requests, "export_form": ExportForm(), "today": timezone.localdate(),
+    })
+
+
+@require_POST
+@_subject_access_only
+@recent_confirmation_required
+def subject_access_export(request: HttpRequest, pk: int) -> HttpResponse:
+    from incidents.privacy import subject_access_export as build_export
+
+    access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
+    form = ExportForm(request.POST)
+    redact = form.is_valid() and form.cleaned_data["redact_others"]
+    name, data = build_export(access_request=access_request, redact_others=redact)
+    services.subject_access_export_record(access_request=access_request, by=request.user, redacted=redact)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@_subject_access_only
+def subject_access_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
+    services.subject_access_request_complete(access_request=access_request, by=request.user, on=timezone.localdate())
+    messages.success(request, "Marked as answered.")
+    return redirect("incidents:subject_access_list")

@@ -48,6 +48,9 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     # POST-only: an empty POST is refused or bounced back to the case (302), never carried out.
     "incidents:case_transition": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
     "incidents:case_restrict": ("POST", {"head": 302, "office": 403, "lead": 403, "default": 404}),
+    "incidents:subject_access_list": ("GET", {"head": 200, "default": 403}),
+    "incidents:subject_access_export": ("POST", {"head": 200, "default": 403}),
+    "incidents:subject_access_complete": ("POST", {"head": 302, "default": 403}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
 }
 
@@ -88,6 +91,8 @@ def world(cast, school, log_concern, parent):
         "evidence": evidence.pk,
         "parent": parent.pk,
         "template_version": LetterTemplateVersion.objects.filter(template__school=school).first().pk,
+        "access_request": services.subject_access_request_record(
+            parent=parent, received_on=timezone.localdate(), by=cast["head"]).pk,
     }
 
 
@@ -102,6 +107,8 @@ def _kwargs(pattern, world) -> dict:
             values["pk"] = world["parent"]
         elif route.startswith("policy/letters/"):
             values["pk"] = world["template_version"]
+        elif route.startswith("privacy/requests/"):
+            values["pk"] = world["access_request"]
     return {name: values[name] for name in names}
 
 
