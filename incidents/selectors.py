@@ -1,7 +1,10 @@
 """Reads. Who may see a case is decided here, once, and every page starts from it."""
 
+import datetime
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from incidents.models import Case, CaseEvent, Concern, Statement, User
 from incidents.roles import Role
@@ -91,3 +94,26 @@ def open_cases_for_parents(user: User, parent_ids: list[int]) -> QuerySet[Case]:
 def earlier_cases_of_parent(parent_id: int, *, exclude: Case | None = None) -> QuerySet[Case]:
     qs = Case.objects.filter(parents=parent_id).order_by("-opened_at")
     return qs.exclude(pk=exclude.pk) if exclude else qs
+
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def disposal_due_on(case: Case) -> datetime.date | None:
+    """The day a closed case's retention period ends (None while it is open)."""
+    if case.status != Case.Status.CLOSED or case.closed_at is None:
+        return None
+    return _add_years(timezone.localdate(case.closed_at), case.school.retention_years)
+
+
+def cases_due_for_disposal(*, school, today: datetime.date) -> QuerySet[Case]:
+    """Closed cases whose retention period has ended, for the Head Teacher to confirm."""
+    closed_by = _add_years(today, -school.retention_years)
+    return Case.objects.filter(
+        school=school, status=Case.Status.CLOSED, closed_at__date__lte=closed_by
+    ).order_by("closed_at")

@@ -23,6 +23,7 @@ from incidents.models import (
     Case,
     CaseAccess,
     CaseEvent,
+    CaseTombstone,
     Concern,
     Contact,
     Evidence,
@@ -480,6 +481,35 @@ def subject_access_request_complete(*, access_request: SubjectAccessRequest, by:
     access_request.status = SubjectAccessRequest.Status.COMPLETED
     access_request.completed_on = on
     access_request.save(update_fields=["status", "completed_on"])
+
+
+@transaction.atomic
+def case_dispose(*, case: Case, by: User, reason: str) -> CaseTombstone:
+    """Dispose of a closed case whose retention period has ended: the only way a case is deleted.
+
+    Head Teacher only. Refuses a case that is not closed or not yet due. Writes: deletes the case,
+    everything that hangs from it and its field history, its stored files; creates a CaseTombstone.
+    """
+    from incidents.retention import case_purge_content
+    from incidents.selectors import disposal_due_on
+
+    if not by.has_role(Role.HEAD):
+        raise PermissionDenied("Only the Head Teacher can authorise disposal.")
+    locked = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
+    due_on = disposal_due_on(locked)
+    if due_on is None or due_on > timezone.localdate():
+        raise ValidationError(f"{locked.reference} is not due for disposal.")
+    if not reason.strip():
+        raise ValidationError("Give a reason.")
+    last_hash = locked.events.order_by("-id").values_list("hash", flat=True).first() or ""
+    tombstone = CaseTombstone(
+        school=locked.school, reference=locked.reference, incident_date=locked.incident_date,
+        opened_at=locked.opened_at, closed_at=locked.closed_at, retention_years=locked.school.retention_years,
+        authorised_by=by, reason=reason.strip(), last_event_hash=last_hash,
+    )
+    tombstone.removed = case_purge_content(locked)
+    tombstone.save()
+    return tombstone
 
 
 # --- one submission, one record -------------------------------------------------------------------

@@ -25,7 +25,7 @@ from incidents.forms import (
     SubjectAccessRequestForm,
     TransitionForm,
 )
-from incidents.models import Case, Parent, SubjectAccessRequest
+from incidents.models import Case, CaseTombstone, Parent, SubjectAccessRequest
 from incidents.twofactor import recent_confirmation_required
 from policies.selectors import current_school
 
@@ -398,3 +398,28 @@ def subject_access_complete(request: HttpRequest, pk: int) -> HttpResponse:
     services.subject_access_request_complete(access_request=access_request, by=request.user, on=timezone.localdate())
     messages.success(request, "Marked as answered.")
     return redirect("incidents:subject_access_list")
+
+
+@require_GET
+@_subject_access_only
+def disposal_list(request: HttpRequest) -> HttpResponse:
+    school = current_school()
+    return render(request, "incidents/privacy/disposal.html", {
+        "due": selectors.cases_due_for_disposal(school=school, today=timezone.localdate()),
+        "tombstones": CaseTombstone.objects.select_related("authorised_by")[:100],
+        "school": school,
+    })
+
+
+@require_POST
+@_subject_access_only
+@recent_confirmation_required
+def case_dispose(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    try:
+        services.case_dispose(case=case, by=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{reference} was disposed of. A record of the disposal is kept.")
+    return redirect("incidents:disposal_list")

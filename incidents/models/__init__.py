@@ -1,11 +1,11 @@
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
 from .evidence import Contact, Evidence, Statement
 from .people import Child, Parent, ParentGroup
-from .privacy import SubjectAccessRequest
+from .privacy import CaseTombstone, SubjectAccessRequest
 from .submissions import Submission
 from .users import User
 
 __all__ = [
-    "Case", "CaseAccess", "CaseEvent", "Child", "Concern", "Contact", "Evidence",
+    "Case", "CaseAccess", "CaseTombstone", "CaseEvent", "Child", "Concern", "Contact", "Evidence",
     "Parent", "ParentGroup", "ReferenceCounter", "Statement", "SubjectAccessRequest", "Submission", "User",
 ]

@@ -37,3 +37,25 @@ class SubjectAccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Subject access request from {self.parent} (due {self.due_on:%d %b %Y})"
+
+
+class CaseTombstone(models.Model):
+    """What remains of a case after its content was disposed of at the end of the retention period."""
+
+    school = models.ForeignKey("policies.School", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=20, unique=True)
+    incident_date = models.DateField()
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True)
+    retention_years = models.PositiveSmallIntegerField()
+    authorised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    purged_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=300)
+    removed = models.JSONField(default=dict, help_text="How many records of each kind were removed.")
+    last_event_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-purged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} (disposed of {self.purged_at:%d %b %Y})"

@@ -51,6 +51,9 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:subject_access_list": ("GET", {"head": 200, "default": 403}),
     "incidents:subject_access_export": ("POST", {"head": 200, "default": 403}),
     "incidents:subject_access_complete": ("POST", {"head": 302, "default": 403}),
+    "incidents:disposal_list": ("GET", {"head": 200, "default": 403}),
+    # The ordinary case is open, so disposal is refused and the Head is sent back to the list.
+    "incidents:case_dispose": ("POST", {"head": 302, "default": 403}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
 }
 
