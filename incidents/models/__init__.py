@@ -1,10 +1,11 @@
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
 from .evidence import Contact, Evidence, Statement
+from .letters import Letter
 from .people import Child, Parent, ParentGroup
 from .submissions import Submission
 from .users import User
 
 __all__ = [
     "Case", "CaseAccess", "CaseEvent", "Child", "Concern", "Contact", "Evidence",
-    "Parent", "ParentGroup", "ReferenceCounter", "Statement", "Submission", "User",
+    "Letter", "Parent", "ParentGroup", "ReferenceCounter", "Statement", "Submission", "User",
 ]
