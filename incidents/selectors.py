@@ -91,3 +91,18 @@ def open_cases_for_parents(user: User, parent_ids: list[int]) -> QuerySet[Case]:
 def earlier_cases_of_parent(parent_id: int, *, exclude: Case | None = None) -> QuerySet[Case]:
     qs = Case.objects.filter(parents=parent_id).order_by("-opened_at")
     return qs.exclude(pk=exclude.pk) if exclude else qs
+
+
+# --- letters ------------------------------------------------------------------------------------
+
+def letters_visible_to(user: User):
+    """Letters of the cases this user may see (and no others): the register and every letter page start here."""
+    from incidents.models import Letter
+
+    return Letter.objects.filter(case__in=cases_visible_to(user)).select_related(
+        "case", "template_version__template", "issued_by", "approved_by", "created_by")
+
+
+def letter_for(user: User, pk: int):
+    """The letter if the user may see its case; 404 otherwise, as for the case itself."""
+    return get_object_or_404(letters_visible_to(user), pk=pk)
