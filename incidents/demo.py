@@ -194,4 +194,29 @@ def seed_school_data() -> bool:
         if restricted:
             services.case_set_restricted(case=case, by=head, restricted=True,
                                          reason="Concerns a member of staff's conduct allegations.")
+    seed_letters()
     return True
+
+
+def seed_letters() -> None:
+    """Issued letters of several types on the demo cases, their PDFs rendered here and now (no worker)."""
+    from incidents import services
+    from incidents.models import Case, Letter
+
+    users = {u.username: u for u in User.objects.filter(username__in=["office", "lead", "head"])}
+    plans = [("warning", Letter.IssueMethod.POST), ("meeting_invitation", Letter.IssueMethod.EMAIL),
+             ("provisional_ban", Letter.IssueMethod.HAND)]
+    cases = Case.objects.exclude(status__in=[Case.Status.NEW]).filter(parents__isnull=False).distinct()
+    for case, (purpose, method) in zip(cases.order_by("opened_at"), plans, strict=False):
+        letter = services.letter_start(
+            case=case, purpose=purpose, by=users["lead"], recipient=case.parents.order_by("pk").first(),
+            parts={"conduct_summary": case.summary or case.title, "meeting_at": "2026-12-03T15:30",
+                   "meeting_place": "the Head Teacher's office",
+                   "decision_reasons": "The messages were seen by many parents and named a member of staff."},
+        )
+        services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=users["head"])
+        services.letter_render_pdf(letter_id=letter.pk)
+        letter.refresh_from_db()
+        if method == Letter.IssueMethod.EMAIL and not letter.recipient_email:
+            method = Letter.IssueMethod.POST
+        services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=users["office"], method=method)

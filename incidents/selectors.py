@@ -117,3 +117,18 @@ def cases_due_for_disposal(*, school, today: datetime.date) -> QuerySet[Case]:
     return Case.objects.filter(
         school=school, status=Case.Status.CLOSED, closed_at__date__lte=closed_by
     ).order_by("closed_at")
+
+
+# --- letters ------------------------------------------------------------------------------------
+
+def letters_visible_to(user: User):
+    """Letters of the cases this user may see (and no others): the register and every letter page start here."""
+    from incidents.models import Letter
+
+    return Letter.objects.filter(case__in=cases_visible_to(user)).select_related(
+        "case", "template_version__template", "issued_by", "approved_by", "created_by")
+
+
+def letter_for(user: User, pk: int):
+    """The letter if the user may see its case; 404 otherwise, as for the case itself."""
+    return get_object_or_404(letters_visible_to(user), pk=pk)

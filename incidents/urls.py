@@ -25,3 +25,20 @@ urlpatterns = [
     path("privacy/disposal/<str:reference>/", views.case_dispose, name="case_dispose"),
     path("privacy/requests/<int:pk>/complete/", views.subject_access_complete, name="subject_access_complete"),
 ]
+
+from incidents import letter_views  # noqa: E402
+
+urlpatterns += [
+    path("letters/", letter_views.letter_register, name="letter_register"),
+    path("cases/<str:reference>/letters/new/", letter_views.letter_create, name="letter_create"),
+    path("letters/<int:pk>/", letter_views.letter_detail, name="letter_detail"),
+    path("letters/<int:pk>/edit/", letter_views.letter_edit, name="letter_edit"),
+    path("letters/<int:pk>/render/", letter_views.letter_render, name="letter_render"),
+    path("letters/<int:pk>/status/", letter_views.letter_status, name="letter_status"),
+    path("letters/<int:pk>/approve/", letter_views.letter_approve, name="letter_approve"),
+    path("letters/<int:pk>/send-back/", letter_views.letter_send_back, name="letter_send_back"),
+    path("letters/<int:pk>/issue/", letter_views.letter_issue, name="letter_issue"),
+    path("letters/<int:pk>/acknowledge/", letter_views.letter_acknowledge, name="letter_acknowledge"),
+    path("letters/<int:pk>/new-version/", letter_views.letter_new_version, name="letter_new_version"),
+    path("letters/<int:pk>/<str:filename>", letter_views.letter_pdf, name="letter_pdf"),
+]

@@ -164,16 +164,31 @@ def celery_worker_on_redis(redis_url, transactional_db):
 
     from config.celery import app
 
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
-    # Connection pools are built lazily from the config; forget any built for memory://.
-    app._pool = None
+    keys = ("broker_url", "result_backend", "task_always_eager", "broker_transport_options",
+            "result_backend_transport_options")
+    saved = {key: app.conf[key] for key in keys}
+    # A key prefix of its own, so two test runs sharing a Redis never take each other's tasks.
+    prefix = {"global_keyprefix": f"casebook-test-{os.getpid()}-"}
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False,
+                    broker_transport_options={**saved["broker_transport_options"], **prefix},
+                    result_backend_transport_options=prefix)
+    _forget_connections(app)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
             yield app
     finally:
         app.conf.update(saved)
-        app._pool = None
+        _forget_connections(app)
+
+
+def _forget_connections(app) -> None:
+    """Celery builds its broker pools and result backend lazily from the config and caches them
+    (the backend per thread); forget them so a changed config takes effect."""
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    if hasattr(app._local, "backend"):
+        del app._local.backend
 
 
 @pytest.fixture(scope="session")

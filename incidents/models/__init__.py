@@ -1,11 +1,12 @@
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
 from .evidence import Contact, Evidence, Statement
+from .letters import Letter
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
 from .submissions import Submission
 from .users import User
 
 __all__ = [
-    "Case", "CaseAccess", "CaseTombstone", "CaseEvent", "Child", "Concern", "Contact", "Evidence",
+    "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "Child", "Concern", "Contact", "Evidence", "Letter",
     "Parent", "ParentGroup", "ReferenceCounter", "Statement", "SubjectAccessRequest", "Submission", "User",
 ]

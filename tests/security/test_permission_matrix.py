@@ -54,6 +54,20 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:disposal_list": ("GET", {"head": 200, "default": 403}),
     # The ordinary case is open, so disposal is refused and the Head is sent back to the list.
     "incidents:case_dispose": ("POST", {"head": 302, "default": 403}),
+    # Letters: the letter is a draft of the ordinary case, prepared by the lead.
+    "incidents:letter_register": ("GET", {"default": 200}),  # lists only letters of visible cases
+    "incidents:letter_create": ("GET", OK_FOR_CASE_WORKERS),
+    "incidents:letter_detail": ("GET", OK_FOR_CASE_READERS),
+    "incidents:letter_status": ("GET", OK_FOR_CASE_READERS),
+    "incidents:letter_edit": ("GET", OK_FOR_CASE_WORKERS),
+    "incidents:letter_render": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
+    "incidents:letter_approve": ("POST", {"office": 403, "lead": 403, "head": 302, "default": 404}),
+    # Refused with a message on the letter page (it is a draft, not approved) rather than a bare 403.
+    "incidents:letter_send_back": ("POST", {"office": 302, "lead": 302, "head": 302, "default": 404}),
+    "incidents:letter_issue": ("POST", {"office": 302, "lead": 302, "head": 302, "default": 404}),
+    "incidents:letter_acknowledge": ("POST", {"office": 302, "lead": 302, "head": 302, "default": 404}),
+    "incidents:letter_new_version": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
+    "incidents:letter_pdf": ("GET", {"default": 404}),  # no PDF yet for a draft: 404 for everyone
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
 }
 
@@ -94,13 +108,14 @@ def world(cast, school, log_concern, parent):
         "evidence": evidence.pk,
         "parent": parent.pk,
         "template_version": LetterTemplateVersion.objects.filter(template__school=school).first().pk,
+        "letter": services.letter_start(case=case, purpose="warning", by=cast["lead"], recipient=parent).pk,
         "access_request": services.subject_access_request_record(
             parent=parent, received_on=timezone.localdate(), by=cast["head"]).pk,
     }
 
 
 def _kwargs(pattern, world) -> dict:
-    values = {"reference": world["reference"]}
+    values = {"reference": world["reference"], "filename": f"{world['reference']}-v1.pdf"}
     names = set(pattern.pattern.converters)
     if "pk" in names:
         route = str(pattern.pattern)
@@ -110,6 +125,8 @@ def _kwargs(pattern, world) -> dict:
             values["pk"] = world["parent"]
         elif route.startswith("policy/letters/"):
             values["pk"] = world["template_version"]
+        elif route.startswith("letters/"):
+            values["pk"] = world["letter"]
         elif route.startswith("privacy/requests/"):
             values["pk"] = world["access_request"]
     return {name: values[name] for name in names}

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0003_roles'),
+        ('incidents', '0004_letters'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0004_subject_access_requests'),
+        ('incidents', '0005_subject_access_requests'),
         ('policies', '0002_administrator_term_holiday_delete'),
     ]
 

@@ -1,0 +1,123 @@
+"""Build a letter's context from a case, as plain data only.
+
+The sealed template engine (policies.templating) takes dicts, lists, strings and dates, never model
+instances; everything a template may reach is copied here. What the author types (the letter's
+parts) goes in as data: the engine autoescapes it and never parses it as template code.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from incidents.models import Case, Parent
+from policies.selectors import school_days_after
+from policies.templating import school_context
+
+
+@dataclass(frozen=True)
+class Part:
+    """A value the author supplies for one letter because the case cannot."""
+
+    name: str
+    label: str
+    kind: str  # "text" (several lines), "line", "date", "datetime", "number"
+    help: str = ""
+
+
+PARTS: tuple[Part, ...] = (
+    Part("conduct_summary", "Summary of the conduct", "text", "Facts, not opinions. Starts as the case summary."),
+    Part("decision_reasons", "Reasons for the decision", "text"),
+    Part("group_name", "Parents' group concerned", "line"),
+    Part("meeting_at", "Meeting date and time", "datetime"),
+    Part("meeting_place", "Meeting place", "line"),
+    Part("representations_deadline", "Last day for written representations", "date",
+         "Starts at the school's usual number of school days from today."),
+    Part("ban_start", "Ban starts on", "date"),
+    Part("ban_length", "Length of the ban, in words", "line"),
+    Part("ban_review_on", "Ban review date", "date"),
+    Part("ban_conditions", "What the ban covers, and conditions", "text"),
+    Part("ban_changes", "How the ban has changed", "text"),
+    Part("child_arrangements", "Arrangements for the children", "text"),
+    Part("free_text", "Additional paragraph", "text", "Added to this letter only."),
+)
+PARTS_BY_NAME = {part.name: part for part in PARTS}
+
+
+def parts_used_by(body: str) -> list[Part]:
+    """The parts a template body refers to (conduct_summary and free_text always: every letter may use them)."""
+    return [part for part in PARTS if part.name in body or part.name in ("conduct_summary", "free_text")]
+
+
+def person_context(parent: Parent | None) -> dict:
+    if parent is None:
+        return {"full_name": "", "salutation": "", "address": "", "postcode": ""}
+    return {"full_name": parent.full_name, "salutation": parent.salutation,
+            "address": parent.address, "postcode": parent.postcode}
+
+
+def default_parts(case: Case, *, today: datetime.date) -> dict[str, str]:
+    """Starting values for the parts, from the case and the school's settings (as text, as a form holds them)."""
+    first_concern = case.concerns.select_related("group").order_by("received_at").first()
+    school = case.school
+    return {
+        "conduct_summary": case.summary,
+        "group_name": first_concern.group.name if first_concern and first_concern.group else "",
+        "representations_deadline": school_days_after(
+            school=school, start=today, days=school.representation_school_days).isoformat(),
+        "ban_start": (today + datetime.timedelta(days=1)).isoformat(),
+    }
+
+
+def _parse(part: Part, text: str):
+    text = (text or "").strip()
+    if not text:
+        return "" if part.kind in ("text", "line") else None
+    try:
+        if part.kind == "date":
+            return datetime.date.fromisoformat(text)
+        if part.kind == "datetime":
+            return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
+
+
+def letter_context(
+    *,
+    case: Case,
+    parent: Parent | None,
+    recipient: dict,
+    parts: dict[str, str],
+    today: datetime.date,
+) -> dict:
+    """Every documented letter variable, filled from the case, the recipient and the typed parts.
+
+    `recipient` holds full_name, salutation, address, postcode as strings.
+    """
+    school = case.school
+    children = []
+    if parent is not None:
+        children = [{"name": f"{child.first_name} {child.last_name}", "class_name": child.class_name}
+                    for child in parent.children.all()]
+    first_concern = case.concerns.order_by("received_at").first()
+    policy_version = case.policy_version
+    clauses = [{"number": clause.number, "text": clause.text, "kind": clause.get_kind_display()}
+               for clause in case.clauses.order_by("position")]
+    context = {
+        "school": school_context(school),
+        "recipient": {key: str(recipient.get(key, "")) for key in ("full_name", "salutation", "address", "postcode")},
+        "parent": person_context(parent),
+        "children": children,
+        "child_names": " and ".join(child["name"] for child in children),
+        "case_reference": case.reference,
+        "incident_date": case.incident_date,
+        "concern_received_on": first_concern.received_at.date() if first_concern else None,
+        "policy_title": policy_version.policy.title if policy_version else "code of conduct for parents",
+        "policy_adopted_on": policy_version.adopted_on if policy_version else None,
+        "clauses_breached": clauses,
+        "today": today,
+        "representations_school_days": school.representation_school_days,
+        "signatory": {"name": school.head_teacher_name, "role": "Head Teacher"},
+    }
+    for part in PARTS:
+        context[part.name] = _parse(part, parts.get(part.name, ""))
+    return context

@@ -1,0 +1,92 @@
+"""A letter as a PDF on the school's letterhead, rendered with WeasyPrint, fetching nothing.
+
+Fonts come from the system's fontconfig (Debian's fonts-dejavu); the logo is inlined as a data:
+URI. The url_fetcher refuses everything else, so a letter can never make the worker reach out to
+the network or read files it was not given.
+"""
+
+import base64
+import hashlib
+import mimetypes
+from functools import cache
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from incidents.models import Letter
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def refuse_fetch(url: str, *args, **kwargs) -> dict:
+    """WeasyPrint url_fetcher: data: URIs only (WeasyPrint decodes those itself before asking)."""
+    if url.startswith("data:"):
+        from weasyprint.urls import default_url_fetcher
+
+        return default_url_fetcher(url)
+    raise FetchRefused(f"Letters fetch nothing: refused {url[:80]}")
+
+
+def _logo_data_uri(school) -> str:
+    if not school.logo:
+        return ""
+    try:
+        with school.logo.open("rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, ValueError):
+        return ""
+    content_type = mimetypes.guess_type(school.logo.name)[0] or "image/png"
+    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
+
+
+def _with_subject(body: str, subject: str) -> str:
+    """Put the subject line after the greeting, as British letters do; at the top if there is none."""
+    line = f'<p class="subject">{escape(subject)}</p>'
+    greeting = body.find("<p>Dear")
+    end = body.find("</p>", greeting) if greeting >= 0 else -1
+    if end < 0:
+        return line + body
+    end += len("</p>")
+    return body[:end] + "\n" + line + body[end:]
+
+
+def letter_document_html(letter: Letter) -> str:
+    """The full HTML page of the letter: letterhead, address block, date, reference, subject, body, signature.
+
+    The default templates write their own address block and signature; the letterhead adds them
+    only when a template leaves them out, so no letter has them twice.
+    """
+    school = letter.case.school
+    template_body = letter.template_version.body
+    # The body was rendered by the sealed, autoescaping engine from plain data (see services).
+    body = _with_subject(letter.html, letter.subject)
+    return render_to_string("letters/letterhead.html", {
+        "school": school,
+        "logo": _logo_data_uri(school),
+        "letter": letter,
+        "date": letter.issued_on or timezone.localdate(),
+        "body": mark_safe(body),  # noqa: S308
+        "add_address": "recipient.address" not in template_body,
+        "add_signature": "signatory.name" not in template_body,
+    })
+
+
+@cache
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # heavy: loaded only where PDFs are made
+
+    return HTML(string=html, url_fetcher=refuse_fetch, base_url=None).write_pdf(font_config=_font_config())
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

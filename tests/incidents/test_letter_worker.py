@@ -1,0 +1,26 @@
+"""The PDF through a real Celery worker on the real Redis (skipped outside CI without Redis)."""
+
+import time
+
+import pytest
+
+from incidents import services
+from incidents.models import Letter
+from tests.incidents.letter_setup import realistic_case
+
+
+@pytest.mark.django_db(transaction=True)
+def test_letter_pdf_rendered_by_the_worker_on_redis(celery_worker_on_redis, school, office, lead):
+    case, parent = realistic_case(school=school, office=office, lead=lead)
+    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter = services.letter_request_pdf(letter=letter)
+    assert letter.render_state == Letter.RenderState.PENDING  # the request only enqueued
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        letter.refresh_from_db()
+        if letter.render_state != Letter.RenderState.PENDING:
+            break
+        time.sleep(0.1)
+    assert letter.render_state == Letter.RenderState.READY, letter.render_error
+    with letter.pdf.open("rb") as handle:
+        assert handle.read(4) == b"%PDF"
