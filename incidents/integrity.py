@@ -4,7 +4,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from incidents.models import CaseEvent, Evidence
+from incidents.models import CaseEvent, Evidence, Letter
 from incidents.services import case_event_verify
 
 
@@ -52,4 +52,20 @@ def evidence_mismatches() -> Iterator[Mismatch]:
             yield Mismatch(label, f"SHA-256 is {actual}, recorded {evidence.sha256}")
 
 
-CHECKS = [("timeline events", timeline_mismatches), ("evidence files", evidence_mismatches)]
+def letter_mismatches() -> Iterator[Mismatch]:
+    """Every letter with a PDF: the file must match the SHA-256 recorded when it was made."""
+    letters = Letter.objects.exclude(pdf="").select_related("case").order_by("pk")
+    for letter in letters.iterator(chunk_size=500):
+        label = f"{letter.case.reference} letter {letter.pk} v{letter.version} ({letter.get_status_display()})"
+        actual = _file_sha256(letter.pdf)
+        if actual is None:
+            yield Mismatch(label, "the stored PDF is missing")
+        elif actual != letter.sha256:
+            yield Mismatch(label, f"PDF SHA-256 is {actual}, recorded {letter.sha256}")
+
+
+CHECKS = [
+    ("timeline events", timeline_mismatches),
+    ("evidence files", evidence_mismatches),
+    ("letter PDFs", letter_mismatches),
+]

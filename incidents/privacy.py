@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from incidents.models import Case, Parent, Statement, SubjectAccessRequest
+from incidents.models import Case, Letter, Parent, Statement, SubjectAccessRequest
 from incidents.selectors import case_timeline
 
 WITHHELD = "[name withheld]"
@@ -55,18 +55,15 @@ def _other_people(parent: Parent, cases: list[Case]) -> set[str]:
     return names
 
 
-def _no_fetch(url: str, *args, **kwargs):
-    raise ValueError(f"Casebook PDFs fetch nothing: {url}")
-
-
 def subject_access_export(*, access_request: SubjectAccessRequest, redact_others: bool) -> tuple[str, bytes]:
     """Build the export. Returns (file name, zip bytes). Writes nothing (the caller records it).
 
     Contents: summary.pdf (the parent's record, every case about them with its concerns,
-    statements, contacts and timeline), statements-by-them.txt, and evidence/<case>/<file> —
-    the original files byte for byte (they are not redacted: review them before release).
+    statements, contacts and timeline), statements-by-them.txt, letters/ (every letter PDF sent
+    to them), and evidence/<case>/<file> — the original files byte for byte (they are not
+    redacted: review them before release).
     """
-    from weasyprint import HTML
+    from incidents.letters.pdf import html_to_pdf
 
     parent = access_request.parent
     cases = list(
@@ -95,13 +92,18 @@ def subject_access_export(*, access_request: SubjectAccessRequest, redact_others
         "request": access_request, "parent": parent, "sections": sections, "redacted": redact_others,
         "generated_at": timezone.now(),
     })
-    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    pdf = html_to_pdf(html)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("summary.pdf", pdf)
         own = Statement.objects.filter(case__in=cases, given_by__iexact=parent.full_name)
         archive.writestr("statements-by-them.txt", "\n\n".join(
             f"{s.case.reference}, {s.given_on:%d %B %Y}:\n{s.text}" for s in own) or "None recorded.\n")
+        letters = Letter.objects.filter(recipient_parent=parent, case__in=cases).exclude(pdf="")
+        for letter in letters.select_related("case"):
+            with letter.pdf.open("rb") as handle:
+                archive.writestr(f"letters/{letter.case.reference}-{letter.purpose}-v{letter.version}.pdf",
+                                 handle.read())
         for section in sections:
             for item in section["evidence"]:
                 with item.file.open("rb") as handle:

@@ -52,3 +52,17 @@ def test_an_altered_evidence_file_is_reported(recorded, capsys):
         handle.write(b"edited")
     code, out = _run(capsys)
     assert code == 1 and "shot.png" in out and "SHA-256 is" in out
+
+
+def test_an_altered_letter_pdf_is_reported(recorded, lead, school, capsys):
+    from policies.defaults import load_defaults
+
+    load_defaults(school=school)
+    letter = services.letter_start(case=recorded, purpose="warning", by=lead, recipient=recorded.parents.first())
+    services.letter_render_pdf(letter_id=letter.pk)
+    letter.refresh_from_db()
+    assert _run(capsys)[0] == 0
+    with open(letter.pdf.path, "ab") as handle:
+        handle.write(b"%% changed")
+    code, out = _run(capsys)
+    assert code == 1 and f"letter {letter.pk}" in out and "PDF SHA-256 is" in out
