@@ -20,3 +20,17 @@ urlpatterns = [
     path("cases/<str:reference>/contacts/new/", views.contact_create, name="contact_create"),
     path("parents/<int:pk>/", views.parent_detail, name="parent_detail"),
 ]
+
+# --- chats exported from WhatsApp (issue 7) ---
+from incidents import chat_views  # noqa: E402
+
+urlpatterns += [
+    path("cases/<str:reference>/chats/<int:pk>/", chat_views.chat_detail, name="chat_detail"),
+    path("cases/<str:reference>/chats/<int:pk>/date-order/", chat_views.chat_date_order, name="chat_date_order"),
+    path("cases/<str:reference>/chats/<int:pk>/rebuild/", chat_views.chat_rebuild, name="chat_rebuild"),
+    path("cases/<str:reference>/chats/<int:pk>/messages/<int:message_pk>/mark/", chat_views.chat_message_mark,
+         name="chat_message_mark"),
+    path("cases/<str:reference>/chats/<int:pk>/messages/<int:message_pk>/marks/<int:mark_pk>/remove/",
+         chat_views.chat_mark_remove, name="chat_mark_remove"),
+    path("cases/<str:reference>/chats/<int:pk>/media/<int:media_pk>/", chat_views.chat_media, name="chat_media"),
+]
