@@ -370,11 +370,13 @@ def evidence_add(
     provided_at: datetime.datetime,
     obtained: str = Evidence.Obtained.OTHER,
     description: str = "",
+    identified: uploads.Identified | None = None,
 ) -> Evidence:
     """Keep a file as evidence, exactly as received, with its SHA-256.
 
     Checks the name, the size against the school's limit, and the type by content (see
-    incidents.uploads). Writes: the file to private storage, Evidence, an event. Raises
+    incidents.uploads) unless the caller has already established it (`identified`: a chat export
+    that was read as one). Writes: the file to private storage, Evidence, an event. Raises
     ValidationError with a plain message and keeps nothing when a check fails.
     """
     display_name = uploads.check_file_name(file_name)
@@ -383,7 +385,7 @@ def evidence_add(
         raise ValidationError(
             f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {case.school.evidence_max_mb} MB."
         )
-    kind = uploads.identify(data)
+    kind = identified or uploads.identify(data)
     digest = uploads.sha256_of(data)
     evidence = Evidence(
         case=case, original_name=display_name, content_type=kind.content_type, size=len(data),
@@ -483,6 +485,7 @@ from policies.models import Clause  # noqa: E402
 
 # The parser's own source, digested: changes whenever the parser does, with nobody to forget a bump.
 CHAT_PARSER_VERSION = hashlib.sha256(Path(chat_parser.__file__).read_bytes()).hexdigest()[:12]
+_CHAT_TEXT = uploads.Identified("text/plain", "Exported chat (.txt)", "txt")
 _IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
@@ -564,10 +567,15 @@ def evidence_add_chat(
     except chat_parser.ChatParseError as error:
         problem = error
     not_a_chat = isinstance(problem, chat_parser.NotAChatExport)
+    # A parent may well have typed "<script>" or "<html>" into the group; the markup sniffing that
+    # keeps web pages out would refuse the whole export. A text read as a chat is kept as plain text
+    # (downloads are attachments with nosniff and a sandbox, and pages escape every message).
+    # (read_chat_upload has already refused a .txt that is really a zip, or not text at all.)
+    identified = _CHAT_TEXT if file_name.lower().endswith(".txt") and not not_a_chat else None
     evidence = evidence_add(
         case=case, by=by, data=data, file_name=file_name, provided_by=provided_by, provided_at=provided_at,
         obtained=Evidence.Obtained.DOCUMENT if not_a_chat else Evidence.Obtained.CHAT_EXPORT,
-        description=description,
+        description=description, identified=identified,
     )
     if not_a_chat:
         # Kept as received (the zip, with any photos, can still be downloaded); just not read as a chat.

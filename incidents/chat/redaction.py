@@ -11,7 +11,7 @@ import string
 # A run that starts like a phone number: "+44", "0044", or a UK "0"; digits may be split by spaces,
 # dots, dashes and brackets ("+44 (0)7700 900123", "020 7946 0000"). Slashes and colons are left
 # out so dates and times never match. The digit count is checked afterwards.
-_PHONE_CANDIDATE = r"(?:\+|\b00|\b0)\d[\d \u00a0().-]{5,20}\d"
+_PHONE_CANDIDATE = r"(?:\+|\b00|\(0|\b0)\d[\d \u00a0().-]{5,20}\d"
 _UK_DIGITS = range(10, 12)  # 07700 900123, 020 7946 0000
 _INTERNATIONAL_DIGITS = range(8, 16)  # E.164 allows up to 15
 
@@ -28,6 +28,7 @@ def _letters(index: int) -> str:
 
 def _is_phone_number(text: str) -> bool:
     digits = sum(character.isdigit() for character in text)
+    text = text.lstrip("(")
     if text.startswith("+") or text.startswith("00"):
         return digits - (2 if text.startswith("00") else 0) in _INTERNATIONAL_DIGITS
     return digits in _UK_DIGITS
@@ -41,10 +42,12 @@ def _name_pattern(name: str, *, ignore_case: bool) -> str:
 
 
 def member_labels(*, keep: set[str], names: set[str]) -> dict[str, str]:
-    """Each other member's name → "[group member A]", in alphabetical order of their names, so the
-    same person has the same label in every message of one letter."""
+    """Each other member's name → "[group member A]", in alphabetical order of their names (members
+    known only by a phone number last), so the same person has the same label in every message of
+    one letter."""
     kept = {name.casefold() for name in keep}
-    others = sorted({name for name in names if name.strip() and name.casefold() not in kept}, key=str.casefold)
+    others = sorted({name for name in names if name.strip() and name.casefold() not in kept},
+                    key=lambda name: (not name[0].isalpha(), name.casefold()))
     return {name: f"[group member {_letters(index)}]" for index, name in enumerate(others)}
 
 
