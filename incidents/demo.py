@@ -195,3 +195,55 @@ def seed_school_data() -> bool:
             services.case_set_restricted(case=case, by=head, restricted=True,
                                          reason="Concerns a member of staff's conduct allegations.")
     return True
+
+
+# --- an imported chat with marked messages (issue 7) --------------------------------------------------
+
+DEMO_CHAT_FILE = "year4_kestrels_chat.txt"
+DEMO_CHAT_CASE_TITLE = "Abusive comments about a class teacher"  # about Karl Dunn, who writes in the chat
+# (words in the message, kind of clause it breaches)
+DEMO_CHAT_MARKS = [("useless", "inappropriate"), ("teacher's pet", "inappropriate")]
+
+
+@transaction.atomic
+def seed_demo_chat() -> bool:
+    """Import the Year 4 Kestrels chat on the demo case about Karl Dunn and mark two of his messages.
+
+    Writes through the services (evidence with its SHA-256, the import, marks, events). Returns
+    False when already there or when the demo case or policy is missing.
+    """
+    import datetime
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from incidents import services
+    from incidents.models import Case, ChatImport
+    from policies.models import Clause
+    from policies.selectors import adopted_policy
+
+    case = Case.objects.filter(title=DEMO_CHAT_CASE_TITLE).first()
+    if case is None or ChatImport.objects.filter(evidence__case=case).exists():
+        return False
+    if case.policy_version_id is None:
+        # The demo policy is adopted on the day seed_demo runs, after the demo incidents; without a
+        # version there are no clauses to mark against. Demo data only: a real case keeps the version
+        # in force on its incident date.
+        version = adopted_policy(school=case.school)
+        if version is None:
+            return False
+        Case.objects.filter(pk=case.pk).update(policy_version=version)
+        case.refresh_from_db()
+    users = {u.username: u for u in User.objects.filter(username__in=["office", "lead"])}
+    data = (Path(__file__).parent / "demo_data" / DEMO_CHAT_FILE).read_bytes()
+    result = services.evidence_add_chat(
+        case=case, by=users["office"], data=data, file_name="WhatsApp Chat with Year 4 Kestrels parents.txt",
+        provided_by="Ruth Adeyemi (group admin)", provided_at=timezone.now() - datetime.timedelta(days=38),
+        description="Exported by the group admin from her phone.",
+    )
+    clauses = Clause.objects.filter(version=case.policy_version_id)
+    for words, kind in DEMO_CHAT_MARKS:
+        clause = clauses.filter(kind=kind).first() or clauses.first()
+        message = result.chat_import.messages.get(text__contains=words)
+        services.chat_message_mark(message=message, clause=clause, by=users["lead"])
+    return True
