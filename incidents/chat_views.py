@@ -48,7 +48,7 @@ def chat_date_order(request: HttpRequest, reference: str, pk: int) -> HttpRespon
             messages.success(request, f"Chat read: {chat_import.message_count} messages and events.")
             return redirect(_chat_url(case, chat_import))
     try:
-        first_lines = services._chat_text_from_evidence(chat_import.evidence).splitlines()[:8]
+        first_lines = services.chat_evidence_text(evidence=chat_import.evidence).splitlines()[:8]
     except services.ChatEvidenceChanged as error:
         first_lines = []
         messages.error(request, str(error))
@@ -95,7 +95,8 @@ def _message_for_change(request: HttpRequest, reference: str, pk: int, message_p
     return case, chat_import, message
 
 
-def _after_change(request: HttpRequest, case: Case, chat_import: ChatImport, message: ChatMessage) -> HttpResponse:
+def _after_change(request: HttpRequest, case: Case, chat_import: ChatImport, message: ChatMessage,
+                  error: str = "") -> HttpResponse:
     if request.htmx:
         media = next((item for item in chat_import.media.all() if item.base_name == message.media_name), None)
         marks = selectors.chat_active_marks(chat_import, [message.key]).get(message.key, [])
@@ -103,7 +104,10 @@ def _after_change(request: HttpRequest, case: Case, chat_import: ChatImport, mes
         clauses = list(Clause.objects.filter(version=case.policy_version_id))
         return render(request, "incidents/chat/_message.html", {
             "case": case, "chat_import": chat_import, "row": row, "can_work": True, "clauses": clauses, "query": "",
+            "error": error,
         })
+    if error:
+        messages.error(request, error)
     return redirect(_chat_url(case, chat_import, page=selectors.chat_page_of(message), message=message))
 
 
@@ -112,16 +116,15 @@ def chat_message_mark(request: HttpRequest, reference: str, pk: int, message_pk:
     case, chat_import, message = _message_for_change(request, reference, pk, message_pk)
     form = ChatMarkForm(request.POST, case=case)
     if not form.is_valid():
-        messages.error(request, "Choose a clause of the policy in force when the incident happened.")
-    else:
-        try:
-            mark = services.chat_message_mark(message=message, clause=form.cleaned_data["clause"], by=request.user,
-                                              note=form.cleaned_data["note"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            if not request.htmx:
-                messages.success(request, f"Message marked as breaching clause {mark.clause.number}.")
+        return _after_change(request, case, chat_import, message,
+                             error="Choose a clause of the policy in force when the incident happened.")
+    try:
+        mark = services.chat_message_mark(message=message, clause=form.cleaned_data["clause"], by=request.user,
+                                          note=form.cleaned_data["note"])
+    except ValidationError as error:
+        return _after_change(request, case, chat_import, message, error=" ".join(error.messages))
+    if not request.htmx:
+        messages.success(request, f"Message marked as breaching clause {mark.clause.number}.")
     return _after_change(request, case, chat_import, message)
 
 

@@ -652,8 +652,11 @@ def _chat_read_event(*, chat_import: ChatImport, by: User | None, rebuilt: bool 
     )
 
 
-def _chat_text_from_evidence(evidence: Evidence) -> str:
-    """The chat text of the stored file, after checking the file is still the one received."""
+def chat_evidence_text(*, evidence: Evidence) -> str:
+    """The chat text of the stored file, after checking the file is still the one received.
+
+    Raises ChatEvidenceChanged when its SHA-256 differs from the one recorded. No writes.
+    """
     with evidence.file.open("rb") as handle:
         data = handle.read()
     if uploads.sha256_of(data) != evidence.sha256:
@@ -678,7 +681,7 @@ def chat_import_choose_date_order(*, chat_import: ChatImport, date_order: str, b
     if date_order not in ChatImport.DateOrder.values:
         raise ValidationError("Choose day first or month first.")
     try:
-        parsed = chat_parser.parse_chat(_chat_text_from_evidence(locked.evidence), date_order=date_order)
+        parsed = chat_parser.parse_chat(chat_evidence_text(evidence=locked.evidence), date_order=date_order)
     except chat_parser.ChatParseError as error:
         raise ValidationError(str(error)) from None
     locked.date_order_chosen = True
@@ -698,7 +701,7 @@ def chat_import_rebuild(*, import_: ChatImport, by: User | None = None) -> ChatI
     locked = ChatImport.objects.select_for_update().select_related("evidence__case").get(pk=import_.pk)
     if locked.status != ChatImport.Status.READ:
         raise ValidationError("This chat has not been read yet: choose its date order first.")
-    text = _chat_text_from_evidence(locked.evidence)
+    text = chat_evidence_text(evidence=locked.evidence)
     try:
         parsed = chat_parser.parse_chat(text, date_order=locked.date_order)
     except chat_parser.ChatParseError as error:

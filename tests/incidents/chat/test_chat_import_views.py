@@ -191,3 +191,14 @@ def test_chat_pages_fit_a_phone(client_for, lead, import_chat):
     assert 'name="viewport" content="width=device-width' in page
     # Long words and links wrap instead of widening the page; search and mark forms stack on a phone.
     assert 'class="text-prewrap text-break' in page and 'class="col-12 col-sm-8"' in page
+
+
+def test_marking_twice_with_htmx_says_why_inside_the_message(client_for, lead, import_chat, clauses):
+    chat = import_chat().chat_import
+    message = message_saying(chat, "useless")
+    client = client_for(lead)
+    url = f"{_chat_url(chat)}messages/{message.pk}/mark/"
+    client.post(url, {"clause": clauses[0].pk}, HTTP_HX_REQUEST="true")
+    page = client.post(url, {"clause": clauses[0].pk}, HTTP_HX_REQUEST="true").content.decode()
+    assert "This message is already marked as breaching clause 3.1." in page
+    assert ChatMark.objects.count() == 1
