@@ -204,7 +204,7 @@ def seed_letters() -> None:
     from incidents.models import Case, Letter
 
     users = {u.username: u for u in User.objects.filter(username__in=["office", "lead", "head"])}
-    plans = [("warning", Letter.IssueMethod.POST), ("meeting_invitation", Letter.IssueMethod.EMAIL),
+    plans = [("warning", Letter.IssueMethod.POST), ("meeting_invitation", Letter.IssueMethod.POST),
              ("provisional_ban", Letter.IssueMethod.HAND)]
     cases = Case.objects.exclude(status__in=[Case.Status.NEW]).filter(parents__isnull=False).distinct()
     for case, (purpose, method) in zip(cases.order_by("opened_at"), plans, strict=False):
@@ -220,3 +220,46 @@ def seed_letters() -> None:
         if method == Letter.IssueMethod.EMAIL and not letter.recipient_email:
             method = Letter.IssueMethod.POST
         services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=users["office"], method=method)
+
+# --- an imported chat with marked messages (issue 7) --------------------------------------------------
+
+DEMO_CHAT_FILE = "year4_kestrels_chat.txt"
+DEMO_CHAT_CASE_TITLE = "Abusive comments about a class teacher"  # about Karl Dunn, who writes in the chat
+# (words in the message, kind of clause it breaches)
+DEMO_CHAT_MARKS = [("useless", "inappropriate"), ("teacher's pet", "inappropriate")]
+
+
+@transaction.atomic
+def seed_demo_chat() -> bool:
+    """Import the Year 4 Kestrels chat on the demo case about Karl Dunn and mark two of his messages.
+
+    Writes through the services (evidence with its SHA-256, the import, marks, events). Returns
+    False when already there or when the demo case or policy is missing.
+    """
+    import datetime
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from incidents import services
+    from incidents.models import Case, ChatImport
+    from policies.models import Clause
+
+    case = Case.objects.filter(title=DEMO_CHAT_CASE_TITLE).first()
+    if case is None or ChatImport.objects.filter(evidence__case=case).exists():
+        return False
+    if case.policy_version_id is None:
+        return False  # no policy in force on the incident date: no clauses to mark against
+    users = {u.username: u for u in User.objects.filter(username__in=["office", "lead"])}
+    data = (Path(__file__).parent / "demo_data" / DEMO_CHAT_FILE).read_bytes()
+    result = services.evidence_add_chat(
+        case=case, by=users["office"], data=data, file_name="WhatsApp Chat with Year 4 Kestrels parents.txt",
+        provided_by="Ruth Adeyemi (group admin)", provided_at=timezone.now() - datetime.timedelta(days=38),
+        description="Exported by the group admin from her phone.",
+    )
+    clauses = Clause.objects.filter(version=case.policy_version_id)
+    for words, kind in DEMO_CHAT_MARKS:
+        clause = clauses.filter(kind=kind).first() or clauses.first()
+        message = result.chat_import.messages.get(text__contains=words)
+        services.chat_message_mark(message=message, clause=clause, by=users["lead"])
+    return True

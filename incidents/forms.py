@@ -129,11 +129,15 @@ class RestrictForm(forms.Form):
 
 
 class EvidenceForm(OncePerSubmissionForm):
-    file = forms.FileField(help_text="PNG, JPEG, HEIC, PDF, text, e-mail (.eml), Word (.docx) or an exported chat.")
+    file = forms.FileField(help_text="PNG, JPEG, HEIC, PDF, text, e-mail (.eml), Word (.docx), or a chat exported "
+                                     "from WhatsApp (.txt, or the .zip with its photos).")
     description = forms.CharField(max_length=300, required=False)
     provided_by = forms.CharField(label="Who provided it", max_length=120)
     provided_at = forms.DateTimeField(label="When the school received it", widget=DATETIME_INPUT)
-    obtained = forms.ChoiceField(label="How it was obtained", choices=Evidence.Obtained.choices)
+    obtained = forms.ChoiceField(
+        label="How it was obtained", choices=Evidence.Obtained.choices,
+        help_text="Choose “Exported chat” for a WhatsApp export: Casebook reads it into a conversation.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,3 +184,21 @@ class ExportForm(forms.Form):
         label="Withhold the names of other people", required=False, initial=True,
         help_text="Other parents, their children, and people who raised concerns or gave statements.",
     )
+
+# --- chats exported from WhatsApp (issue 7) --------------------------------------------------------
+
+class ChatDateOrderForm(forms.Form):
+    date_order = forms.ChoiceField(
+        label="How are the dates in this chat written?", widget=forms.RadioSelect,
+        choices=[("dmy", "Day first (UK, e.g. 05/02 = 5 February)"), ("mdy", "Month first (e.g. 05/02 = 2 May)")],
+        initial="dmy",
+    )
+
+
+class ChatMarkForm(forms.Form):
+    clause = forms.ModelChoiceField(label="Clause it breaches", queryset=Clause.objects.none(), empty_label=None)
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clause"].queryset = Clause.objects.filter(version=case.policy_version_id)

@@ -42,3 +42,17 @@ urlpatterns += [
     path("letters/<int:pk>/new-version/", letter_views.letter_new_version, name="letter_new_version"),
     path("letters/<int:pk>/<str:filename>", letter_views.letter_pdf, name="letter_pdf"),
 ]
+
+# --- chats exported from WhatsApp (issue 7) ---
+from incidents import chat_views  # noqa: E402
+
+urlpatterns += [
+    path("cases/<str:reference>/chats/<int:pk>/", chat_views.chat_detail, name="chat_detail"),
+    path("cases/<str:reference>/chats/<int:pk>/date-order/", chat_views.chat_date_order, name="chat_date_order"),
+    path("cases/<str:reference>/chats/<int:pk>/rebuild/", chat_views.chat_rebuild, name="chat_rebuild"),
+    path("cases/<str:reference>/chats/<int:pk>/messages/<int:message_pk>/mark/", chat_views.chat_message_mark,
+         name="chat_message_mark"),
+    path("cases/<str:reference>/chats/<int:pk>/messages/<int:message_pk>/marks/<int:mark_pk>/remove/",
+         chat_views.chat_mark_remove, name="chat_mark_remove"),
+    path("cases/<str:reference>/chats/<int:pk>/media/<int:media_pk>/", chat_views.chat_media, name="chat_media"),
+]

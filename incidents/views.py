@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,7 +26,7 @@ from incidents.forms import (
     SubjectAccessRequestForm,
     TransitionForm,
 )
-from incidents.models import Case, CaseTombstone, Parent, SubjectAccessRequest
+from incidents.models import Case, CaseTombstone, Evidence, Parent, SubjectAccessRequest
 from incidents.twofactor import recent_confirmation_required
 from policies.selectors import current_school
 
@@ -146,6 +147,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "can_add_evidence": permissions.can_add_evidence(request.user, case),
         "can_restrict": permissions.can_restrict_case(request.user),
         "accesses": case.accesses.select_related("user")[:50] if case.restricted else [],
+        "chat_imports": selectors.chat_imports_for(case),
+        "marked_messages": selectors.marked_messages_for(case, redact_others=False),
     })
 
 
@@ -258,6 +261,8 @@ def evidence_create(request: HttpRequest, reference: str) -> HttpResponse:
         upload = data["file"]
 
         def write() -> str:
+            if _is_chat_upload(upload.name, data["obtained"]):
+                return _add_chat_evidence(request, case, upload, data)
             evidence = services.evidence_add(
                 case=case, by=request.user, data=upload.read(), file_name=upload.name,
                 provided_by=data["provided_by"], provided_at=data["provided_at"], obtained=data["obtained"],
@@ -271,6 +276,26 @@ def evidence_create(request: HttpRequest, reference: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file", error)
     return render(request, "incidents/evidence_form.html", {"case": case, "form": form})
+
+
+def _is_chat_upload(name: str, obtained: str) -> bool:
+    # A .zip is only ever accepted as a chat export (or a Word document, which is not named .zip).
+    return obtained == Evidence.Obtained.CHAT_EXPORT or name.lower().endswith(".zip")
+
+
+def _add_chat_evidence(request: HttpRequest, case: Case, upload, data: dict) -> str:
+    """Keep an exported chat and read it; the URL to go to next depends on whether it could be read."""
+    result = services.evidence_add_chat(
+        case=case, by=request.user, data=upload.read(), file_name=upload.name, provided_by=data["provided_by"],
+        provided_at=data["provided_at"], description=data["description"],
+    )
+    sha = f"(SHA-256 {result.evidence.sha256[:12]}…)"
+    if result.outcome == "not_a_chat":
+        messages.warning(request, f"{result.message} {sha}")
+        return case.get_absolute_url() + "#evidence"
+    messages.success(request, f"Evidence added: {result.evidence.original_name} {sha}. {result.message}")
+    name = "chat_detail" if result.outcome == "read" else "chat_date_order"
+    return reverse(f"incidents:{name}", args=[case.reference, result.chat_import.pk])
 
 
 @require_GET

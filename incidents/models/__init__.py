@@ -1,4 +1,5 @@
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
+from .chats import ChatImport, ChatMark, ChatMedia, ChatMessage
 from .evidence import Contact, Evidence, Statement
 from .letters import Letter
 from .people import Child, Parent, ParentGroup
@@ -7,6 +8,7 @@ from .submissions import Submission
 from .users import User
 
 __all__ = [
-    "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "Child", "Concern", "Contact", "Evidence", "Letter",
-    "Parent", "ParentGroup", "ReferenceCounter", "Statement", "SubjectAccessRequest", "Submission", "User",
+    "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
+    "Child", "Concern", "Contact", "Evidence", "Letter", "Parent", "ParentGroup", "ReferenceCounter", "Statement",
+    "SubjectAccessRequest", "Submission", "User",
 ]

@@ -30,3 +30,19 @@ def test_seed_demo_twice_changes_nothing(capsys):
     call_command("seed_demo")
     assert list(User.objects.order_by("pk").values_list("pk", "password")) == users_before
     assert "nothing changed" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_imports_a_chat_with_two_marked_messages(capsys):
+    from incidents import selectors
+    from incidents.models import Case, ChatImport
+
+    call_command("seed_demo")
+    chat = ChatImport.objects.get()
+    assert chat.status == "read" and "Karl Dunn" in chat.authors
+    case = Case.objects.get(title="Abusive comments about a class teacher")
+    quoted = selectors.marked_messages_for(case, redact_others=True)
+    assert [q["author"] for q in quoted] == ["Karl Dunn", "Karl Dunn"]
+    assert quoted[1]["text"].startswith("[group member")
+    call_command("seed_demo")
+    assert ChatImport.objects.count() == 1

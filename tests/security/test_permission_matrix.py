@@ -68,7 +68,15 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:letter_acknowledge": ("POST", {"office": 302, "lead": 302, "head": 302, "default": 404}),
     "incidents:letter_new_version": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
     "incidents:letter_pdf": ("GET", {"default": 404}),  # no PDF yet for a draft: 404 for everyone
+    # Chats: a zip with one photo, read, with one message marked by the lead.
+    "incidents:chat_detail": ("GET", OK_FOR_CASE_READERS),
+    "incidents:chat_media": ("GET", OK_FOR_CASE_READERS),
+    "incidents:chat_date_order": ("GET", {"office": 302, "lead": 302, "head": 302, "default": 404}),  # already read
+    "incidents:chat_message_mark": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
+    "incidents:chat_mark_remove": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
+    # Last: rebuilding makes new message rows, so it must follow the mark URLs.
+    "incidents:chat_rebuild": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
 }
 
 
@@ -101,9 +109,20 @@ def world(cast, school, log_concern, parent):
     case.save()
     evidence = services.evidence_add(case=case, by=cast["office"], data=factories.PNG, file_name="a.png",
                                      provided_by="x", provided_at=timezone.now())
-    from policies.models import LetterTemplateVersion
+    from policies.models import Clause, LetterTemplateVersion
+    from tests.incidents.chat.conftest import DEMO_CHAT, JPEG, make_zip
+
+    chat = services.evidence_add_chat(
+        case=case, by=cast["office"], data=make_zip({"WhatsApp Chat with Year 4 Kestrels.txt": DEMO_CHAT,
+                                                     "IMG-20261013-WA0001.jpg": JPEG}),
+        file_name="chat.zip", provided_by="x", provided_at=timezone.now(),
+    ).chat_import
+    message = chat.messages.filter(kind="message").first()
+    mark = services.chat_message_mark(message=message, clause=Clause.objects.filter(kind="inappropriate").first(),
+                                      by=cast["lead"])
 
     return {
+        "chat": chat.pk, "message": message.pk, "mark": mark.pk, "media": chat.media.first().pk,
         "reference": case.reference,
         "evidence": evidence.pk,
         "parent": parent.pk,
@@ -125,10 +144,13 @@ def _kwargs(pattern, world) -> dict:
             values["pk"] = world["parent"]
         elif route.startswith("policy/letters/"):
             values["pk"] = world["template_version"]
+        elif "/chats/" in route:
+            values["pk"] = world["chat"]
         elif route.startswith("letters/"):
             values["pk"] = world["letter"]
         elif route.startswith("privacy/requests/"):
             values["pk"] = world["access_request"]
+    values.update(message_pk=world["message"], mark_pk=world["mark"], media_pk=world["media"])
     return {name: values[name] for name in names}
 
 

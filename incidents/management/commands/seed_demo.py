@@ -16,6 +16,8 @@ class Command(BaseCommand):
         created += policies_demo.seed_policies(school)
         if demo.seed_school_data():
             created.append("parents, groups and cases")
+        if demo.seed_demo_chat():
+            created.append("an imported chat with marked messages")
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created: {', '.join(created)}"))
         else:
