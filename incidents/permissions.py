@@ -37,3 +37,27 @@ def can_restrict_case(user: User) -> bool:
 
 def can_assign_lead(user: User) -> bool:
     return _has_any(user, Role.HEAD, Role.LEAD)
+
+
+# --- recommendations, decisions, sanctions (issue 5) ----------------------------------------------
+
+def can_recommend(user: User, case: Case) -> bool:
+    return _has_any(user, Role.LEAD, Role.HEAD) and case.status == Case.Status.INVESTIGATING
+
+
+def can_decide(user: User) -> bool:
+    """Only the Head Teacher decides."""
+    return _has_any(user, Role.HEAD)
+
+
+def can_move_sanctions(user: User, case: Case) -> bool:
+    """Carry out the responses decided (the ban's review and legal advice are checked again per step)."""
+    return can_work_on_case(user, case)
+
+
+def can_see_legal_advice(user: User) -> bool:
+    return _has_any(user, Role.HEAD)
+
+
+def can_refer_to_governors(user: User) -> bool:
+    return _has_any(user, Role.HEAD)
