@@ -61,3 +61,14 @@ def can_see_legal_advice(user: User) -> bool:
 
 def can_refer_to_governors(user: User) -> bool:
     return _has_any(user, Role.HEAD)
+
+
+def can_take_sanction_step(user: User, sanction, to: str) -> bool:
+    """Mirrors the checks in services.sanction_transition, so the page offers only what will work."""
+    from incidents.models import Sanction
+
+    state, kind = Sanction.State, Sanction.Kind
+    if kind(sanction.kind) == kind.LEGAL or (
+            sanction.kind == kind.BAN and to in (state.CONFIRMED, state.VARIED, state.LIFTED)):
+        return _has_any(user, Role.HEAD)
+    return can_move_sanctions(user, sanction.case)

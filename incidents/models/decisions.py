@@ -81,6 +81,10 @@ class Decision(models.Model):
         return Purpose.OUTCOME_NFA if self.no_further_action else ""
 
     @property
+    def letter_purpose_label(self) -> str:
+        return Purpose(self.letter_purpose).label if self.letter_purpose else ""
+
+    @property
     def is_current(self) -> bool:
         return not hasattr(self, "superseded_by")
 
@@ -157,6 +161,19 @@ class SanctionStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_from_state_display()} → {self.get_to_state_display()} on {self.on:%d %b %Y}"
+
+    DETAIL_LABELS = {
+        "meeting_on": "Meeting on", "attendees": "Attended", "notes": "Notes", "organisation": "Organisation",
+        "reference": "Reference", "outcome": "Outcome", "adviser": "Adviser", "group": "Group", "result": "Result",
+        "starts_on": "Starts", "representations_due": "Representations due", "ends_on": "Ends",
+        "review_on": "Next review", "reviewed_by": "Reviewed by", "received_on": "Received", "reasons": "Reasons",
+        "reason": "Reason",
+    }
+
+    @property
+    def shown_details(self) -> list[tuple[str, str]]:
+        """What the step recorded, labelled for people (the ban's conditions are shown on the ban)."""
+        return [(label, self.details[key]) for key, label in self.DETAIL_LABELS.items() if key in self.details]
 
 
 class Representation(models.Model):
