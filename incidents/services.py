@@ -730,7 +730,12 @@ STEP_REQUIRES: dict[tuple[str, str], tuple[str, ...]] = {
     (Kind.BAN, State.VARIED): ("conditions", "ends_on", "review_on"),
     (Kind.BAN, State.LIFTED): ("reasons",),
 }
-_BAN_TERMS = ("reasons", "conditions", "starts_on", "representations_due", "ends_on", "review_on")
+# The ban's terms each step may set; anything else passed in is kept on the step only.
+BAN_TERMS_SET_BY: dict[str, tuple[str, ...]] = {
+    State.PROVISIONAL: ("reasons", "conditions", "starts_on", "representations_due"),
+    State.CONFIRMED: ("ends_on", "review_on"),
+    State.VARIED: ("conditions", "ends_on", "review_on"),
+}
 
 
 def sanction_moves_for(sanction: Sanction) -> set[str]:
@@ -809,13 +814,14 @@ def sanction_transition(
         if target == State.PROVISIONAL:
             details.setdefault("representations_due", _school_days_after(
                 school=case.school, start=details["starts_on"], days=case.school.representation_school_days))
+            if details["representations_due"] <= details["starts_on"]:
+                raise ValidationError("The deadline for representations must be after the ban starts.")
         if target in BAN_REVIEW_STATES:
             details["reviewed_by"] = by.display_name + (
                 f" with {case.school.chair_of_governors_name or 'the chair of governors'}"
                 if details.pop("with_chair", False) else "")
-        for term in _BAN_TERMS:
-            # The reasons for lifting are the step's own; the ban's reasons stay as they were.
-            if term in details and not (term == "reasons" and target != State.PROVISIONAL):
+        for term in BAN_TERMS_SET_BY.get(target, ()):
+            if term in details:
                 setattr(locked, term, details[term])
     took_effect = current == State.PENDING and target != State.WITHDRAWN
     locked.state = target

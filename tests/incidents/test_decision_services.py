@@ -200,3 +200,15 @@ def test_sanction_history_is_kept(school, lead, head):
     sanction = case.sanctions.get()
     services.sanction_transition(sanction=sanction, to="issued", by=lead)
     assert [h.state for h in sanction.history.order_by("history_date")] == ["pending", "issued"]
+
+
+def test_admin_offers_no_way_to_change_a_decision(client_for, administrator, school, lead, head):
+    administrator.is_superuser = True
+    administrator.save()
+    _, decision = factories.decided_case(school=school, lead=lead, head=head)
+    client = client_for(administrator)
+    page = client.get(f"/admin/incidents/decision/{decision.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    client.post(f"/admin/incidents/decision/{decision.pk}/change/", {"reasons": "Changed"})
+    client.post(f"/admin/incidents/decision/{decision.pk}/delete/", {"post": "yes"})
+    assert Decision.objects.get(pk=decision.pk).reasons == "The posts named a teacher."
