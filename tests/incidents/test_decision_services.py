@@ -212,3 +212,19 @@ def test_admin_offers_no_way_to_change_a_decision(client_for, administrator, sch
     client.post(f"/admin/incidents/decision/{decision.pk}/change/", {"reasons": "Changed"})
     client.post(f"/admin/incidents/decision/{decision.pk}/delete/", {"post": "yes"})
     assert Decision.objects.get(pk=decision.pk).reasons == "The posts named a teacher."
+
+
+def test_seed_demo_has_cases_at_each_step_and_a_ban_under_review(capsys):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert "nothing changed" in capsys.readouterr().out
+    states = set(Sanction.objects.values_list("state", flat=True))
+    assert {"pending", "held", "referred", "advice_sought", "result_recorded", "provisional", "representations",
+            "confirmed", "lifted", "withdrawn", "issued"} <= states
+    under_review = Sanction.objects.get(state="representations")
+    assert under_review.representations.exists() and under_review.case.status == Case.Status.SANCTION_IN_FORCE
+    assert Decision.objects.filter(supersedes__isnull=False).count() == 1
+    assert Case.objects.filter(status=Case.Status.AWAITING_DECISION, recommendations__isnull=False).exists()
+    assert Case.objects.filter(governors__username="governor").exists()

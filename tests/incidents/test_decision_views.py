@@ -138,3 +138,24 @@ def test_referred_governor_sees_the_case_but_no_write_view(client_for, school, l
                 f"/cases/{case.reference}/complaints/{complaint.pk}/outcome/"]:
         assert client.post(url, {"submission_token": url}).status_code in (403, 404), url
     assert sanction.steps.count() == 0
+
+
+def test_every_demo_case_page_renders_for_each_role(client):
+    from django.core.management import call_command
+
+    from incidents.models import User
+    from incidents.selectors import cases_visible_to
+
+    call_command("seed_demo")
+    for username in ["head", "lead", "office", "governor"]:
+        user = User.objects.get(username=username)
+        client.force_login(user)
+        for case in cases_visible_to(user).filter(recommendations__isnull=False).distinct():
+            page = client.get(case.get_absolute_url())
+            assert page.status_code == 200, (username, case.reference)
+            assert ("The posts are likely defamatory" in page.content.decode()) == (
+                username == "head" and case.sanctions.filter(kind="legal").exists())
+    client.force_login(User.objects.get(username="head"))
+    review = Sanction.objects.get(state="representations")
+    page = client.get(review.case.get_absolute_url()).content.decode()
+    assert "Review: confirm the ban" in page and "I accept I was angry" in page

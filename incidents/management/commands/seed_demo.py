@@ -15,6 +15,8 @@ class Command(BaseCommand):
             created.append(f"school profile '{school.name}'")
         if demo.seed_school_data():
             created.append("parents, groups and cases")
+        if demo.seed_decisions():
+            created.append("cases at each step of decisions, sanctions and site bans")
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created: {', '.join(created)}"))
         else:
