@@ -121,3 +121,15 @@ def test_contest_refers_the_case_to_governors_who_then_see_it(school, lead, head
     services.complaint_outcome_record(complaint=complaint, by=lead, outcome="not_upheld",
                                       reasons="The warning was proportionate.", on=TODAY)
     assert "Governors' panel: Complaint not upheld" in case.events.values_list("summary", flat=True)
+
+
+def test_bans_due_for_review_are_listed_for_the_head_only(ban, lead, head, office):
+    from incidents.selectors import bans_due_for_review
+
+    _provisional(ban, lead, starts_on=TODAY - datetime.timedelta(days=30))
+    review_on = TODAY + datetime.timedelta(days=14)
+    services.sanction_transition(sanction=ban, to=State.CONFIRMED, by=head,
+                                 details={"ends_on": TODAY + datetime.timedelta(days=90), "review_on": review_on})
+    assert bans_due_for_review(head, on=TODAY) == []
+    assert bans_due_for_review(head, on=review_on) == [ban]
+    assert bans_due_for_review(office, on=review_on) == []
