@@ -28,3 +28,30 @@ class ChildAdmin(SimpleHistoryAdmin):
 class ParentGroupAdmin(SimpleHistoryAdmin):
     list_display = ("name", "class_name", "platform")
     filter_horizontal = ("moderators",)
+
+
+# --- decisions and sanctions (issue 5): read-only here; every change goes through the services ----
+
+from incidents.models import Decision, Sanction  # noqa: E402
+
+
+class _ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(_ReadOnlyAdmin):
+    list_display = ("case", "decided_by", "decided_at", "no_further_action", "supersedes")
+
+
+@admin.register(Sanction)
+class SanctionAdmin(_ReadOnlyAdmin):
+    list_display = ("case", "response_type", "state", "review_on")
+    list_filter = ("kind", "state")

@@ -93,13 +93,37 @@ SCENARIOS = [
 REPEAT_PARENT = ("Karl", "Dunn")
 
 
-def _status_path(final: str) -> list[str]:
-    order = ["investigating", "awaiting_decision", "decided", "sanction_in_force"]
+def _advance(case, final: str, *, lead: User, head: User) -> None:
+    """Take a demo case to `final` the way staff would: investigate, recommend, decide, act."""
+    from incidents import services
+    from policies.models import Clause, ResponseType
+
     if final == "new":
-        return []
+        return
+    services.case_transition(case=case, to="investigating", by=lead)
+    if final == "investigating":
+        return
+    warning = ResponseType.objects.get(school=case.school, code=ResponseType.Code.WARNING)
+    breached = list(Clause.objects.filter(version=case.policy_version_id, kind=Clause.Kind.INAPPROPRIATE)[:1])
+    services.recommendation_submit(
+        case=case, by=lead, responses=[warning], clauses=breached,
+        facts_found="The posts were made and seen by other parents; the parent accepted writing them.",
+        reasons="A first breach of this kind: a warning is proportionate.",
+    )
+    if final == "awaiting_decision":
+        return
+    decision = services.decision_record(
+        case=case, by=head, responses=[] if final == "closed" else [warning], no_further_action=final == "closed",
+        reasons="I have read the posts and the notes of the conversation with the parent."
+        + (" The parent apologised at once; no further action." if final == "closed"
+           else " A written warning is proportionate to a first breach."),
+        seriousness="Moderate", repetition="First time", parent_response="Apologised when spoken to",
+        justification="" if final == "closed" else "The posts named a member of staff and the whole class saw them.",
+    )
     if final == "closed":
-        return ["investigating", "awaiting_decision", "decided", "closed"]
-    return order[: order.index(final) + 1]
+        services.case_transition(case=case, to="closed", by=head, reason="No further action; parent told.")
+    elif final == "sanction_in_force":
+        services.sanction_transition(sanction=decision.sanctions.get(), to="issued", by=head)
 
 
 @transaction.atomic
@@ -161,10 +185,8 @@ def seed_school_data() -> bool:
         )
         case = concern.case
         Case.objects.filter(pk=case.pk).update(lead=lead)
-        for target in ["investigating", "awaiting_decision"]:
-            services.case_transition(case=case, to=target, by=lead)
-        services.case_transition(case=case, to="decided", by=head)
-        services.case_transition(case=case, to="closed", by=head, reason="Letter sent; no repetition.")
+        case.refresh_from_db()
+        _advance(case, "closed", lead=lead, head=head)
 
     for i, (title, text, severity, final, restricted, safeguarding) in enumerate(SCENARIOS):
         concerned = [repeat_parent] if i == 0 else [parents[(i * 3 + 1) % len(parents)]]
@@ -187,10 +209,7 @@ def seed_school_data() -> bool:
                 summary="Explained the concern and the code of conduct. The parent gave their account.",
                 agreed_actions="Parent to read the code of conduct again.",
             )
-        for target in _status_path(final):
-            by = head if target == "decided" else lead
-            reason = "Outcome letter sent; matter resolved." if target == "closed" else ""
-            services.case_transition(case=case, to=target, by=by, reason=reason)
+        _advance(case, final, lead=lead, head=head)
         if restricted:
             services.case_set_restricted(case=case, by=head, restricted=True,
                                          reason="Concerns a member of staff's conduct allegations.")
@@ -262,4 +281,154 @@ def seed_demo_chat() -> bool:
         clause = clauses.filter(kind=kind).first() or clauses.first()
         message = result.chat_import.messages.get(text__contains=words)
         services.chat_message_mark(message=message, clause=clause, by=users["lead"])
+    return True
+
+
+# --- recommendations, decisions and sanctions at every step (issue 5) ---------------------------------
+
+# (code, name, level, has_duration, is_referral, needs_letter): used only when the school has no
+# ladder yet; an existing ladder (policies' defaults, or the school's own) is left as it is.
+DEMO_LADDER = [
+    ("nfa", "No further action", 0, False, False, True),
+    ("moderator_request", "Request to group moderators", 1, False, False, True),
+    ("warning", "Cautionary notice", 2, False, False, True),
+    ("meeting", "Invitation to meet", 3, False, False, True),
+    ("authorities", "Referral to the authorities", 4, False, True, False),
+    ("legal_advice", "Referral for legal advice", 5, False, True, False),
+    ("provisional_ban", "Provisional ban from the site", 6, True, False, True),
+    ("confirmed_ban", "Confirmed ban", 7, True, False, True),
+    ("ban_lifted", "Ban lifted", 8, False, False, True),
+]
+DECISION_SCENARIOS = [
+    # (title, what happened, step reached)
+    ("Insulting a lunchtime supervisor online", "Posted that a named supervisor 'can't be trusted with "
+     "children'.", "awaiting_decision"),
+    ("Apologised at once for a heated message", "Swore in the group, then apologised the same evening.", "nfa"),
+    ("Repeated rude replies to the office", "Four rude replies to routine office messages.", "warning_due"),
+    ("Shouting at the class teacher at pick-up", "Raised voice at the Year 2 teacher in front of children.",
+     "meeting_held"),
+    ("Threatening message to a teacher", "Sent a message saying the teacher 'should watch her back'.", "referred"),
+    ("Allegations about the Head Teacher's honesty", "Posted that the Head Teacher lies to Ofsted.",
+     "legal_advice"),
+    ("Spamming the PTA group after warnings", "Kept posting a petition after the moderators asked them to stop.",
+     "moderators"),
+    ("Aggressive confrontation in the car park", "Blocked a teacher's car and shouted at her.", "provisional"),
+    ("Pushed past staff into the school building", "Entered the building without permission and refused "
+     "to leave when asked.", "under_review"),
+    ("Abuse of office staff at the front desk", "Swore at the office manager across the desk.", "confirmed"),
+    ("Threats at the school gate, since resolved", "Threatened another parent at the gate.", "lifted"),
+    ("Meeting ordered in error, corrected to a warning", "Posted a teacher's home address.", "corrected"),
+    ("Disputed warning about comments on a teacher", "Called a teacher incompetent in the class group.",
+     "contested"),
+]
+
+
+def _demo_ladder(school) -> dict:
+    from policies.models import ResponseType
+
+    ladder = {}
+    for code, name, level, duration, referral, letter in DEMO_LADDER:
+        ladder[code], _ = ResponseType.objects.get_or_create(school=school, code=code, defaults={
+            "name": name, "level": level, "has_duration": duration, "is_referral": referral, "needs_letter": letter})
+    return ladder
+
+
+@transaction.atomic
+def seed_decisions() -> bool:
+    """Cases at each step of recommendation, decision, sanction, ban and contest. False if already there.
+
+    Writes through the services (so every timeline, history and rule is as a user would leave it).
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from incidents import services
+    from incidents.models import Case, Parent, Sanction
+    from policies.selectors import current_school
+
+    school = current_school()
+    titles = [title for title, *_ in DECISION_SCENARIOS]
+    if Case.objects.filter(school=school, title__in=titles).exists():
+        return False
+    parents = list(Parent.objects.filter(school=school).order_by("pk"))
+    if not parents:
+        return False
+    users = {u.username: u for u in User.objects.filter(username__in=["lead", "head", "governor"])}
+    lead, head, governor = users["lead"], users["head"], users["governor"]
+    ladder = _demo_ladder(school)
+    today = timezone.localdate()
+    state = Sanction.State
+
+    def step(sanction, to, by=lead, **details):
+        services.sanction_transition(sanction=sanction, to=to, by=by, details=details)
+
+    def ban_terms(days_ago):
+        return {"reasons": "Aggressive behaviour towards staff on the school site.",
+                "conditions": "The child is dropped off and collected at the side gate by a grandparent; "
+                              "meetings with staff by appointment at the office.",
+                "starts_on": today - datetime.timedelta(days=days_ago)}
+
+    for i, (title, text, reached) in enumerate(DECISION_SCENARIOS):
+        parent = parents[(i * 5 + 2) % len(parents)]
+        case = services.case_open(school=school, by=lead, title=title, summary=text, lead=lead, parents=[parent],
+                                  incident_date=today - datetime.timedelta(days=35 - i))
+        services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
+        code = {"nfa": "warning", "warning_due": "warning", "meeting_held": "meeting", "referred": "authorities",
+                "legal_advice": "legal_advice", "moderators": "moderator_request", "corrected": "meeting",
+                "contested": "warning"}.get(reached, "provisional_ban")
+        services.recommendation_submit(case=case, by=lead, responses=[ladder[code]], clauses=case.clauses.all(),
+                                       facts_found=f"{text} Confirmed by two statements and a screenshot.",
+                                       reasons="Proportionate to what happened and to the parent's response.")
+        if reached == "awaiting_decision":
+            continue
+        if reached == "nfa":
+            services.decision_record(case=case, by=head, no_further_action=True,
+                                     reasons="The parent apologised at once and has not repeated it.")
+            continue
+        decision = services.decision_record(
+            case=case, by=head, responses=[ladder[code]], reasons="The conduct breached the code of conduct.",
+            seriousness="Directed at a named member of staff.", parent_response="Accepted that it happened.",
+            justification="" if ladder[code].level <= 3 else "Staff felt unsafe; a lesser response would not "
+                                                               "protect them.",
+        )
+        sanction = decision.sanctions.get()
+        if reached == "meeting_held":
+            step(sanction, state.INVITED, meeting_on=today)
+            step(sanction, state.HELD, attendees="Helen Hart, the parent", notes="The parent agreed to raise "
+                                                                                 "concerns through the office.")
+        elif reached == "referred":
+            step(sanction, state.REFERRED, organisation="Local police (Safer Schools officer)", reference="PC-4471")
+        elif reached == "legal_advice":
+            services.sanction_transition(sanction=sanction, to=state.ADVICE_SOUGHT, by=head,
+                                         details={"adviser": "Local authority legal services"},
+                                         head_only_note="The posts are likely defamatory; a letter before "
+                                                        "action is an option if they continue.")
+        elif reached == "moderators":
+            step(sanction, state.REQUESTED, group="Whole school PTA")
+            step(sanction, state.RESULT_RECORDED, result="The moderators removed the parent from the group.")
+        elif reached == "provisional":
+            step(sanction, state.PROVISIONAL, **ban_terms(1))
+        elif reached == "under_review":  # representations in; the Head Teacher's review is due
+            step(sanction, state.PROVISIONAL, **ban_terms(20))
+            services.representation_record(sanction=sanction, by=lead, received_on=today, text=(
+                "I accept I was angry but I did not mean to frighten anyone. I ask to be allowed to collect "
+                "my son from the gate."))
+        elif reached in ("confirmed", "lifted"):
+            step(sanction, state.PROVISIONAL, **ban_terms(30))
+            step(sanction, state.CONFIRMED, by=head, ends_on=today + datetime.timedelta(days=120),
+                 review_on=today + datetime.timedelta(days=42), with_chair=True)
+            if reached == "lifted":
+                step(sanction, state.LIFTED, by=head, reasons="No further incidents; the parent has kept to "
+                                                              "the arrangements.")
+                services.case_transition(case=case, to=Case.Status.CLOSED, by=head)
+        elif reached == "corrected":
+            services.decision_record(case=case, by=head, responses=[ladder["warning"]], supersedes=decision,
+                                     reasons="On reflection a written warning is proportionate; the meeting "
+                                             "is not needed.")
+        elif reached == "contested":
+            step(sanction, state.ISSUED)
+            complaint = services.complaint_record(case=case, by=lead, received_on=today,
+                                                  summary="The parent says the warning is unfair.")
+            services.complaint_refer(complaint=complaint, by=head, governors=[governor], on=today)
     return True

@@ -42,3 +42,37 @@ def can_assign_lead(user: User) -> bool:
 def can_handle_subject_access(user: User) -> bool:
     """Subject access requests cover every case about a person, restricted ones included."""
     return _has_any(user, Role.HEAD)
+
+# --- recommendations, decisions, sanctions (issue 5) ----------------------------------------------
+
+def can_recommend(user: User, case: Case) -> bool:
+    return _has_any(user, Role.LEAD, Role.HEAD) and case.status == Case.Status.INVESTIGATING
+
+
+def can_decide(user: User) -> bool:
+    """Only the Head Teacher decides."""
+    return _has_any(user, Role.HEAD)
+
+
+def can_move_sanctions(user: User, case: Case) -> bool:
+    """Carry out the responses decided (the ban's review and legal advice are checked again per step)."""
+    return can_work_on_case(user, case)
+
+
+def can_see_legal_advice(user: User) -> bool:
+    return _has_any(user, Role.HEAD)
+
+
+def can_refer_to_governors(user: User) -> bool:
+    return _has_any(user, Role.HEAD)
+
+
+def can_take_sanction_step(user: User, sanction, to: str) -> bool:
+    """Mirrors the checks in services.sanction_transition, so the page offers only what will work."""
+    from incidents.models import Sanction
+
+    state, kind = Sanction.State, Sanction.Kind
+    if kind(sanction.kind) == kind.LEGAL or (
+            sanction.kind == kind.BAN and to in (state.CONFIRMED, state.VARIED, state.LIFTED)):
+        return _has_any(user, Role.HEAD)
+    return can_move_sanctions(user, sanction.case)

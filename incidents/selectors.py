@@ -231,3 +231,123 @@ def marked_messages_for(case: Case, *, redact_others: bool, keep: set[str] | Non
     for item in quoted:
         del item["_order"]
     return quoted
+
+# --- recommendations, decisions, sanctions (issue 5) ----------------------------------------------
+
+from collections import Counter  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+from incidents.models import Complaint, Decision, Recommendation, Sanction  # noqa: E402
+from policies.models import ResponseType  # noqa: E402
+
+
+def current_decision(case: Case) -> Decision | None:
+    """The decision in force: the one no later decision supersedes."""
+    return case.decisions.filter(superseded_by__isnull=True).prefetch_related("responses").first()
+
+
+def latest_recommendation(case: Case) -> Recommendation | None:
+    return case.recommendations.select_related("recommended_by").prefetch_related("responses", "clauses").first()
+
+
+def case_decisions(case: Case) -> list[Decision]:
+    """Every decision on the case, oldest first, the superseded ones included."""
+    return list(case.decisions.select_related("decided_by", "supersedes").prefetch_related("responses"))
+
+
+def case_sanctions(case: Case) -> list[Sanction]:
+    return list(case.sanctions.select_related("response_type", "decision")
+                .prefetch_related("steps__by", "representations__files"))
+
+
+def case_complaints(case: Case) -> list[Complaint]:
+    return list(case.complaints.select_related("recorded_by").prefetch_related("panel"))
+
+
+def _outcome_level(decision: Decision, nfa_level: int) -> int:
+    levels = [r.level for r in decision.responses.all()]
+    return max(levels) if levels else nfa_level
+
+
+def _outcome_names(decision: Decision) -> list[str]:
+    return [r.name for r in decision.responses.all()] or ["No further action"]
+
+
+@dataclass
+class Proportionality:
+    categories: list[str]
+    earlier_cases: list[tuple[Case, str]] = field(default_factory=list)
+    response_counts: list[tuple[str, int]] = field(default_factory=list)
+    first_cases_counted: int = 0
+    usual_level: int = 0
+    usual_label: str = ""
+
+
+def proportionality_for(case: Case) -> Proportionality:
+    """What the Head Teacher weighs beside the decision form. Advice only: it decides nothing.
+
+    - the parents' earlier cases and their outcomes;
+    - how the school responded to earlier decided cases sharing a breach category (a clause
+      number, of the case or of its recommendation, so it holds across policy versions) — counts
+      per response;
+    - "usually": the most common highest rung among those cases that were the parent's first
+      case (ties go to the lower rung); with no such history, the ladder's warning rung.
+    """
+    recommendation = latest_recommendation(case)
+    clauses = list(case.clauses.all()) + (list(recommendation.clauses.all()) if recommendation else [])
+    numbers = {c.number for c in clauses}
+    ladder = {r.code: r for r in ResponseType.objects.filter(school=case.school_id)}
+    nfa = ladder.get(ResponseType.Code.NO_FURTHER_ACTION)
+    nfa_level = nfa.level if nfa else 0
+    warning = ladder.get(ResponseType.Code.WARNING)
+    result = Proportionality(categories=sorted(numbers))
+
+    parents = list(case.parents.all())
+    earlier = (Case.objects.filter(parents__in=parents, opened_at__lt=case.opened_at).exclude(pk=case.pk)
+               .distinct().order_by("-opened_at"))
+    for other in earlier:
+        decision = current_decision(other)
+        result.earlier_cases.append((other, ", ".join(_outcome_names(decision)) if decision else
+                                     other.get_status_display()))
+
+    counts: Counter[str] = Counter()
+    first_levels: Counter[int] = Counter()
+    if numbers:
+        similar = (Case.objects.filter(Q(clauses__number__in=numbers)
+                                       | Q(recommendations__clauses__number__in=numbers), school=case.school_id)
+                   .exclude(pk=case.pk).distinct().prefetch_related("parents"))
+        for other in similar:
+            decision = current_decision(other)
+            if decision is None:
+                continue
+            counts.update(_outcome_names(decision))
+            was_first = not Case.objects.filter(parents__in=other.parents.all(),
+                                                opened_at__lt=other.opened_at).exists()
+            if was_first:
+                first_levels[_outcome_level(decision, nfa_level)] += 1
+    result.response_counts = counts.most_common()
+    result.first_cases_counted = sum(first_levels.values())
+    if first_levels:
+        top = max(first_levels.values())
+        result.usual_level = min(level for level, n in first_levels.items() if n == top)
+        named = [r.name for r in ladder.values() if r.level == result.usual_level]
+        result.usual_label = named[0] if named else f"rung {result.usual_level}"
+    else:
+        result.usual_level = warning.level if warning else 1
+        result.usual_label = (warning.name if warning else "a warning") + " (no earlier first cases to compare)"
+    return result
+
+
+def governors_for_panel() -> list:
+    from incidents.roles import Role
+
+    return list(User.objects.filter(groups__name=Role.GOVERNOR.value, is_active=True).order_by("last_name"))
+
+
+def bans_due_for_review(user: User, *, on) -> list[Sanction]:
+    """Confirmed or varied bans whose review date has come, on cases this user may see."""
+    return list(
+        Sanction.objects.filter(case__in=cases_visible_to(user), kind=Sanction.Kind.BAN, review_on__lte=on,
+                                state__in=[Sanction.State.CONFIRMED, Sanction.State.VARIED])
+        .select_related("case", "response_type").order_by("review_on")
+    )

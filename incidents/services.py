@@ -38,7 +38,7 @@ from incidents.models import (
 from incidents.models.privacy import one_calendar_month_after
 from incidents.roles import Role
 from policies.models import School
-from policies.selectors import policy_version_in_force
+from policies.selectors import policy_version_in_force, school_days_after
 
 Status = Case.Status
 
@@ -56,6 +56,14 @@ MOVES_NEEDING_REASON = {(Status.CLOSED, Status.INVESTIGATING), (Status.NEW, Stat
                         (Status.INVESTIGATING, Status.CLOSED), (Status.AWAITING_DECISION, Status.INVESTIGATING)}
 # Moves only the Head Teacher's decision makes (through the decision services).
 HEAD_ONLY_MOVES = {(Status.AWAITING_DECISION, Status.DECIDED)}
+# Moves made by a step of the workflow, never by the status buttons: the step's service passes `step=`.
+MOVES_MADE_BY_STEP = {
+    (Status.INVESTIGATING, Status.AWAITING_DECISION): "recommendation",
+    (Status.AWAITING_DECISION, Status.DECIDED): "decision",
+    (Status.DECIDED, Status.SANCTION_IN_FORCE): "sanction",
+}
+_STEP_LABELS = {"recommendation": "submitting a recommendation", "decision": "recording a decision",
+                "sanction": "a sanction taking effect"}
 
 
 class IllegalTransition(ValidationError):
@@ -223,12 +231,14 @@ def concern_log(
 
 # --- status ----------------------------------------------------------------------------------------
 
-def case_transition(*, case: Case, to: str, by: User, reason: str = "") -> Case:
+def case_transition(*, case: Case, to: str, by: User, reason: str = "", step: str = "") -> Case:
     """Move a case to another status, if the table of allowed moves permits it.
 
     Writes: Case.status (and closed_at), a status event with the reason. Raises IllegalTransition
-    for a move the table does not allow or that lacks a required reason; PermissionDenied when a
-    move that only the Head Teacher's decision makes is attempted by anyone else.
+    for a move the table does not allow, that lacks a required reason, or that only a step of the
+    workflow makes (MOVES_MADE_BY_STEP: recommendation_submit, decision_record and
+    sanction_transition pass `step`); PermissionDenied when a move that only the Head Teacher's
+    decision makes is attempted by anyone else.
     """
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -236,8 +246,13 @@ def case_transition(*, case: Case, to: str, by: User, reason: str = "") -> Case:
         target = Status(to)
         if target not in ALLOWED_MOVES[current]:
             raise IllegalTransition(f"A case that is “{current.label}” cannot move to “{target.label}”.")
+        if target == Status.CLOSED and case_has_active_sanctions(locked):
+            raise IllegalTransition("A sanction on this case is still active: finish or lift it first.")
         if (current, target) in HEAD_ONLY_MOVES and not by.has_role(Role.HEAD):
             raise PermissionDenied("Only the Head Teacher can record a decision.")
+        made_by = MOVES_MADE_BY_STEP.get((current, target))
+        if made_by and step != made_by:
+            raise IllegalTransition(f"A case moves to “{target.label}” by {_STEP_LABELS[made_by]}.")
         reason = reason.strip()
         if (current, target) in MOVES_NEEDING_REASON and not reason:
             raise IllegalTransition(f"Give a reason for moving the case from “{current.label}” to “{target.label}”.")
@@ -1157,3 +1172,460 @@ def chat_mark_remove(*, mark: ChatMark, by: User) -> ChatMark:
         data={"chat_import": locked.chat_import_id, "mark": locked.pk, "message_key": locked.message_key},
     )
     return locked
+
+# =================================================================================================
+# Recommendations, the Head Teacher's decisions, sanctions and their lifecycles, contests (issue 5)
+# =================================================================================================
+
+from incidents.models import (  # noqa: E402  (kept with the section that uses them)
+    Complaint,
+    Decision,
+    Recommendation,
+    Representation,
+    Sanction,
+    SanctionStep,
+)
+from policies.models import Clause, ResponseType  # noqa: E402
+
+Kind = Sanction.Kind
+State = Sanction.State
+Purpose = LetterTemplate.Purpose
+
+
+def _require_head(by: User, what: str) -> None:
+    if not by.has_role(Role.HEAD):
+        raise PermissionDenied(f"Only the Head Teacher can {what}.")
+
+
+def _require_case_worker(by: User, case: Case, what: str) -> None:
+    # Mirrors permissions.can_work_on_case; governors and administrators never write here.
+    if not (by.has_role(Role.HEAD) or by.has_role(Role.LEAD)
+            or (by.has_role(Role.OFFICE) and (case.lead_id == by.pk or case.assignees.filter(pk=by.pk).exists()))):
+        raise PermissionDenied(f"You cannot {what} on this case.")
+
+
+def _names(items: Iterable) -> str:
+    return ", ".join(str(item) for item in items)
+
+
+# --- recommendation ------------------------------------------------------------------------------
+
+@transaction.atomic
+def recommendation_submit(
+    *,
+    case: Case,
+    by: User,
+    responses: Iterable[ResponseType],
+    clauses: Iterable[Clause],
+    facts_found: str,
+    reasons: str,
+) -> Recommendation:
+    """Record the lead's recommendation and submit the case for the Head Teacher's decision.
+
+    Writes: Recommendation, a recommendation event, the case status investigating → awaiting
+    decision (case_transition). The Head Teacher sees it in the cases awaiting decision; no e-mail
+    is sent yet (notifications are a later issue). Investigating leads and the Head may call.
+    """
+    if not (by.has_role(Role.LEAD) or by.has_role(Role.HEAD)):
+        raise PermissionDenied("Only an investigating lead or the Head Teacher can recommend a response.")
+    responses, clauses = list(responses), list(clauses)
+    if not responses:
+        raise ValidationError("Recommend at least one response from the ladder.")
+    if any(r.school_id != case.school_id for r in responses):
+        raise ValidationError("Responses must come from the school's own ladder.")
+    if case.policy_version_id and any(c.version_id != case.policy_version_id for c in clauses):
+        raise ValidationError("Clauses must come from the policy in force when the incident happened.")
+    if not facts_found.strip() or not reasons.strip():
+        raise ValidationError("Record the facts found and the reasons.")
+    if case.status != Status.INVESTIGATING:
+        raise IllegalTransition("Only a case under investigation can be submitted for a decision.")
+    recommendation = Recommendation.objects.create(
+        case=case, facts_found=facts_found.strip(), reasons=reasons.strip(), recommended_by=by
+    )
+    recommendation.responses.set(responses)
+    recommendation.clauses.set(clauses)
+    case_event_record(
+        case=case, kind=CaseEvent.Kind.RECOMMENDATION, actor=by,
+        summary=f"Recommended: {_names(responses)}. Submitted to the Head Teacher for a decision.",
+        data={"recommendation": recommendation.pk, "responses": [r.code for r in responses]},
+    )
+    case_transition(case=case, to=Status.AWAITING_DECISION, by=by, step="recommendation")
+    return recommendation
+
+
+# --- decision --------------------------------------------------------------------------------------
+
+# Which lifecycle each rung of the ladder follows. "No further action" and "ban lifted" are
+# outcomes, not responses to carry out, so they make no sanction.
+KIND_OF_RESPONSE: dict[str, str] = {
+    ResponseType.Code.WARNING: Kind.WARNING,
+    ResponseType.Code.MEETING: Kind.MEETING,
+    ResponseType.Code.AUTHORITIES: Kind.REFERRAL,
+    ResponseType.Code.LEGAL_ADVICE: Kind.LEGAL,
+    ResponseType.Code.MODERATOR_REQUEST: Kind.MODERATORS,
+    ResponseType.Code.PROVISIONAL_BAN: Kind.BAN,
+    ResponseType.Code.CONFIRMED_BAN: Kind.BAN,
+}
+
+
+def decision_justification_needed(*, case: Case, responses: Iterable[ResponseType]) -> bool:
+    """True when a chosen response is more than one rung above what the school usually does.
+
+    See selectors.proportionality_for for what "usually" means.
+    """
+    from incidents.selectors import proportionality_for
+
+    usual = proportionality_for(case).usual_level
+    return any(r.level > usual + 1 for r in responses)
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    case: Case,
+    by: User,
+    reasons: str,
+    responses: Iterable[ResponseType] = (),
+    no_further_action: bool = False,
+    seriousness: str = "",
+    repetition: str = "",
+    effect: str = "",
+    parent_response: str = "",
+    earlier_cases: str = "",
+    justification: str = "",
+    supersedes: Decision | None = None,
+) -> Decision:
+    """Record the Head Teacher's decision. Head Teacher only: anyone else gets PermissionDenied.
+
+    A first decision moves the case awaiting decision → decided (case_transition). A correction
+    (`supersedes`) keeps the earlier decision on the record and withdraws its unfinished sanctions.
+    Writes: Decision, one Sanction per chosen response, a decision event, status events.
+    """
+    _require_head(by, "record a decision")
+    responses = [r for r in responses if r.code != ResponseType.Code.NO_FURTHER_ACTION]
+    reasons = reasons.strip()
+    if not reasons:
+        raise ValidationError("Give the reasons for the decision, in your own words.")
+    if no_further_action == bool(responses):
+        raise ValidationError("Choose no further action, or one or more responses from the ladder (not both).")
+    unknown = [r for r in responses if r.school_id != case.school_id or r.code not in KIND_OF_RESPONSE]
+    if unknown:
+        raise ValidationError(f"Not a response that can be ordered: {_names(unknown)}.")
+    if decision_justification_needed(case=case, responses=responses) and not justification.strip():
+        raise ValidationError("This response is well above what the school usually does for a first case "
+                              "of this kind: explain why it is proportionate.")
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if supersedes is None:
+        if locked.decisions.exists():
+            raise ValidationError("This case already has a decision: record a correction that supersedes it.")
+        if locked.status != Status.AWAITING_DECISION:
+            raise IllegalTransition("Only a case awaiting decision can be decided.")
+    else:
+        if supersedes.case_id != case.pk or not supersedes.is_current:
+            raise ValidationError("Only the current decision on this case can be superseded.")
+        if locked.status not in (Status.DECIDED, Status.SANCTION_IN_FORCE):
+            raise IllegalTransition("A decision can be corrected only while the case is decided or a sanction "
+                                    "is in force.")
+    decision = Decision.objects.create(
+        case=case, no_further_action=no_further_action, reasons=reasons, seriousness=seriousness,
+        repetition=repetition, effect=effect, parent_response=parent_response, earlier_cases=earlier_cases,
+        justification=justification.strip(), supersedes=supersedes, decided_by=by,
+    )
+    decision.responses.set(responses)
+    if supersedes is not None:
+        for sanction in supersedes.sanctions.exclude(state__in=SANCTION_FINISHED):
+            sanction_transition(sanction=sanction, to=State.WITHDRAWN, by=by,
+                                details={"reason": "Decision corrected"})
+    for response in responses:
+        sanction = Sanction.objects.create(
+            case=case, decision=decision, response_type=response, kind=KIND_OF_RESPONSE[response.code]
+        )
+        case_event_record(case=case, kind=CaseEvent.Kind.SANCTION, actor=by,
+                          summary=f"{response.name}: to do", data={"sanction": sanction.pk, "state": State.PENDING})
+    outcome = "No further action" if no_further_action else _names(responses)
+    case_event_record(
+        case=case, kind=CaseEvent.Kind.DECISION, actor=by,
+        summary=("Decision corrected (supersedes the decision of "
+                 f"{supersedes.decided_at:%d %b %Y}): " if supersedes else "Decision: ") + outcome,
+        data={"decision": decision.pk, "supersedes": supersedes.pk if supersedes else None,
+              "letter_needed": decision.letter_purpose},
+    )
+    if supersedes is None:
+        case_transition(case=case, to=Status.DECIDED, by=by, step="decision")
+    return decision
+
+
+# --- sanctions: one lifecycle per kind -------------------------------------------------------------
+
+# The only moves each kind of sanction may make. WITHDRAWN is reached only when the decision that
+# ordered it is superseded. A ban's review that continues it is a move to the same state.
+_OPEN_BAN = {State.PROVISIONAL, State.REPRESENTATIONS, State.CONFIRMED, State.VARIED}
+SANCTION_MOVES: dict[str, dict[str, set[str]]] = {
+    Kind.WARNING: {State.PENDING: {State.ISSUED, State.WITHDRAWN}},
+    Kind.MEETING: {
+        State.PENDING: {State.INVITED, State.WITHDRAWN},
+        State.INVITED: {State.HELD, State.DECLINED, State.DID_NOT_ATTEND, State.WITHDRAWN},
+    },
+    Kind.REFERRAL: {
+        State.PENDING: {State.REFERRED, State.WITHDRAWN},
+        State.REFERRED: {State.OUTCOME_RECORDED, State.WITHDRAWN},
+    },
+    Kind.LEGAL: {State.PENDING: {State.ADVICE_SOUGHT, State.WITHDRAWN}},
+    Kind.MODERATORS: {
+        State.PENDING: {State.REQUESTED, State.WITHDRAWN},
+        State.REQUESTED: {State.RESULT_RECORDED, State.WITHDRAWN},
+    },
+    Kind.BAN: {
+        State.PENDING: {State.PROVISIONAL, State.WITHDRAWN},
+        State.PROVISIONAL: {State.REPRESENTATIONS, State.CONFIRMED, State.VARIED, State.LIFTED, State.WITHDRAWN},
+        State.REPRESENTATIONS: {State.CONFIRMED, State.VARIED, State.LIFTED, State.WITHDRAWN},
+        State.CONFIRMED: {State.CONFIRMED, State.VARIED, State.LIFTED, State.WITHDRAWN},
+        State.VARIED: {State.VARIED, State.CONFIRMED, State.LIFTED, State.WITHDRAWN},
+    },
+}
+SANCTION_FINISHED = {State.ISSUED, State.HELD, State.DECLINED, State.DID_NOT_ATTEND, State.OUTCOME_RECORDED,
+                     State.ADVICE_SOUGHT, State.RESULT_RECORDED, State.LIFTED, State.WITHDRAWN}
+# Moves of a ban that are the Head Teacher's review (optionally with the chair of governors).
+BAN_REVIEW_STATES = {State.CONFIRMED, State.VARIED, State.LIFTED}
+LETTER_FOR_STEP: dict[tuple[str, str], str] = {
+    (Kind.WARNING, State.ISSUED): Purpose.WARNING,
+    (Kind.MEETING, State.INVITED): Purpose.MEETING_INVITATION,
+    (Kind.MODERATORS, State.REQUESTED): Purpose.MODERATOR_REQUEST,
+    (Kind.BAN, State.PROVISIONAL): Purpose.PROVISIONAL_BAN,
+    (Kind.BAN, State.CONFIRMED): Purpose.BAN_CONFIRMED,
+    (Kind.BAN, State.VARIED): Purpose.BAN_VARIED,
+    (Kind.BAN, State.LIFTED): Purpose.BAN_LIFTED,
+}
+# What each step must record (besides its date and who acted).
+STEP_REQUIRES: dict[tuple[str, str], tuple[str, ...]] = {
+    (Kind.MEETING, State.INVITED): ("meeting_on",),
+    (Kind.MEETING, State.HELD): ("attendees", "notes"),
+    (Kind.REFERRAL, State.REFERRED): ("organisation",),
+    (Kind.REFERRAL, State.OUTCOME_RECORDED): ("outcome",),
+    (Kind.LEGAL, State.ADVICE_SOUGHT): ("adviser",),
+    (Kind.MODERATORS, State.REQUESTED): ("group",),
+    (Kind.MODERATORS, State.RESULT_RECORDED): ("result",),
+    (Kind.BAN, State.PROVISIONAL): ("reasons", "conditions", "starts_on"),
+    (Kind.BAN, State.CONFIRMED): ("ends_on", "review_on"),
+    (Kind.BAN, State.VARIED): ("conditions", "ends_on", "review_on"),
+    (Kind.BAN, State.LIFTED): ("reasons",),
+}
+# The ban's terms each step may set; anything else passed in is kept on the step only.
+BAN_TERMS_SET_BY: dict[str, tuple[str, ...]] = {
+    State.PROVISIONAL: ("reasons", "conditions", "starts_on", "representations_due"),
+    State.CONFIRMED: ("ends_on", "review_on"),
+    State.VARIED: ("conditions", "ends_on", "review_on"),
+}
+
+
+def sanction_moves_for(sanction: Sanction) -> set[str]:
+    """States this sanction may move to next, by the table (withdrawal is not offered as a step)."""
+    return SANCTION_MOVES[sanction.kind].get(sanction.state, set()) - {State.WITHDRAWN}
+
+
+def ban_may_be_confirmed(sanction: Sanction, *, today: datetime.date | None = None) -> bool:
+    """A ban is never confirmed before its representations deadline unless the parent has answered."""
+    today = today or timezone.localdate()
+    if sanction.state == State.PROVISIONAL:
+        return sanction.representations_due is not None and today > sanction.representations_due
+    return True
+
+
+def _step_summary(sanction: Sanction, to: str, details: dict) -> str:
+    name = sanction.response_type.name
+    if to == sanction.state and to in (State.CONFIRMED, State.VARIED):
+        text = f"{name}: reviewed, continues; next review {details['review_on']:%d %b %Y}"
+    else:
+        text = f"{name}: {State(to).label}"
+    public = {
+        "organisation": "with {}", "reference": "ref. {}", "outcome": "outcome: {}", "group": "group: {}",
+        "result": "result: {}", "adviser": "adviser: {}", "attendees": "attended: {}",
+    }
+    extras = [pattern.format(details[key]) for key, pattern in public.items() if details.get(key)]
+    return text + (f" ({'; '.join(extras)})" if extras else "")
+
+
+@transaction.atomic
+def sanction_transition(
+    *,
+    sanction: Sanction,
+    to: str,
+    by: User,
+    on: datetime.date | None = None,
+    details: dict | None = None,
+    head_only_note: str = "",
+) -> SanctionStep:
+    """Move a sanction one step on its lifecycle, if its table (SANCTION_MOVES) allows it.
+
+    Checks: the move is in the table; what the step must record (STEP_REQUIRES); a ban's review
+    (confirm, vary, lift) and withdrawals are the Head Teacher's alone; a ban is confirmed only
+    after representations or once the deadline has passed; a confirmed or varied ban has a review
+    date. Writes: Sanction (state, ban terms), SanctionStep (with the letter it needs), a timeline
+    event (never the legal advice summary), and the case moves decided → sanction in force when
+    the first sanction takes effect. Case workers (leads, the Head, assigned office staff) may call.
+    """
+    details = {k: v for k, v in (details or {}).items() if v not in (None, "", [])}
+    on = on or timezone.localdate()
+    locked = Sanction.objects.select_for_update().select_related("response_type", "case").get(pk=sanction.pk)
+    case = locked.case
+    current, target = State(locked.state), State(to)
+    if target not in SANCTION_MOVES[locked.kind].get(current, set()):
+        raise IllegalTransition(f"A {locked.get_kind_display().lower()} that is “{current.label}” "
+                                f"cannot move to “{target.label}”.")
+    if target == State.WITHDRAWN or (locked.kind == Kind.BAN and target in BAN_REVIEW_STATES):
+        _require_head(by, "review, change or lift a ban" if target != State.WITHDRAWN else "withdraw a sanction")
+    else:
+        _require_case_worker(by, case, "move this sanction on")
+    if locked.kind == Kind.LEGAL:
+        _require_head(by, "record legal advice")
+    missing = [name for name in STEP_REQUIRES.get((locked.kind, target), ()) if not details.get(name)]
+    if missing:
+        raise ValidationError(f"Record the {', '.join(m.replace('_', ' ') for m in missing)}.")
+    if on > timezone.localdate():
+        raise ValidationError("A step cannot be dated in the future.")
+    if locked.kind == Kind.BAN:
+        if target in (State.CONFIRMED, State.VARIED) and not ban_may_be_confirmed(locked):
+            raise ValidationError(
+                f"The parent has until {locked.representations_due:%d %B %Y} to make representations: "
+                "the ban cannot be confirmed before then unless they have answered."
+            )
+        if target in (State.CONFIRMED, State.VARIED) and details["review_on"] <= on:
+            raise ValidationError("The review date must be after the date of this step.")
+        if target == State.PROVISIONAL:
+            details.setdefault("representations_due", school_days_after(
+                school=case.school, start=details["starts_on"], days=case.school.representation_school_days))
+            if details["representations_due"] <= details["starts_on"]:
+                raise ValidationError("The deadline for representations must be after the ban starts.")
+        if target in BAN_REVIEW_STATES:
+            details["reviewed_by"] = by.display_name + (
+                f" with {case.school.chair_of_governors_name or 'the chair of governors'}"
+                if details.pop("with_chair", False) else "")
+        for term in BAN_TERMS_SET_BY.get(target, ()):
+            if term in details:
+                setattr(locked, term, details[term])
+    took_effect = current == State.PENDING and target != State.WITHDRAWN
+    locked.state = target
+    locked.save()
+    step = SanctionStep.objects.create(
+        sanction=locked, from_state=current, to_state=target, on=on, by=by,
+        details={k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in details.items()},
+        head_only_note=head_only_note.strip(), letter_purpose=LETTER_FOR_STEP.get((locked.kind, target), ""),
+    )
+    case_event_record(
+        case=case, kind=CaseEvent.Kind.SANCTION, actor=by,
+        at=timezone.make_aware(datetime.datetime.combine(on, datetime.time(12))) if on != timezone.localdate()
+        else None,
+        summary=_step_summary(locked, target, details),
+        data={"sanction": locked.pk, "from": current.value, "to": target.value, "letter_needed": step.letter_purpose},
+    )
+    if took_effect and Case.objects.filter(pk=case.pk, status=Status.DECIDED).exists():
+        case_transition(case=case, to=Status.SANCTION_IN_FORCE, by=by, step="sanction")
+    sanction.refresh_from_db()
+    return step
+
+
+@transaction.atomic
+def representation_record(
+    *,
+    sanction: Sanction,
+    by: User,
+    received_on: datetime.date,
+    text: str = "",
+    files: Iterable[tuple[str, bytes]] = (),
+) -> Representation:
+    """Record the parent's written representations against a provisional ban.
+
+    Writes: each file as Evidence (evidence_add: checked, hashed, kept unaltered), Representation,
+    and the ban's move provisional → representations received (sanction_transition).
+    Case workers may call.
+    """
+    files = list(files)
+    if not text.strip() and not files:
+        raise ValidationError("Record what the parent said, or attach what they sent.")
+    step_details = {"received_on": received_on}
+    sanction_transition(sanction=sanction, to=State.REPRESENTATIONS, by=by, on=received_on, details=step_details)
+    representation = Representation.objects.create(
+        sanction=sanction, received_on=received_on, text=text.strip(), recorded_by=by
+    )
+    when = timezone.make_aware(datetime.datetime.combine(received_on, datetime.time(12)))
+    for name, data in files:
+        representation.files.add(evidence_add(
+            case=sanction.case, by=by, data=data, file_name=name, provided_by="The parent (representations)",
+            provided_at=when, obtained=Evidence.Obtained.DOCUMENT, description="Representations against the ban",
+        ))
+    return representation
+
+
+def case_has_active_sanctions(case: Case) -> bool:
+    return Sanction.objects.filter(case=case).exclude(state__in=SANCTION_FINISHED).exists()
+
+
+# --- contest: complaint and governors' panel ------------------------------------------------------
+
+COMPLAINT_MOVES: dict[str, set[str]] = {
+    Complaint.State.RECEIVED: {Complaint.State.REFERRED},
+    Complaint.State.REFERRED: {Complaint.State.DECIDED},
+    Complaint.State.DECIDED: set(),
+}
+
+
+def _complaint_move(complaint: Complaint, to: str) -> None:
+    if to not in COMPLAINT_MOVES[complaint.state]:
+        raise IllegalTransition(f"A complaint that is “{complaint.get_state_display()}” cannot move to "
+                                f"“{Complaint.State(to).label}”.")
+
+
+@transaction.atomic
+def complaint_record(*, case: Case, by: User, received_on: datetime.date, summary: str) -> Complaint:
+    """Record that the parent contests the decision. Writes: Complaint, a referral event. Case workers."""
+    _require_case_worker(by, case, "record a complaint")
+    if not case.decisions.exists():
+        raise ValidationError("There is no decision on this case to contest yet.")
+    if not summary.strip():
+        raise ValidationError("Say what the parent contests.")
+    complaint = Complaint.objects.create(case=case, received_on=received_on, summary=summary.strip(), recorded_by=by)
+    case_event_record(case=case, kind=CaseEvent.Kind.REFERRAL, actor=by,
+                      summary="Complaint received: the parent contests the decision", data={"complaint": complaint.pk})
+    return complaint
+
+
+@transaction.atomic
+def complaint_refer(*, complaint: Complaint, by: User, governors: Iterable[User], on: datetime.date) -> Complaint:
+    """Refer the case to a panel of governors. Head Teacher only.
+
+    Writes: the panel; each governor is added to case.governors, so they see this case (read-only,
+    through cases_visible_to); a referral event.
+    """
+    _require_head(by, "refer a case to governors")
+    governors = list(governors)
+    if not governors or any(not g.has_role(Role.GOVERNOR) for g in governors):
+        raise ValidationError("Choose one or more governors for the panel.")
+    _complaint_move(complaint, Complaint.State.REFERRED)
+    complaint.state, complaint.referred_on = Complaint.State.REFERRED, on
+    complaint.save()
+    complaint.panel.set(governors)
+    complaint.case.governors.add(*governors)
+    case_event_record(case=complaint.case, kind=CaseEvent.Kind.REFERRAL, actor=by,
+                      summary=f"Referred to a governors' panel: {_names(g.display_name for g in governors)}",
+                      data={"complaint": complaint.pk})
+    return complaint
+
+
+@transaction.atomic
+def complaint_outcome_record(
+    *, complaint: Complaint, by: User, outcome: str, reasons: str, on: datetime.date
+) -> Complaint:
+    """Record the governors' panel's outcome and reasons (the clerk, a lead or the Head records it).
+
+    Writes: Complaint outcome, an event.
+    """
+    _require_case_worker(by, complaint.case, "record the panel's outcome")
+    if not reasons.strip():
+        raise ValidationError("Record the panel's reasons.")
+    _complaint_move(complaint, Complaint.State.DECIDED)
+    complaint.state = Complaint.State.DECIDED
+    complaint.outcome, complaint.outcome_reasons, complaint.outcome_on = outcome, reasons.strip(), on
+    complaint.save()
+    case_event_record(case=complaint.case, kind=CaseEvent.Kind.REFERRAL, actor=by,
+                      summary=f"Governors' panel: {complaint.get_outcome_display()}", data={"complaint": complaint.pk})
+    return complaint

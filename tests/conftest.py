@@ -24,8 +24,15 @@ def school(db):
     return factories.SchoolFactory()
 
 
+CAST_NAMES = {
+    "office": ("Olivia", "Okafor"), "lead": ("Liam", "Lewis"), "head": ("Helen", "Hart"), "dsl": ("Daniel", "Shah"),
+    "governor": ("Grace", "Gordon"), "admin": ("Aisha", "Adams"), "outsider": ("Oscar", "Outis"),
+}
+
+
 def _member(username: str, role: Role | None):
-    return factories.UserFactory(username=username, role=role)
+    first, last = CAST_NAMES[username]
+    return factories.UserFactory(username=username, role=role, first_name=first, last_name=last)
 
 
 @pytest.fixture

@@ -107,3 +107,67 @@ class ConcernFactory(factory.django.DjangoModelFactory):
 # A valid 1×1 PNG, for evidence uploads.
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82")
+
+# --- the ladder of responses (issue 5: decisions and sanctions) ---------------------------------
+
+from policies.models import ResponseType  # noqa: E402
+
+# (code, name, level, has_duration, is_referral, needs_letter)
+TEST_LADDER = [
+    (ResponseType.Code.NO_FURTHER_ACTION, "No further action", 0, False, False, True),
+    (ResponseType.Code.MODERATOR_REQUEST, "Request to group moderators", 1, False, False, True),
+    (ResponseType.Code.WARNING, "Cautionary notice", 2, False, False, True),
+    (ResponseType.Code.MEETING, "Invitation to meet", 3, False, False, True),
+    (ResponseType.Code.AUTHORITIES, "Referral to the police", 4, False, True, False),
+    (ResponseType.Code.LEGAL_ADVICE, "Legal advice", 5, False, True, False),
+    (ResponseType.Code.PROVISIONAL_BAN, "Provisional ban from the site", 6, True, False, True),
+    (ResponseType.Code.CONFIRMED_BAN, "Confirmed ban", 7, True, False, True),
+    (ResponseType.Code.BAN_LIFTED, "Ban lifted", 8, False, False, True),
+]
+
+
+class ResponseTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResponseType
+        django_get_or_create = ("school", "code")
+
+    school = factory.SubFactory(SchoolFactory)
+    code = ResponseType.Code.WARNING
+    name = "Cautionary notice"
+    level = 2
+
+
+def ladder_for(school) -> dict[str, ResponseType]:
+    """The whole test ladder for a school, by code."""
+    return {
+        code: ResponseTypeFactory(school=school, code=code, name=name, level=level, has_duration=duration,
+                                  is_referral=referral, needs_letter=letter)
+        for code, name, level, duration, referral, letter in TEST_LADDER
+    }
+
+
+def case_awaiting_decision(*, school, lead, parent=None, recommend=ResponseType.Code.WARNING):
+    """A case opened, investigated and submitted to the Head Teacher with a recommendation."""
+    from incidents import services
+
+    ladder = ladder_for(school)
+    parent = parent or ParentFactory(school=school)
+    case = services.case_open(school=school, by=lead, title="Abusive messages about a teacher",
+                              incident_date=timezone.localdate(), parents=[parent], lead=lead)
+    services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
+    services.recommendation_submit(case=case, by=lead, responses=[ladder[recommend]], clauses=[],
+                                   facts_found="Posted that the teacher is useless, naming her.",
+                                   reasons="A first breach; the parent apologised.")
+    return case
+
+
+def decided_case(*, school, lead, head, codes=(ResponseType.Code.WARNING,), parent=None, justification="Serious."):
+    """A case with the Head Teacher's decision ordering these responses. Returns (case, decision)."""
+    from incidents import services
+
+    case = case_awaiting_decision(school=school, lead=lead, parent=parent)
+    ladder = ladder_for(school)
+    decision = services.decision_record(case=case, by=head, responses=[ladder[c] for c in codes],
+                                        reasons="The posts named a teacher.", justification=justification)
+    case.refresh_from_db()
+    return case, decision

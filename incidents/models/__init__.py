@@ -1,5 +1,6 @@
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
 from .chats import ChatImport, ChatMark, ChatMedia, ChatMessage
+from .decisions import Complaint, Decision, DecisionImmutable, Recommendation, Representation, Sanction, SanctionStep
 from .evidence import Contact, Evidence, Statement
 from .letters import Letter
 from .people import Child, Parent, ParentGroup
@@ -9,6 +10,7 @@ from .users import User
 
 __all__ = [
     "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
-    "Child", "Concern", "Contact", "Evidence", "Letter", "Parent", "ParentGroup", "ReferenceCounter", "Statement",
+    "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Parent",
+    "ParentGroup", "Recommendation", "ReferenceCounter", "Representation", "Sanction", "SanctionStep", "Statement",
     "SubjectAccessRequest", "Submission", "User",
 ]

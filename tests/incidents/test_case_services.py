@@ -67,9 +67,24 @@ def test_case_transition_follows_the_table(case, lead, head, path):
     for target in path:
         by = head if target == "decided" else lead
         reason = "Done" if target in {"closed", "investigating"} else ""
-        services.case_transition(case=case, to=target, by=by, reason=reason)
+        step = services.MOVES_MADE_BY_STEP.get((case.status, target), "")
+        services.case_transition(case=case, to=target, by=by, reason=reason, step=step)
         assert case.status == target
     assert case.events.filter(kind=CaseEvent.Kind.STATUS).count() == len(path)
+
+
+@pytest.mark.parametrize("start,target,made_by", [
+    ("investigating", "awaiting_decision", "submitting a recommendation"),
+    ("awaiting_decision", "decided", "recording a decision"),
+    ("decided", "sanction_in_force", "a sanction taking effect"),
+])
+def test_moves_made_by_a_step_are_refused_from_the_status_buttons(case, head, start, target, made_by):
+    Case.objects.filter(pk=case.pk).update(status=start)
+    case.refresh_from_db()
+    with pytest.raises(services.IllegalTransition, match=made_by):
+        services.case_transition(case=case, to=target, by=head, reason="because")
+    case.refresh_from_db()
+    assert case.status == start
 
 
 def test_an_illegal_move_is_refused_with_a_message(case, lead):
@@ -81,9 +96,9 @@ def test_an_illegal_move_is_refused_with_a_message(case, lead):
 
 def test_only_the_head_teacher_moves_a_case_to_decided(case, lead):
     services.case_transition(case=case, to="investigating", by=lead)
-    services.case_transition(case=case, to="awaiting_decision", by=lead)
+    services.case_transition(case=case, to="awaiting_decision", by=lead, step="recommendation")
     with pytest.raises(PermissionDenied):
-        services.case_transition(case=case, to="decided", by=lead)
+        services.case_transition(case=case, to="decided", by=lead, step="decision")
 
 
 def test_reopening_needs_a_reason_and_is_on_the_timeline(case, head):

@@ -74,6 +74,13 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:chat_date_order": ("GET", {"office": 302, "lead": 302, "head": 302, "default": 404}),  # already read
     "incidents:chat_message_mark": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
     "incidents:chat_mark_remove": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
+    # Decisions: by now the case is decided (a warning) and the parent has complained.
+    "incidents:recommendation_create": ("GET", {"office": 403, "lead": 403, "head": 403, "default": 404}),  # decided
+    "incidents:decision_create": ("GET", {"office": 403, "lead": 403, "head": 200, "default": 404}),  # correction
+    "incidents:sanction_step": ("GET", {"office": 403, "lead": 200, "head": 200, "default": 404}),
+    "incidents:complaint_create": ("GET", {"office": 403, "lead": 200, "head": 200, "default": 404}),
+    "incidents:complaint_refer": ("GET", {"office": 403, "lead": 403, "head": 200, "default": 404}),
+    "incidents:complaint_outcome": ("GET", {"office": 403, "lead": 200, "head": 200, "default": 404}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
     # Last: rebuilding makes new message rows, so it must follow the mark URLs.
     "incidents:chat_rebuild": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
@@ -121,7 +128,20 @@ def world(cast, school, log_concern, parent):
     mark = services.chat_message_mark(message=message, clause=Clause.objects.filter(kind="inappropriate").first(),
                                       by=cast["lead"])
 
+    # A decision with one sanction (a warning) and a complaint about it.
+    from policies.models import ResponseType
+
+    warning = ResponseType.objects.get(school=school, code="warning")
+    services.case_transition(case=case, to="investigating", by=cast["lead"])
+    services.recommendation_submit(case=case, by=cast["lead"], responses=[warning], clauses=[],
+                                   facts_found="Posted abuse.", reasons="First time.")
+    decision = services.decision_record(case=case, by=cast["head"], reasons="Proportionate.", responses=[warning])
+    sanction = decision.sanctions.get()
+    complaint = services.complaint_record(case=case, by=cast["lead"], received_on=timezone.localdate(),
+                                          summary="The parent contests the warning.")
+
     return {
+        "sanction": sanction.pk, "complaint": complaint.pk,
         "chat": chat.pk, "message": message.pk, "mark": mark.pk, "media": chat.media.first().pk,
         "reference": case.reference,
         "evidence": evidence.pk,
@@ -144,13 +164,17 @@ def _kwargs(pattern, world) -> dict:
             values["pk"] = world["parent"]
         elif route.startswith("policy/letters/"):
             values["pk"] = world["template_version"]
+        elif "/sanctions/" in route:
+            values["pk"] = world["sanction"]
+        elif "/complaints/" in route:
+            values["pk"] = world["complaint"]
         elif "/chats/" in route:
             values["pk"] = world["chat"]
         elif route.startswith("letters/"):
             values["pk"] = world["letter"]
         elif route.startswith("privacy/requests/"):
             values["pk"] = world["access_request"]
-    values.update(message_pk=world["message"], mark_pk=world["mark"], media_pk=world["media"])
+    values.update(to="issued", message_pk=world["message"], mark_pk=world["mark"], media_pk=world["media"])
     return {name: values[name] for name in names}
 
 

@@ -18,6 +18,8 @@ class Command(BaseCommand):
             created.append("parents, groups and cases")
         if demo.seed_demo_chat():
             created.append("an imported chat with marked messages")
+        if demo.seed_decisions():
+            created.append("cases at each step of decisions, sanctions and site bans")
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created: {', '.join(created)}"))
         else:
