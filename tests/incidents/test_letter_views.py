@@ -115,3 +115,22 @@ def test_letter_issue_without_email_address_shows_plain_message(setup, lead, hea
                                      {"method": "email", "submission_token": "t2"}, follow=True)
     assert "Karl Dunn has no e-mail address on this letter" in response.content.decode()
     assert Letter.objects.get(pk=letter.pk).status == Letter.Status.APPROVED
+
+
+
+def test_a_step_that_needs_a_letter_links_to_preparing_it(client_for, lead, head, school, log_concern):
+    from policies.defaults import load_defaults
+    from policies.models import ResponseType
+
+    load_defaults(school=school)
+    case = log_concern(by=lead).case
+    services.case_transition(case=case, to="investigating", by=lead)
+    warning = ResponseType.objects.get(school=school, code="warning")
+    services.recommendation_submit(case=case, by=lead, responses=[warning], clauses=[], facts_found="x", reasons="y")
+    decision = services.decision_record(case=case, by=head, reasons="Proportionate.", responses=[warning])
+    services.sanction_transition(sanction=decision.sanctions.get(), to="issued", by=head)
+    page = client_for(lead).get(f"/cases/{case.reference}/").content.decode()
+    assert "Letter needed: Cautionary notice / warning letter" in page
+    assert f"/cases/{case.reference}/letters/new/?purpose=warning" in page
+    form = client_for(lead).get(f"/cases/{case.reference}/letters/new/?purpose=warning").content.decode()
+    assert 'value="warning" selected' in form or 'value="warning" checked' in form
