@@ -132,7 +132,11 @@ def letter_render(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the small status block, polled every second while the PDF is being prepared."""
-    return _status_fragment(request, selectors.letter_for(request.user, pk))
+    letter = selectors.letter_for(request.user, pk)
+    if letter.render_state == Letter.RenderState.PENDING and letter.render_error == services.LETTER_WAITING_FOR_QUEUE:
+        services.letter_enqueue_render(letter_id=letter.pk)  # the queue may be back: try again
+        letter.refresh_from_db()
+    return _status_fragment(request, letter)
 
 
 def _move(request: HttpRequest, letter: Letter, to: str, done: str, **details) -> HttpResponse:

@@ -814,11 +814,31 @@ def letter_request_pdf(*, letter: Letter) -> Letter:
             raise ValidationError("This letter has been issued: its PDF is kept exactly as it went out.")
         locked.render_state, locked.render_error = Letter.RenderState.PENDING, ""
         locked.save(update_fields=["render_state", "render_error"])
-        from incidents.tasks import render_letter_pdf
-
-        transaction.on_commit(lambda: render_letter_pdf.delay(locked.pk))
+        transaction.on_commit(lambda: letter_enqueue_render(letter_id=locked.pk))
     letter.refresh_from_db()
     return letter
+
+
+LETTER_WAITING_FOR_QUEUE = (
+    "Waiting for the task queue, which cannot be reached: the PDF will be prepared when it is back."
+)
+
+
+def letter_enqueue_render(*, letter_id: int) -> bool:
+    """Queue the render; if the broker is down, say so on the letter (it stays pending)."""
+    from incidents.tasks import enqueue, render_letter_pdf
+
+    queued = enqueue(render_letter_pdf, letter_id)
+    note = "" if queued else LETTER_WAITING_FOR_QUEUE
+    Letter.objects.filter(pk=letter_id, render_state=Letter.RenderState.PENDING).update(render_error=note)
+    return queued
+
+
+def letters_requeue_waiting() -> int:
+    """Queue again every letter whose render could not be queued. Writes: render notes. Called by
+    beat every minute and when a waiting letter's page polls its status."""
+    waiting = Letter.objects.filter(render_state=Letter.RenderState.PENDING, render_error=LETTER_WAITING_FOR_QUEUE)
+    return sum(letter_enqueue_render(letter_id=pk) for pk in waiting.values_list("pk", flat=True))
 
 
 def letter_render_pdf(*, letter_id: int) -> Letter:

@@ -1,6 +1,23 @@
+import logging
+
 from celery import Task, shared_task
 
 RETRIES = 3
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task, *args, **kwargs) -> bool:
+    """Queue a task; False (and a log line) when the broker cannot be reached.
+
+    Pages must keep working with Redis stopped: callers record that the work is waiting, and
+    `requeue_waiting_work` (every minute, from beat) or the next poll of the page queues it again.
+    """
+    try:
+        task.apply_async(args=args, kwargs=kwargs)
+    except Exception as error:  # kombu.OperationalError, redis ConnectionError, OSError…
+        logger.warning("Could not queue %s: %s", task.name, error)
+        return False
+    return True
 
 
 @shared_task
@@ -32,3 +49,11 @@ def send_letter_email(letter_id: int) -> None:
     from incidents import services
 
     services.letter_email_send(letter_id=letter_id)
+
+
+@shared_task
+def requeue_waiting_work() -> int:
+    """Queue again what could not be queued while the broker was down. Returns how many."""
+    from incidents import services
+
+    return services.letters_requeue_waiting()

@@ -188,6 +188,23 @@ def celery_worker_on_redis(redis_url, transactional_db):
         _forget_connections(app)
 
 
+@pytest.fixture
+def celery_broker_down(transactional_db):
+    """Tasks go to a Redis that is not there (nothing listens on port 1), as when Redis is stopped."""
+    from config.celery import app
+
+    keys = ("broker_url", "result_backend", "task_always_eager")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(broker_url="redis://127.0.0.1:1/0", result_backend="redis://127.0.0.1:1/0",
+                    task_always_eager=False)
+    _forget_connections(app)
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        _forget_connections(app)
+
+
 def _forget_connections(app) -> None:
     """Celery builds its broker pools and result backend lazily from the config and caches them
     (the backend per thread); forget them so a changed config takes effect."""
