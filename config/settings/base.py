@@ -6,6 +6,8 @@ Per-school behaviour (policy, ladder, letters, limits) lives in the `policies` m
 import datetime
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from config.env import (
     env_bool,
     env_database,
@@ -150,6 +152,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
+# The daily job (reminders, then digests), run by `celery beat` in production at 07:00 school time;
+# `manage.py send_reminders` runs the same job where there is no beat.
+CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {
+        "task": "incidents.tasks.daily_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

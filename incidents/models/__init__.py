@@ -1,6 +1,7 @@
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
 from .evidence import Contact, Evidence, Statement
 from .letters import Letter
+from .notifications import Notification
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
 from .submissions import Submission
@@ -8,5 +9,6 @@ from .users import User
 
 __all__ = [
     "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "Child", "Concern", "Contact", "Evidence", "Letter",
-    "Parent", "ParentGroup", "ReferenceCounter", "Statement", "SubjectAccessRequest", "Submission", "User",
+    "Notification", "Parent", "ParentGroup", "ReferenceCounter", "Statement", "SubjectAccessRequest", "Submission",
+    "User",
 ]
