@@ -180,3 +180,11 @@ class ExportForm(forms.Form):
         label="Withhold the names of other people", required=False, initial=True,
         help_text="Other parents, their children, and people who raised concerns or gave statements.",
     )
+
+
+class NotificationModeForm(forms.Form):
+    notification_mode = forms.ChoiceField(
+        label="How would you like Casebook's e-mails?", choices=User.NotificationMode.choices,
+        widget=forms.RadioSelect,
+        help_text="Safeguarding alerts always come at once. Reminders of deadlines follow your choice.",
+    )

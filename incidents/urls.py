@@ -42,3 +42,12 @@ urlpatterns += [
     path("letters/<int:pk>/new-version/", letter_views.letter_new_version, name="letter_new_version"),
     path("letters/<int:pk>/<str:filename>", letter_views.letter_pdf, name="letter_pdf"),
 ]
+
+from incidents import report_views  # noqa: E402
+
+urlpatterns += [
+    path("reports/", report_views.report_overview, name="reports"),
+    path("reports/cases.csv", report_views.report_cases_csv, name="report_cases_csv"),
+    path("reports/termly.pdf", report_views.report_termly_pdf, name="report_termly_pdf"),
+    path("accounts/notifications/", report_views.notification_settings, name="notification_settings"),
+]

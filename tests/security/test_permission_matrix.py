@@ -68,6 +68,11 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:letter_acknowledge": ("POST", {"office": 302, "lead": 302, "head": 302, "default": 404}),
     "incidents:letter_new_version": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
     "incidents:letter_pdf": ("GET", {"default": 404}),  # no PDF yet for a draft: 404 for everyone
+    # Reports: the Head Teacher and governors only (governors: anonymised statistics).
+    "incidents:reports": ("GET", {"head": 200, "governor": 200, "default": 403}),
+    "incidents:report_cases_csv": ("GET", {"head": 200, "governor": 200, "default": 403}),
+    "incidents:report_termly_pdf": ("GET", {"head": 200, "governor": 200, "default": 403}),
+    "incidents:notification_settings": ("GET", {"default": 200}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
 }
 
