@@ -376,3 +376,10 @@ class ComplaintOutcomeForm(OncePerSubmissionForm):
     outcome = forms.ChoiceField(label="Panel's outcome", choices=Complaint.Outcome.choices)
     reasons = forms.CharField(label="Panel's reasons", widget=forms.Textarea(attrs={"rows": 5}))
     on = forms.DateField(label="Decided on", widget=DATE_INPUT, initial=timezone.localdate)
+
+class NotificationModeForm(forms.Form):
+    notification_mode = forms.ChoiceField(
+        label="How would you like Casebook's e-mails?", choices=User.NotificationMode.choices,
+        widget=forms.RadioSelect,
+        help_text="Safeguarding alerts always come at once. Reminders of deadlines follow your choice.",
+    )

@@ -226,6 +226,9 @@ def concern_log(
         summary=f"Concern received ({channel_label})" + (" (safeguarding)" if safeguarding else ""),
         data={"concern": concern.pk, "safeguarding": safeguarding},
     )
+    case_notify_after_commit(case=case, kind=Notification.Kind.CONCERN_LOGGED, by=by)
+    if safeguarding:
+        case_notify_after_commit(case=case, kind=Notification.Kind.SAFEGUARDING, by=by)
     return concern
 
 
@@ -266,6 +269,8 @@ def case_transition(*, case: Case, to: str, by: User, reason: str = "", step: st
             summary=f"{verb}: {current.label} → {target.label}" + (f". Reason: {reason}" if reason else ""),
             data={"from": current.value, "to": target.value, "reason": reason},
         )
+        if target == Status.AWAITING_DECISION:
+            case_notify_after_commit(case=locked, kind=Notification.Kind.AWAITING_DECISION, by=by)
     case.refresh_from_db()
     return case
 
@@ -348,6 +353,8 @@ def case_update(*, case: Case, by: User, expected_version: int, **changes) -> Ca
         case=locked, kind=CaseEvent.Kind.UPDATED, actor=by,
         summary="Updated: " + ", ".join(labels), data={"fields": changed},
     )
+    if "safeguarding" in changed and locked.safeguarding:
+        case_notify_after_commit(case=locked, kind=Notification.Kind.SAFEGUARDING, by=by)
     return locked
 
 
@@ -753,10 +760,12 @@ def letter_transition(
                     f"v{locked.version} to {locked.recipient_name}{how}",
             data={"letter": locked.pk, "status": target.value, "method": method},
         )
+        if target == LetterStatus.APPROVED:
+            case_notify_after_commit(case=locked.case, kind=Notification.Kind.LETTER_APPROVED, by=by)
         if target == LetterStatus.ISSUED and method == Letter.IssueMethod.EMAIL:
-            from incidents.tasks import send_letter_email
+            from incidents.tasks import enqueue, send_letter_email
 
-            transaction.on_commit(lambda: send_letter_email.delay(locked.pk))
+            transaction.on_commit(lambda: enqueue(send_letter_email, locked.pk))
     letter.refresh_from_db()
     return letter
 
@@ -1649,3 +1658,263 @@ def complaint_outcome_record(
     case_event_record(case=complaint.case, kind=CaseEvent.Kind.REFERRAL, actor=by,
                       summary=f"Governors' panel: {complaint.get_outcome_display()}", data={"complaint": complaint.pk})
     return complaint
+
+# --- notifications and reminders ----------------------------------------------------------------------
+# Every e-mail to staff is kept in the outbox (Notification) as rendered, then sent by a Celery task
+# after the write that caused it has committed. People who chose a daily digest get theirs from the
+# daily job, in one e-mail; safeguarding alerts go at once whatever the choice. An e-mail names a case
+# by reference only (see incidents.notifications), and goes only to people who may see the case.
+
+from incidents import notifications as emails  # noqa: E402
+from incidents import reminders  # noqa: E402
+from incidents.models import Notification  # noqa: E402
+
+NotificationKind = Notification.Kind
+
+# Who hears of what happened on a case (before the check of who may see it).
+CASE_NOTICE_ROLES: dict[str, tuple[Role, ...]] = {
+    NotificationKind.CONCERN_LOGGED: (Role.LEAD,),
+    NotificationKind.SAFEGUARDING: (Role.DSL,),
+    NotificationKind.AWAITING_DECISION: (Role.HEAD,),
+    NotificationKind.LETTER_APPROVED: (Role.OFFICE,),
+}
+CASE_NOTICE_EMAILS = {
+    NotificationKind.CONCERN_LOGGED: emails.concern_logged,
+    NotificationKind.SAFEGUARDING: emails.safeguarding_flagged,
+    NotificationKind.AWAITING_DECISION: emails.awaiting_decision,
+    NotificationKind.LETTER_APPROVED: emails.letter_approved,
+}
+# Sent at once even to someone who chose a daily digest.
+ALWAYS_AT_ONCE = {NotificationKind.SAFEGUARDING}
+
+
+def _may_see_case(user: User, case: Case) -> bool:
+    from incidents.selectors import cases_visible_to
+
+    return cases_visible_to(user).filter(pk=case.pk).exists()
+
+
+NOTIFICATION_WAITING_FOR_QUEUE = "Waiting for the task queue, which could not be reached."
+
+
+def _notification_enqueue(notification_id: int) -> bool:
+    """Queue the e-mail; if the broker is down, note it on the outbox row (still queued)."""
+    from incidents.tasks import enqueue, send_notification
+
+    queued = enqueue(send_notification, notification_id)
+    Notification.objects.filter(pk=notification_id, state=Notification.State.QUEUED).update(
+        error="" if queued else NOTIFICATION_WAITING_FOR_QUEUE)
+    return queued
+
+
+def _send_after_commit(notification_id: int) -> None:
+    transaction.on_commit(lambda: _notification_enqueue(notification_id))
+
+
+def notifications_requeue_waiting() -> int:
+    """Queue again every outbox e-mail that could not be queued. Called by the every-minute job."""
+    waiting = Notification.objects.filter(state=Notification.State.QUEUED, error=NOTIFICATION_WAITING_FOR_QUEUE)
+    return sum(_notification_enqueue(pk) for pk in waiting.values_list("pk", flat=True))
+
+
+def notification_queue(
+    *,
+    recipient: User,
+    kind: str,
+    email: "emails.Email",
+    case_reference: str = "",
+    link: str = "",
+    key: str | None = None,
+    at_once: bool = False,
+) -> Notification | None:
+    """Keep one e-mail in the outbox and have it sent, unless the recipient takes a daily digest.
+
+    Writes: Notification (queued; `digest` set when held for the digest). Queues `send_notification`
+    after commit for an e-mail sent at once. A reminder (with `key`) already sent to this person is
+    not written again: returns None. Called by the services here only.
+    """
+    digest = not at_once and recipient.notification_mode == User.NotificationMode.DIGEST
+    fields = {"recipient": recipient, "kind": kind, "subject": email.subject[:200], "body": email.body,
+              "case_reference": case_reference, "link": link, "key": key, "digest": digest}
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(**fields)
+    except IntegrityError:
+        if key is None:
+            raise
+        return None
+    if not digest:
+        _send_after_commit(notification.pk)
+    return notification
+
+
+@transaction.atomic
+def case_notify(*, case_id: int, kind: str, by: User | None = None) -> list[Notification]:
+    """Tell the people concerned that something happened on a case: who, by `CASE_NOTICE_ROLES`,
+    and only those who may see the case (a restricted case tells only those it is open to); never
+    the person who did it.
+
+    Writes: one Notification per recipient (see notification_queue). Called after commit by the
+    workflow services (concern_log, case_update, case_transition, letter_transition).
+    """
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        return []
+    recipients = (User.objects.filter(is_active=True, groups__name__in=[r.value for r in CASE_NOTICE_ROLES[kind]])
+                  .exclude(pk=by.pk if by else None).distinct().order_by("pk"))
+    link = emails.site_link(case.get_absolute_url())
+    email = CASE_NOTICE_EMAILS[kind](reference=case.reference, link=link)
+    sent = []
+    for user in recipients:
+        if _may_see_case(user, case):
+            sent.append(notification_queue(recipient=user, kind=kind, email=email, case_reference=case.reference,
+                                           link=link, at_once=kind in ALWAYS_AT_ONCE))
+    return sent
+
+
+def case_notify_after_commit(*, case: Case, kind: str, by: User | None = None) -> None:
+    """Register `case_notify` to run once the current write commits: nothing is said of a write
+    that is rolled back."""
+    transaction.on_commit(lambda: case_notify(case_id=case.pk, kind=kind, by=by))
+
+
+def notification_deliver(*, notification_id: int) -> None:
+    """Send one outbox e-mail. Writes: attempts + 1; on success state "sent" and the time (and the
+    same for the notifications a digest carries). A failure raises so the task retries; an e-mail
+    that was sent already is not sent again. Called only by the task."""
+    from django.core.mail import EmailMessage
+
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if notification.state == Notification.State.SENT:
+        return
+    Notification.objects.filter(pk=notification_id).update(attempts=F("attempts") + 1)
+    if not notification.recipient.email:
+        raise ValueError(f"{notification.recipient.username} has no e-mail address")
+    EmailMessage(subject=notification.subject, body=notification.body,
+                 to=[notification.recipient.email]).send()
+    done = {"state": Notification.State.SENT, "sent_at": timezone.now(), "error": ""}
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification_id).update(**done)
+        Notification.objects.filter(included_in=notification_id).update(**done)
+
+
+def notification_failed(*, notification_id: int, error: str) -> None:
+    """Record that an e-mail could not be sent after the retries. Writes: state "failed" and the
+    error (also on what a digest carried). Called only by the task."""
+    failed = {"state": Notification.State.FAILED, "error": error[:500]}
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification_id).exclude(state=Notification.State.SENT).update(**failed)
+        Notification.objects.filter(included_in=notification_id).exclude(
+            state=Notification.State.SENT).update(**failed)
+
+
+@transaction.atomic
+def digests_send(*, today: datetime.date) -> list[Notification]:
+    """Gather each person's held notifications into one digest e-mail and send it.
+
+    Writes: a digest Notification per person with anything held; the held ones point to it (and
+    become "sent" when it is). Queues `send_notification` after commit. Called by the daily job.
+    """
+    held = (Notification.objects.select_for_update()
+            .filter(digest=True, state=Notification.State.QUEUED, included_in__isnull=True)
+            .exclude(kind=NotificationKind.DIGEST).order_by("recipient_id", "created_at", "pk"))
+    by_recipient: dict[int, list[Notification]] = {}
+    for item in held:
+        by_recipient.setdefault(item.recipient_id, []).append(item)
+    digests = []
+    for recipient_id, items in by_recipient.items():
+        email = emails.digest(lines=[(item.subject, item.link) for item in items], on=today)
+        digest = Notification.objects.create(
+            recipient_id=recipient_id, kind=NotificationKind.DIGEST, subject=email.subject[:200], body=email.body,
+            link=emails.site_link("/"),
+        )
+        Notification.objects.filter(pk__in=[item.pk for item in items]).update(included_in=digest)
+        _send_after_commit(digest.pk)
+        digests.append(digest)
+    return digests
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    recipient: User
+    deadline: "reminders.Deadline"
+    key: str
+
+    def __str__(self) -> str:
+        about = f" {self.deadline.case.reference}" if self.deadline.case else ""
+        return (f"{self.recipient.username}: {self.deadline.title}{about} "
+                f"(due {self.deadline.due_on:%d %b %Y})")
+
+
+def reminders_due(*, school: School, today: datetime.date) -> list[PlannedReminder]:
+    """The reminders the daily job would send today: each deadline's current stage, to each of its
+    recipients who may see its case, unless already sent to them. Reads only."""
+    planned = []
+    for deadline in reminders.deadlines(school=school, today=today):
+        stage = deadline.stage_on(today)
+        if stage is None:
+            continue
+        key = f"{deadline.key}:{stage.isoformat()}"
+        recipients = [user for user in deadline.recipients
+                      if deadline.case is None or _may_see_case(user, deadline.case)]
+        already = set(Notification.objects.filter(key=key, recipient__in=recipients)
+                      .values_list("recipient_id", flat=True))
+        planned += [PlannedReminder(recipient=user, deadline=deadline, key=key)
+                    for user in recipients if user.pk not in already]
+    return planned
+
+
+@transaction.atomic
+def reminders_send(*, school: School, today: datetime.date) -> list[Notification]:
+    """Send today's reminders (see reminders_due), each once per event stage and person however
+    often the job runs: the outbox's unique (key, recipient) refuses a second one.
+
+    Writes: one Notification per reminder (held for a digest, or sent after commit). Called by the
+    daily job.
+    """
+    sent = []
+    for plan in reminders_due(school=school, today=today):
+        deadline = plan.deadline
+        reference = deadline.case.reference if deadline.case else ""
+        link = emails.site_link(deadline.link_path)
+        notification = notification_queue(
+            recipient=plan.recipient, kind=NotificationKind.REMINDER, key=plan.key, link=link,
+            case_reference=reference,
+            email=emails.reminder(title=deadline.title, due_on=deadline.due_on, reference=reference, link=link),
+        )
+        if notification is not None:
+            sent.append(notification)
+    return sent
+
+
+@dataclass(frozen=True)
+class DailyRun:
+    reminders: list
+    digests: list
+
+
+def daily_job(*, today: datetime.date, dry_run: bool = False) -> DailyRun:
+    """The daily job: today's reminders, then the digests (which carry the reminders of people who
+    chose a digest). With `dry_run`, reports what would be sent and writes nothing.
+
+    Run by Celery beat (tasks.daily_reminders) and by `manage.py send_reminders`.
+    """
+    from policies.models import School as SchoolModel
+
+    school = SchoolModel.objects.order_by("pk").first()
+    if school is None:
+        return DailyRun(reminders=[], digests=[])
+    if dry_run:
+        held = (Notification.objects.filter(digest=True, state=Notification.State.QUEUED, included_in__isnull=True)
+                .values_list("recipient__username", flat=True).distinct())
+        return DailyRun(reminders=reminders_due(school=school, today=today), digests=sorted(held))
+    sent = reminders_send(school=school, today=today)
+    return DailyRun(reminders=sent, digests=digests_send(today=today))
+
+
+@transaction.atomic
+def user_set_notification_mode(*, user: User, mode: str) -> User:
+    """A person's own choice: e-mails at once, or one daily digest. Writes: User.notification_mode."""
+    user.notification_mode = User.NotificationMode(mode)
+    user.save(update_fields=["notification_mode"])
+    return user

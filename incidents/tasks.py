@@ -56,4 +56,36 @@ def requeue_waiting_work() -> int:
     """Queue again what could not be queued while the broker was down. Returns how many."""
     from incidents import services
 
-    return services.letters_requeue_waiting()
+    return services.letters_requeue_waiting() + services.notifications_requeue_waiting()
+
+
+class _NotificationTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # Called once the retries are used up: the outbox keeps the error for whoever looks.
+        from incidents import services
+
+        services.notification_failed(notification_id=args[0] if args else kwargs["notification_id"], error=str(exc))
+
+
+@shared_task(base=_NotificationTask, autoretry_for=(Exception,), max_retries=RETRIES,
+             retry_backoff=30, retry_backoff_max=600)
+def send_notification(notification_id: int) -> None:
+    """Send one e-mail from the outbox (see services.notification_deliver). Retried with backoff."""
+    from incidents import services
+
+    services.notification_deliver(notification_id=notification_id)
+
+
+@shared_task
+def daily_reminders(today: str | None = None) -> dict:
+    """The daily job that Celery beat runs each morning (see CELERY_BEAT_SCHEDULE): reminders, then
+    digests. `manage.py send_reminders` runs the same job without a worker."""
+    import datetime
+
+    from django.utils import timezone
+
+    from incidents import services
+
+    day = datetime.date.fromisoformat(today) if today else timezone.localdate()
+    run = services.daily_job(today=day)
+    return {"reminders": len(run.reminders), "digests": len(run.digests)}

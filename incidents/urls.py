@@ -66,3 +66,13 @@ urlpatterns += [
     path("cases/<str:reference>/complaints/<int:pk>/refer/", views.complaint_refer, name="complaint_refer"),
     path("cases/<str:reference>/complaints/<int:pk>/outcome/", views.complaint_outcome, name="complaint_outcome"),
 ]
+
+# Reports and notification settings (issue 8).
+from incidents import report_views  # noqa: E402
+
+urlpatterns += [
+    path("reports/", report_views.report_overview, name="reports"),
+    path("reports/cases.csv", report_views.report_cases_csv, name="report_cases_csv"),
+    path("reports/termly.pdf", report_views.report_termly_pdf, name="report_termly_pdf"),
+    path("accounts/notifications/", report_views.notification_settings, name="notification_settings"),
+]

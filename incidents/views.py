@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from incidents import permissions, selectors, services
+from incidents import dashboard, permissions, selectors, services
 from incidents.filters import CaseFilter
 from incidents.forms import (
     CaseForm,
@@ -27,16 +27,25 @@ from incidents.forms import (
     TransitionForm,
 )
 from incidents.models import Case, CaseTombstone, Evidence, Parent, SubjectAccessRequest
+from incidents.roles import Role
 from incidents.twofactor import recent_confirmation_required
+from policies.models import School
 from policies.selectors import current_school
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    visible = selectors.cases_visible_to(request.user)
-    my_open = visible.filter(lead=request.user).exclude(status=Case.Status.CLOSED)[:10]
+    """Each person's dashboard: what awaits them, deadlines in the next 14 days, their open cases, counts."""
+    today = timezone.localdate()
+    school = School.objects.order_by("pk").first()
     return render(request, "home.html", {
-        "my_open_cases": my_open,
-        "counts": selectors.status_counts(visible),
+        "panels": dashboard.panels_for(request.user, today=today),
+        "deadlines": dashboard.upcoming_deadlines(request.user, school=school, today=today) if school else [],
+        "deadline_days": dashboard.DEADLINE_DAYS,
+        "today": today,
+        "my_open_cases": dashboard.my_open_cases(request.user),
+        "my_counts": dashboard.my_cases_by_status(request.user) if request.user.has_role(Role.LEAD) else None,
+        "counts": dashboard.counts(request.user),
         "can_log_concern": permissions.can_log_concern(request.user),
     })
 

@@ -3,6 +3,7 @@
 import datetime
 import os
 import time
+import uuid
 
 import pytest
 from django.test import Client
@@ -174,8 +175,8 @@ def celery_worker_on_redis(redis_url, transactional_db):
     keys = ("broker_url", "result_backend", "task_always_eager", "broker_transport_options",
             "result_backend_transport_options")
     saved = {key: app.conf[key] for key in keys}
-    # A key prefix of its own, so two test runs sharing a Redis never take each other's tasks.
-    prefix = {"global_keyprefix": f"casebook-test-{os.getpid()}-"}
+    # A key prefix of its own, so no test, and no other run sharing this Redis, takes another's tasks.
+    prefix = {"global_keyprefix": f"casebook-test-{uuid.uuid4().hex[:12]}-"}
     app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False,
                     broker_transport_options={**saved["broker_transport_options"], **prefix},
                     result_backend_transport_options=prefix)

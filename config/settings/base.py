@@ -6,6 +6,8 @@ Per-school behaviour (policy, ladder, letters, limits) lives in the `policies` m
 import datetime
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from config.env import (
     env_bool,
     env_database,
@@ -153,10 +155,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_TIMEZONE = TIME_ZONE
+# The daily job (reminders, then digests), run by `celery beat` in production at 07:00 school time;
+# `manage.py send_reminders` runs the same job where there is no beat.
 CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {
+        "task": "incidents.tasks.daily_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # What could not be queued while the broker was down is queued again.
     "requeue-waiting-work": {"task": "incidents.tasks.requeue_waiting_work", "schedule": 60.0},
 }
-CELERY_TIMEZONE = TIME_ZONE
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -3,6 +3,7 @@ from .chats import ChatImport, ChatMark, ChatMedia, ChatMessage
 from .decisions import Complaint, Decision, DecisionImmutable, Recommendation, Representation, Sanction, SanctionStep
 from .evidence import Contact, Evidence, Statement
 from .letters import Letter
+from .notifications import Notification
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
 from .submissions import Submission
@@ -10,7 +11,7 @@ from .users import User
 
 __all__ = [
     "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
-    "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Parent",
-    "ParentGroup", "Recommendation", "ReferenceCounter", "Representation", "Sanction", "SanctionStep", "Statement",
-    "SubjectAccessRequest", "Submission", "User",
+    "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Notification",
+    "Parent", "ParentGroup", "Recommendation", "ReferenceCounter", "Representation", "Sanction", "SanctionStep",
+    "Statement", "SubjectAccessRequest", "Submission", "User",
 ]

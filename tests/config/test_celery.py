@@ -6,7 +6,7 @@ from incidents.tasks import ping
 @pytest.mark.worker
 def test_a_real_worker_on_redis_runs_a_task_and_returns_its_result(celery_worker_on_redis):
     result = ping.delay("hello from the test")
-    assert result.get(timeout=20) == "hello from the test"
+    assert result.get(timeout=60) == "hello from the test"
     assert result.status == "SUCCESS"
 
 

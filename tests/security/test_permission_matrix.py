@@ -81,6 +81,11 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:complaint_create": ("GET", {"office": 403, "lead": 200, "head": 200, "default": 404}),
     "incidents:complaint_refer": ("GET", {"office": 403, "lead": 403, "head": 200, "default": 404}),
     "incidents:complaint_outcome": ("GET", {"office": 403, "lead": 200, "head": 200, "default": 404}),
+    # Reports: the Head Teacher and governors only (governors: anonymised statistics).
+    "incidents:reports": ("GET", {"head": 200, "governor": 200, "default": 403}),
+    "incidents:report_cases_csv": ("GET", {"head": 200, "governor": 200, "default": 403}),
+    "incidents:report_termly_pdf": ("GET", {"head": 200, "governor": 200, "default": 403}),
+    "incidents:notification_settings": ("GET", {"default": 200}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
     # Last: rebuilding makes new message rows, so it must follow the mark URLs.
     "incidents:chat_rebuild": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),

@@ -1,0 +1,78 @@
+"""The e-mails Casebook sends to staff: one function per e-mail.
+
+An e-mail may be read on a phone in a staff room or forwarded by mistake, so it carries no
+confidential detail: only the kind of thing that happened, a case reference, and a link to
+Casebook, where the reader signs in and sees what their role allows. Never a parent's or
+child's name, never what was said or done.
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+
+SIGN_OFF = "Sign in to Casebook to see the details.\n\nThis message was sent by Casebook. Please do not reply."
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    body: str
+
+
+def site_link(path: str) -> str:
+    """An absolute link to a page of Casebook, from SITE_URL."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _about(reference: str) -> str:
+    return f" ({reference})" if reference else ""
+
+
+def concern_logged(*, reference: str, link: str) -> Email:
+    return Email(
+        subject=f"A new concern was logged{_about(reference)}",
+        body=f"A new concern was logged on case {reference}.\n\n{link}\n\n{SIGN_OFF}",
+    )
+
+
+def safeguarding_flagged(*, reference: str, link: str) -> Email:
+    return Email(
+        subject=f"Safeguarding: a case needs your attention{_about(reference)}",
+        body=f"Case {reference} has been flagged as a safeguarding concern.\n\n{link}\n\n{SIGN_OFF}",
+    )
+
+
+def awaiting_decision(*, reference: str, link: str) -> Email:
+    return Email(
+        subject=f"A case is waiting for your decision{_about(reference)}",
+        body=f"Case {reference} is ready for the Head Teacher's decision.\n\n{link}\n\n{SIGN_OFF}",
+    )
+
+
+def letter_approved(*, reference: str, link: str) -> Email:
+    return Email(
+        subject=f"A letter was approved and is ready to issue{_about(reference)}",
+        body=f"A letter on case {reference} was approved by the Head Teacher and is ready to be issued."
+             f"\n\n{link}\n\n{SIGN_OFF}",
+    )
+
+
+def reminder(*, title: str, due_on: datetime.date, reference: str, link: str) -> Email:
+    """`title` comes from a deadline source and, like everything here, names no person."""
+    where = f" on case {reference}" if reference else ""
+    return Email(
+        subject=f"Reminder: {title}{_about(reference)}",
+        body=f"Reminder{where}: {title}.\nDate: {due_on:%A %-d %B %Y}\n\n{link}\n\n{SIGN_OFF}",
+    )
+
+
+def digest(*, lines: Sequence[tuple[str, str]], on: datetime.date) -> Email:
+    """One e-mail for a day's notifications: (subject, link) pairs, already free of detail."""
+    listed = "\n\n".join(f"- {subject}\n  {link}" for subject, link in lines)
+    plural = "" if len(lines) == 1 else "s"
+    return Email(
+        subject=f"Casebook: {len(lines)} notification{plural} for {on:%-d %B %Y}",
+        body=f"Your daily digest from Casebook.\n\n{listed}\n\n{SIGN_OFF}",
+    )
