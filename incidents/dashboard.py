@@ -9,7 +9,7 @@ from django.urls import reverse
 from incidents import reminders
 from incidents.models import Case, Concern, Letter, SubjectAccessRequest, User
 from incidents.roles import Role
-from incidents.selectors import cases_visible_to, letters_visible_to, status_counts
+from incidents.selectors import bans_due_for_review, cases_visible_to, letters_visible_to, status_counts
 from policies.models import School
 
 DEADLINE_DAYS = 14
@@ -73,8 +73,11 @@ def panels_for(user: User, *, today: datetime.date) -> list[Panel]:
         drafts = letters_visible_to(user).filter(status=Letter.Status.DRAFT)
         panels.append(Panel("Letters awaiting your approval", _letter_items(drafts),
                             more_link=reverse("incidents:letter_register")))
-        # TODO(merge): ban reviews due, from the sanctions of issue 5 (reminders.ban_reviews_due).
-        panels.append(Panel("Ban reviews", [], empty="Shown here once sanctions are recorded."))
+        reviews = bans_due_for_review(user, on=today + datetime.timedelta(days=14))
+        panels.append(Panel("Ban reviews due", [
+            PanelItem(label=ban.case.reference, link=ban.case.get_absolute_url() + "#sanctions",
+                      note=f"review {ban.review_on:%-d %b %Y}") for ban in reviews[:PANEL_SIZE]
+        ], empty="No ban is due for review in the next 14 days."))
         requests = SubjectAccessRequest.objects.filter(status=SubjectAccessRequest.Status.OPEN).order_by("due_on")
         panels.append(Panel("Subject access requests open", [
             PanelItem(label=f"Received {request.received_on:%-d %b %Y}",

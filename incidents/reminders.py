@@ -6,8 +6,7 @@ not send anything nor decide who may see a case: the daily job (services.reminde
 each reminder stage once per person who may see the case, and the home page lists a deadline
 only for a case the user may see.
 
-To add a source: write a function and decorate it with `@deadline_source`. See the TODO(merge)
-notes at the end for the sources that arrive with decisions and sanctions.
+To add a source: write a function and decorate it with `@deadline_source`.
 """
 
 import datetime
@@ -19,7 +18,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Case, CaseEvent, Letter, SubjectAccessRequest, User
+from incidents.models import Case, CaseEvent, Letter, Sanction, SanctionStep, SubjectAccessRequest, User
 from incidents.roles import Role
 from policies.models import School, TermHoliday
 from policies.selectors import REVIEW_WARNING_DAYS, adopted_policy
@@ -70,6 +69,14 @@ class SchoolDays:
 
     def is_school_day(self, day: datetime.date) -> bool:
         return day.weekday() < 5 and not any(first <= day <= last for first, last in self.holidays)
+
+    def before(self, end: datetime.date, days: int) -> datetime.date:
+        day, counted = end, 0
+        while counted < days:
+            day -= ONE_DAY
+            if self.is_school_day(day):
+                counted += 1
+        return day
 
     def after(self, start: datetime.date, days: int) -> datetime.date:
         day, counted = start, 0
@@ -201,17 +208,69 @@ def approved_letters_not_issued(context: DeadlineContext) -> Iterable[Deadline]:
     return found
 
 
-# TODO(merge): sources that arrive with issue 5 (decisions, sanctions, site bans, meetings).
-# Each is a few lines in the shape of the sources above; recipients are filtered by who may see
-# the case in services.reminders_send, so list the roles only.
-#
-# TODO(merge) representations_due: provisional bans inviting written representations.
-#   due_on = the representations deadline; remind_on = (school_days.after(... 3 school days
-#   before: count back with SchoolDays), due_on); recipients = context.users(Role.HEAD) and the
-#   case lead; key = f"representations:{ban.pk}".
-# TODO(merge) ban_reviews_due: confirmed bans with a review date: remind_on = (review_on - 14 days,
-#   review_on + ONE_DAY); recipients = the Head Teacher; key = f"ban-review:{ban.pk}:{review_on}".
-# TODO(merge) meetings_tomorrow: meetings with a parent: due_on = the meeting's date, remind_on =
-#   (due_on - ONE_DAY,); recipients = the Head Teacher and the case lead; key = f"meeting:{meeting.pk}".
-# TODO(merge) case_tasks_due: any other dated task of a case (an agreed action with a date):
-#   remind on the day; recipients = the case lead and assignees.
+# --- sources from decisions and sanctions (issue 5) ---------------------------------------------------
+
+def _lead_and(context: DeadlineContext, case: Case, *roles: Role) -> tuple[User, ...]:
+    people = {user.pk: user for user in context.users(*roles)}
+    if case.lead_id and case.lead.is_active:
+        people[case.lead_id] = case.lead
+    return tuple(people.values())
+
+
+@deadline_source
+def representations_due(context: DeadlineContext) -> Iterable[Deadline]:
+    """Provisional bans inviting written representations: 3 school days before the deadline, and on it."""
+    bans = (Sanction.objects.filter(case__school=context.school, kind=Sanction.Kind.BAN,
+                                    state=Sanction.State.PROVISIONAL, representations_due__lte=context.horizon)
+            .exclude(representations_due__isnull=True).select_related("case__lead").order_by("representations_due"))
+    return [Deadline(
+        key=f"representations:{ban.pk}", case=ban.case, due_on=ban.representations_due,
+        title="Written representations about a provisional ban are due",
+        recipients=_lead_and(context, ban.case, Role.HEAD),
+        remind_on=(context.school_days.before(ban.representations_due, 3), ban.representations_due),
+    ) for ban in bans]
+
+
+@deadline_source
+def ban_reviews_due(context: DeadlineContext) -> Iterable[Deadline]:
+    """Confirmed or varied bans: 14 days before the review date, and once it has passed."""
+    bans = (Sanction.objects.filter(case__school=context.school, kind=Sanction.Kind.BAN,
+                                    state__in=[Sanction.State.CONFIRMED, Sanction.State.VARIED],
+                                    review_on__lte=context.horizon)
+            .select_related("case").order_by("review_on"))
+    heads = context.users(Role.HEAD)
+    return [Deadline(
+        key=f"ban-review:{ban.pk}:{ban.review_on.isoformat()}", case=ban.case, due_on=ban.review_on,
+        title="A site ban is due for review", recipients=heads,
+        remind_on=(ban.review_on - datetime.timedelta(days=14), ban.review_on + ONE_DAY),
+    ) for ban in bans]
+
+
+@deadline_source
+def meetings_tomorrow(context: DeadlineContext) -> Iterable[Deadline]:
+    """Meetings the parent was invited to: a reminder the day before."""
+    invited = (SanctionStep.objects.filter(sanction__case__school=context.school, sanction__kind=Sanction.Kind.MEETING,
+                                           sanction__state=Sanction.State.INVITED, to_state=Sanction.State.INVITED)
+               .select_related("sanction__case__lead").order_by("pk"))
+    found = []
+    for step in invited:
+        meeting_on = _as_date(step.details.get("meeting_on"))
+        if meeting_on is None or not context.today - ONE_DAY <= meeting_on <= context.horizon:
+            continue
+        found.append(Deadline(
+            key=f"meeting:{step.pk}", case=step.sanction.case, due_on=meeting_on,
+            title="A meeting with a parent is tomorrow",
+            recipients=_lead_and(context, step.sanction.case, Role.HEAD), remind_on=(meeting_on - ONE_DAY,),
+        ))
+    return found
+
+
+def _as_date(value) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+# Not yet a source: "any other dated task of a case". Agreed actions on contacts are free text
+# without a date; when they gain one, a source in the shape above reminds the lead on the day.

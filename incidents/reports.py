@@ -89,12 +89,20 @@ def cases_by_category(cases: QuerySet[Case]) -> list[tuple[str, int]]:
 
 
 def cases_by_response(cases: QuerySet[Case]) -> list[tuple[str, int]] | None:
-    """(response decided, cases). None until decisions are recorded.
+    """(response decided, cases) from each case's current decision (one not superseded); "No further
+    action" counted too. None when no decision is recorded yet."""
+    from incidents.models import Decision
 
-    TODO(merge): count the Head Teacher's decisions by ResponseType name, e.g.
-    Decision.objects.filter(case__in=cases).values("response__name").annotate(n=Count("case", distinct=True)).
-    """
-    return None
+    current = Decision.objects.filter(case__in=cases, superseded_by__isnull=True)
+    if not current.exists():
+        return None
+    chosen = (Decision.responses.through.objects.filter(decision__in=current)
+              .values("responsetype__name").annotate(n=Count("decision__case", distinct=True)))
+    counts = {row["responsetype__name"]: row["n"] for row in chosen}
+    no_action = current.filter(no_further_action=True).values("case").distinct().count()
+    if no_action:
+        counts["No further action"] = counts.get("No further action", 0) + no_action
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def decision_days_by_case(cases: QuerySet[Case]) -> dict[int, int]:
