@@ -20,6 +20,25 @@ DEMO_USERS: list[tuple[str, str, str, Role]] = [
 ]
 
 
+DEMO_DEVICE_NAME = "Demo authenticator"
+
+
+def seed_demo_devices() -> list[str]:
+    """Give each senior demo user a two-factor device, so the demo can be signed into without a
+    phone: `python manage.py demo_code head` prints the current code. Only demo devices are read
+    by that command; real users set up their own phone."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from incidents.twofactor import needs_two_factor
+
+    created = []
+    for user in User.objects.filter(username__in=[username for username, *_ in DEMO_USERS]).order_by("pk"):
+        if needs_two_factor(user) and not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+            created.append(user.username)
+    return created
+
+
 @transaction.atomic
 def seed_users(*, password: str | None = None) -> list[tuple[str, bool]]:
     """Create the six demo users, one per role. Returns (username, created) pairs.

@@ -46,3 +46,26 @@ def test_seed_demo_imports_a_chat_with_two_marked_messages(capsys):
     assert quoted[1]["text"].startswith("[group member")
     call_command("seed_demo")
     assert ChatImport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_senior_users_can_sign_in_with_the_demo_code(capsys, plain_client):
+    call_command("seed_demo")
+    capsys.readouterr()
+    head = User.objects.get(username="head")
+    head.set_password("pw")
+    head.save()
+    plain_client.post("/accounts/login/", {"username": "head", "password": "pw"})
+    call_command("demo_code", "head")
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 6
+    assert plain_client.post("/accounts/two-factor/", {"code": code})["Location"] == "/"
+    assert plain_client.get("/cases/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_code_refuses_a_user_without_a_demo_device(office):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="no demo device"):
+        call_command("demo_code", "office")

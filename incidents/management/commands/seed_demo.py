@@ -11,6 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         school, school_created = policies_demo.seed_school()
         created = [name for name, was_created in demo.seed_users() if was_created]
+        if demo.seed_demo_devices():
+            created.append("demo two-factor devices")
         if school_created:
             created.append(f"school profile '{school.name}'")
         created += policies_demo.seed_policies(school)
@@ -30,3 +32,5 @@ class Command(BaseCommand):
         )
         if settings.DEMO_PASSWORD == "casebook-demo":
             self.stdout.write("Password: casebook-demo")
+        self.stdout.write("head, lead, dsl and admin also enter a two-factor code: "
+                          "run `.venv/bin/python manage.py demo_code head` (or lead, dsl, admin) to see it.")
