@@ -82,3 +82,23 @@ def world(school, office, lead, head, dsl, transactional_db):
     karl = factories.ParentFactory(school=school, title="Mr", first_name="Karl", last_name="Dunn")
     karl.children.add(factories.ChildFactory(school=school, first_name="Maya", last_name="Dunn"))
     return {"school": school, "karl": karl}
+
+
+@pytest.fixture
+def opened_case(world, office, lead):
+    """open_case(**overrides) → a case about Karl Dunn logged by office staff, led by `lead`."""
+    from django.utils import timezone
+
+    from incidents import services
+
+    def open_one(**overrides):
+        values = {"school": world["school"], "by": office, "channel": "whatsapp", "parents": [world["karl"]],
+                  "received_at": timezone.now() - datetime.timedelta(hours=2), "raised_by_name": "Ruth Adeyemi",
+                  "description": "Called the deputy head useless in the Year 4 group."}
+        values.update(overrides)
+        case = services.concern_log(**values).case
+        case.lead = lead
+        case.save()
+        return case
+
+    return open_one
