@@ -34,7 +34,7 @@ def sign_in(page, base_url: str, username: str):
     if device is not None:
         page.get_by_label("Code").fill(current_code(device))
         page.get_by_role("button", name="Continue").click()
-    page.get_by_test_id("signed-in-as").wait_for()
+    page.get_by_test_id("signed-in-as").wait_for(state="attached")
     return page
 
 
