@@ -1,0 +1,44 @@
+"""axe-core in the page under test: which serious or critical accessibility failures it finds.
+
+The pages' Content-Security-Policy forbids inline script, so Playwright's add_script_tag (which
+inlines the source) is refused; page.evaluate runs the vendored file in the page's own context,
+which a CSP does not govern.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+
+AXE_SOURCE = (Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.min.js").read_text()
+BLOCKING = ("serious", "critical")
+
+
+def serious_violations(page) -> list[dict]:
+    """Run axe on the page as it stands; the serious and critical violations, each with the
+    failing elements' selectors."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    return [v for v in violations if v["impact"] in BLOCKING]
+
+
+class AxeAudit:
+    """Collects axe's findings over a journey, page by page, to be asserted once at its end."""
+
+    def __init__(self) -> None:
+        self.pages: list[str] = []
+        self.failures: list[str] = []
+
+    def check(self, page) -> None:
+        path = page.url.split("//", 1)[-1].split("/", 1)[-1]
+        self.pages.append("/" + path)
+        for violation in serious_violations(page):
+            self.failures.append(f"/{path}: {violation['impact']} {violation['id']} ({violation['help']}) "
+                                 f"at {', '.join(violation['nodes'][:3])}")
+
+    def assert_clean(self) -> None:
+        assert self.pages, "axe was not run on any page"
+        assert not self.failures, "axe found serious or critical problems:\n" + "\n".join(self.failures)
