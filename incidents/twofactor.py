@@ -170,7 +170,8 @@ def recent_confirmation_required(view):
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        if is_recently_confirmed(request):
+        # Asked when the thing is done (the POST), with the form's fields carried through.
+        if request.method != "POST" or is_recently_confirmed(request):
             return view(request, *args, **kwargs)
         if request.method == "POST" and "_confirm_secret" in request.POST:
             if _check_secret(request, request.POST["_confirm_secret"]):
@@ -186,6 +187,6 @@ def recent_confirmation_required(view):
                    for value in values]
         return render(request, "registration/confirm.html", {
             "carried": carried, "error": error, "action": request.get_full_path(),
-        }, status=200 if request.method == "POST" else 200)
+        })
 
     return wrapper

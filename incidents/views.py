@@ -558,6 +558,7 @@ def recommendation_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_confirmation_required
 def decision_create(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     if not permissions.can_decide(request.user):

@@ -133,6 +133,12 @@ forward the messages concerned in the group.</p>
 <p>I am writing about your conduct on {{ incident_date|date:"j F Y" }}{% if group_name %} in the
 {{ group_name }} group{% endif %}. {{ conduct_summary }}</p>
 
+{% if quoted_messages %}<p>The messages concerned were:</p>
+<ul>{% for message in quoted_messages %}
+  <li>{{ message.sent_at|date:"j F Y, H:i" }}, {{ message.author }}: “{{ message.text }}”
+    (clause {{ message.clause }})</li>
+{% endfor %}</ul>{% endif %}
+
 <p>This is contrary to our {{ policy_title }}, which all parents and carers are asked to follow, and in
 particular to:</p>
 """ + _CLAUSES + """

@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from incidents.models import Case, Parent
+from incidents.selectors import marked_messages_for
 from policies.selectors import school_days_after
 from policies.templating import school_context
 
@@ -19,7 +20,7 @@ class Part:
 
     name: str
     label: str
-    kind: str  # "text" (several lines), "line", "date", "datetime", "number"
+    kind: str  # "text" (several lines), "line", "date", "datetime", "number", "choice" (GROUP_MEMBER_CHOICES)
     help: str = ""
 
 
@@ -38,13 +39,17 @@ PARTS: tuple[Part, ...] = (
     Part("ban_changes", "How the ban has changed", "text"),
     Part("child_arrangements", "Arrangements for the children", "text"),
     Part("free_text", "Additional paragraph", "text", "Added to this letter only."),
+    Part("group_member_names", "Names of other group members in quoted messages", "choice",
+         "Chosen now, for this letter: it leaves the school."),
 )
 PARTS_BY_NAME = {part.name: part for part in PARTS}
+GROUP_MEMBER_CHOICES = [("withhold", "Withhold them (and all phone numbers)"), ("show", "Show them")]
 
 
 def parts_used_by(body: str) -> list[Part]:
     """The parts a template body refers to (conduct_summary and free_text always: every letter may use them)."""
-    return [part for part in PARTS if part.name in body or part.name in ("conduct_summary", "free_text")]
+    always = {"conduct_summary", "free_text"} | ({"group_member_names"} if "quoted_messages" in body else set())
+    return [part for part in PARTS if part.name in body or part.name in always]
 
 
 def person_context(parent: Parent | None) -> dict:
@@ -120,4 +125,7 @@ def letter_context(
     }
     for part in PARTS:
         context[part.name] = _parse(part, parts.get(part.name, ""))
+    # Marked chat messages: other members' names and all phone numbers withheld unless chosen.
+    context["quoted_messages"] = marked_messages_for(
+        case, redact_others=parts.get("group_member_names", "withhold") != "show")
     return context

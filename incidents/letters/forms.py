@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 
 from incidents.forms import DATE_INPUT, DATETIME_INPUT, OncePerSubmissionForm
-from incidents.letters.context import Part, parts_used_by
+from incidents.letters.context import GROUP_MEMBER_CHOICES, Part, parts_used_by
 from incidents.models import Case, Letter, Parent
 from policies.models import LetterTemplate
 
@@ -19,6 +19,9 @@ def _part_field(part: Part) -> forms.Field:
         return forms.DateField(label=part.label, help_text=part.help, required=False, widget=DATE_INPUT)
     if part.kind == "datetime":
         return forms.DateTimeField(label=part.label, help_text=part.help, required=False, widget=DATETIME_INPUT)
+    if part.kind == "choice":
+        return forms.ChoiceField(label=part.label, help_text=part.help, choices=GROUP_MEMBER_CHOICES, required=False,
+                                 initial="withhold", widget=forms.RadioSelect)
     return forms.CharField(label=part.label, help_text=part.help, required=False, max_length=300)
 
 

@@ -122,3 +122,17 @@ def test_fresh_confirmation_keeps_the_form_and_asks_for_the_password(rf, head, s
     right = rf.post("/decide/", {"reasons": "Repeated abuse", "_confirm_secret": "pw"})
     right.user, right.session = head, request.session
     assert decide(right).content.decode() == "decided: Repeated abuse"
+
+
+def test_recording_a_decision_asks_for_the_password_again_and_keeps_the_reasons(client_for, head, school, lead):
+    from incidents.twofactor import CONFIRMED_AT
+    from tests import factories
+
+    case = factories.case_awaiting_decision(school=school, lead=lead)
+    client = client_for(head)
+    session = client.session
+    session[CONFIRMED_AT] = time.time() - 3600
+    session.save()
+    page = client.post(f"/cases/{case.reference}/decide/", {"reasons": "Repeated abuse of staff"}).content.decode()
+    assert "Confirm it is you" in page and 'value="Repeated abuse of staff"' in page
+    assert not case.decisions.exists()

@@ -164,3 +164,23 @@ def test_quoted_messages_can_be_quoted_in_a_letter(import_chat, lead, clauses):
         "Karl Dunn on 13 October 2026 at 21:14 (clause 3.1): The deputy head is useless, "
         "I&#x27;ll be telling her so at the gate tomorrow"
     )
+
+
+def test_a_warning_letter_quotes_the_marked_messages_with_other_members_withheld(import_chat, lead, school):
+    from incidents.letters.pdf import letter_document_html
+    from policies.defaults import load_defaults
+
+    load_defaults(school=school)
+    chat = import_chat().chat_import
+    case = chat.evidence.case
+    message = message_saying(chat, "useless")
+    clause = case.policy_version.clauses.filter(kind="inappropriate").first()
+    services.chat_message_mark(message=message, clause=clause, by=lead)
+    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
+    html = letter_document_html(letter)
+    assert "The messages concerned were" in html
+    from django.utils.html import escape
+
+    assert escape(message.text.split("\n")[0]) in html
+    others = [name for name in chat.authors if name not in {p.full_name for p in case.parents.all()}]
+    assert not any(name in html for name in others)
