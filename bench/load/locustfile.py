@@ -16,8 +16,8 @@ from django_otp.oath import TOTP
 from locust import HttpUser, between, task
 
 FIXTURES = json.loads((Path(__file__).resolve().parents[1] / "results" / "load-users.json").read_text())
-_offices = itertools.cycle([u for u in FIXTURES["users"] if u["role"] == "office"])
-_heads = iter([u for u in FIXTURES["users"] if u["role"] == "head"])
+_offices = itertools.cycle([u for u in FIXTURES["users"] if u["username"].startswith("load-office-")])
+_heads = iter([u for u in FIXTURES["users"] if u["username"].startswith("load-head-")])
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SEARCHES = ["teacher", "useless", "threat", "abusive office", "swearing", "deputy hea", "screenshot"]
 
@@ -32,6 +32,9 @@ class Staff(HttpUser):
     account: dict
 
     def on_start(self) -> None:
+        # Production marks cookies Secure; this test talks plain HTTP to 127.0.0.1 (no TLS proxy in
+        # front), so every cookie received is also kept as a plain one, which the jar sends over HTTP.
+        self.client.hooks["response"].append(self._keep_cookies)
         page = self.client.get("/accounts/login/", name="sign in (form)")
         self.client.post("/accounts/login/", name="sign in", data={
             "username": self.account["username"], "password": FIXTURES["password"], "csrfmiddlewaretoken": _csrf(page)})
@@ -40,6 +43,10 @@ class Staff(HttpUser):
             code = TOTP(bytes.fromhex(self.account["totp_key"])).token()
             self.client.post("/accounts/two-factor/", name="two-factor",
                              data={"code": f"{code:06d}", "csrfmiddlewaretoken": _csrf(page)})
+
+    def _keep_cookies(self, response, *args, **kwargs):
+        for name, value in response.cookies.items():
+            self.client.cookies.set(name, value)
 
     @task(6)
     def case_list(self) -> None:
