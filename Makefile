@@ -48,5 +48,11 @@ serve-production: venv
 backup: venv
 	$(BIN)/python manage.py backup_casebook $(if $(BACKUP),--output $(BACKUP))
 
+# Page timings at scale (issue 10): needs a PostgreSQL database filled by seed_demo + seed_bulk, see
+# bench/README.md. Not part of `make test`.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casebook_bench
+bench: venv
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_pages.py --label $(or $(LABEL),run)
+
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/two-factor/", twofactor.two_factor_verify, name="two_factor_verify"),
     path("accounts/two-factor/setup/", twofactor.two_factor_setup, name="two_factor_setup"),
     path("accounts/security/", twofactor.account_security, name="account_security"),
+    path("accounts/confirm/", twofactor.confirm, name="confirm"),
     path("admin/", admin.site.urls),
     path("", include("policies.urls")),
     path("", include("incidents.urls")),

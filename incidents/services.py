@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -129,6 +129,31 @@ def case_event_verify(event: CaseEvent) -> bool:
     return event.hash == _event_digest(event)
 
 
+# --- full-text search document (issue 10) ---------------------------------------------------------
+
+_SEARCH_DOCUMENT_SQL = """
+UPDATE incidents_case c SET search_document =
+    setweight(to_tsvector('english', c.reference || ' ' || c.title), 'A')
+    || setweight(to_tsvector('english', c.summary), 'B')
+    || setweight(to_tsvector('english', coalesce(
+        (SELECT string_agg(description, ' ') FROM incidents_concern WHERE case_id = c.id), '')
+        || ' ' || coalesce((SELECT string_agg(text, ' ') FROM incidents_statement WHERE case_id = c.id), '')), 'C')
+WHERE c.id = ANY(%s)
+"""
+
+
+def case_search_document_refresh(*, case_ids: Iterable[int]) -> None:
+    """Rebuild the cases' full-text search document from their title, summary, concerns and statements.
+
+    Writes: Case.search_document (PostgreSQL only; a no-op on SQLite, which searches plainly). Called
+    by the services below whenever one of those texts changes, and by bulk seeding. One UPDATE.
+    """
+    ids = list(case_ids)
+    if ids and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_SEARCH_DOCUMENT_SQL, [ids])
+
+
 # --- opening cases and logging concerns ---------------------------------------------------------
 
 def case_reference_next(*, school: School, year: int) -> str:
@@ -169,6 +194,7 @@ def case_open(
     )
     case.parents.set(parents)
     case_event_record(case=case, kind=CaseEvent.Kind.OPENED, summary=f"Case {case.reference} opened", actor=by)
+    case_search_document_refresh(case_ids=[case.pk])  # search: title and summary
     return case
 
 
@@ -226,6 +252,7 @@ def concern_log(
         summary=f"Concern received ({channel_label})" + (" (safeguarding)" if safeguarding else ""),
         data={"concern": concern.pk, "safeguarding": safeguarding},
     )
+    case_search_document_refresh(case_ids=[case.pk])  # search: the concern's description
     case_notify_after_commit(case=case, kind=Notification.Kind.CONCERN_LOGGED, by=by)
     if safeguarding:
         case_notify_after_commit(case=case, kind=Notification.Kind.SAFEGUARDING, by=by)
@@ -348,6 +375,8 @@ def case_update(*, case: Case, by: User, expected_version: int, **changes) -> Ca
         return locked
     locked.version += 1
     locked.save()
+    if {"title", "summary"} & set(changed):
+        case_search_document_refresh(case_ids=[locked.pk])  # search: new title or summary
     labels = [str(Case._meta.get_field(name).verbose_name) for name in changed]
     case_event_record(
         case=locked, kind=CaseEvent.Kind.UPDATED, actor=by,
@@ -440,6 +469,7 @@ def statement_add(*, case: Case, by: User, given_by: str, given_on: datetime.dat
         else timezone.make_aware(datetime.datetime.combine(given_on, datetime.time(12))),
         summary=f"Statement from {given_by}", data={"statement": statement.pk},
     )
+    case_search_document_refresh(case_ids=[case.pk])  # search: the statement's text
     return statement
 
 
@@ -917,8 +947,6 @@ def letter_email_send(*, letter_id: int) -> None:
 # at messages by a stable key (line number + SHA-256 of the text), never by row id.
 
 from pathlib import Path  # noqa: E402
-
-from django.db import connection  # noqa: E402
 
 from incidents.chat import archive as chat_archive  # noqa: E402
 from incidents.chat import parser as chat_parser  # noqa: E402

@@ -166,14 +166,22 @@ def _check_secret(request: HttpRequest, secret: str) -> bool:
 
 
 def recent_confirmation_required(view):
-    """Ask for the password or a code again unless confirmed within the last few minutes."""
+    """Ask for the password or a code again unless confirmed within the last few minutes.
+
+    A GET (an export, a download) shows the confirmation page, which confirms at /accounts/confirm/
+    and comes back to the same address. A POST (a decision, an approval) shows it with the form's
+    fields carried, and is carried out once confirmed.
+    """
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        # Asked when the thing is done (the POST), with the form's fields carried through.
-        if request.method != "POST" or is_recently_confirmed(request):
+        if is_recently_confirmed(request):
             return view(request, *args, **kwargs)
-        if request.method == "POST" and "_confirm_secret" in request.POST:
+        if request.method != "POST":
+            return render(request, "registration/confirm.html", {
+                "carried": [("next", request.get_full_path())], "error": "", "action": reverse("confirm"),
+            })
+        if "_confirm_secret" in request.POST:
             if _check_secret(request, request.POST["_confirm_secret"]):
                 _mark_confirmed(request)
                 request.POST = request.POST.copy()
@@ -190,3 +198,16 @@ def recent_confirmation_required(view):
         })
 
     return wrapper
+
+
+@require_http_methods(["POST"])
+@login_required
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Confirm it is you, then go back to the page that asked (used by GET pages such as exports)."""
+    target = _safe_next(request)
+    if _check_secret(request, request.POST.get("_confirm_secret", "")):
+        _mark_confirmed(request)
+        return redirect(target)
+    return render(request, "registration/confirm.html", {
+        "carried": [("next", target)], "error": "That password or code is not right.", "action": reverse("confirm"),
+    })

@@ -128,12 +128,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else visible.select_related("lead")
     if not (case_filter.is_bound and case_filter.form.cleaned_data.get("sort")):
         cases = cases.order_by("-opened_at")
-    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    counts = selectors.status_counts(visible)
+    paginator = Paginator(cases, 25)
+    if not case_filter.is_bound:
+        # Unfiltered, the list is every visible case, whose total the per-status counts already
+        # give: one grouped COUNT instead of two full ones (issue 10: at 100,000 cases each costs ms).
+        paginator.count = sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "incidents/case_list.html", {
         "filter": case_filter, "page": page, "query": query.urlencode(),
-        "counts": selectors.status_counts(visible), "total": page.paginator.count,
+        "counts": counts, "total": page.paginator.count,
     })
 
 

@@ -1,6 +1,7 @@
 """Concerns, cases and the case timeline."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -57,7 +58,11 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: every save through a service increments it; a stale form is refused.
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords(m2m_fields=[clauses, parents, assignees])
+    # The words of the title, summary, concerns and statements, for full-text search on PostgreSQL
+    # (GIN-indexed in migration 0009). Kept up to date by services.case_search_document_refresh; unused
+    # (always empty) on SQLite, where selectors.case_search falls back to plain matching.
+    search_document = SearchVectorField(null=True, editable=False)
+    history = HistoricalRecords(m2m_fields=[clauses, parents, assignees], excluded_fields=["search_document"])
 
     class Meta:
         ordering = ["-opened_at"]

@@ -30,6 +30,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "two_factor_verify": ("GET", {"default": 200}),
     "two_factor_setup": ("GET", {"default": 200}),
     "account_security": ("GET", {"default": 200}),
+    "confirm": ("POST", {"default": 200}),  # an empty POST: asked again, with a plain message
     "policies:policy": ("GET", {"outsider": 403, "default": 200}),
     "policies:policy_pdf": ("GET", {"outsider": 403, "default": 200}),
     "policies:policy_import": ("GET", {"admin": 200, "default": 403}),

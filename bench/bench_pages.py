@@ -1,0 +1,169 @@
+"""How fast are the busy pages at scale? Server time (Django's test Client: no network, no browser)
+and SQL queries per request, for the Head Teacher and for office staff (issue 10).
+
+Issue 10 targets at 100,000 cases (2-core machine): case list and case page p95 ≤ 50 ms, text search
+p95 ≤ 100 ms, home page p95 ≤ 80 ms; the query count of a page does not grow with the data.
+
+Run against a database already filled by seed_demo + seed_bulk (see bench/README.md):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/casebook_bench .venv/bin/python bench/bench_pages.py --label 100k
+Prints a table and writes bench/results/pages-<label>-<time>.json. Reads only, except the page views'
+own writes (sessions); it never opens a restricted case (that would record an access).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("DEBUG", "false")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from incidents.models import Case, Letter, User  # noqa: E402
+from incidents.selectors import cases_visible_to, letters_visible_to  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGETS_MS = {"case list": 50, "case list filtered": 50, "case list by parent": 50, "search": 100,
+              "search (prefix)": 100, "case page": 50, "home": 80}
+
+
+def signed_in(user: User) -> Client:
+    """A client past sign-in and two-factor, as tests/conftest.SignedInClient does."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from incidents.twofactor import CONFIRMED_AT, needs_two_factor
+
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and needs_two_factor(user):
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    session = client.session
+    if device is not None:
+        session["otp_device_id"] = device.persistent_id
+    session[CONFIRMED_AT] = time.time()
+    session.save()
+    return client
+
+
+def pages_for(user: User) -> dict[str, list[str]]:
+    """Each page's URLs: several cases and letters in turn, so one hot row does not flatter the figures."""
+    cases = list(cases_visible_to(user).filter(restricted=False, letters__isnull=False)
+                 .order_by("-opened_at").values_list("reference", flat=True)[:20])
+    letters = list(letters_visible_to(user).order_by("-created_at").values_list("pk", flat=True)[:20])
+    case_list = reverse("incidents:case_list")
+    return {
+        "home": [reverse("incidents:home")],
+        "case list": [case_list],
+        "case list page 3": [case_list + "?page=3"],
+        "case list filtered": [case_list + "?status=closed&severity=high&sort=-opened"],
+        "case list by parent": [case_list + "?parent=patel"],
+        "search": [case_list + "?q=teacher+useless", case_list + "?q=abusive+office"],
+        "search (prefix)": [case_list + "?q=thre", case_list + "?q=deputy+hea"],
+        "case page": [reverse("incidents:case_detail", args=[ref]) for ref in cases],
+        "letter register": [reverse("incidents:letter_register")],
+        "letter page": [reverse("incidents:letter_detail", args=[pk]) for pk in letters],
+    }
+
+
+def measure(client: Client, urls: list[str], runs: int) -> dict:
+    for url in urls[:3]:
+        assert client.get(url).status_code == 200, url  # warm-up, and a check that the page is there
+    times = []
+    for i in range(runs):
+        url = urls[i % len(urls)]
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, url
+    with CaptureQueriesContext(connection) as captured:
+        client.get(urls[0])
+    times.sort()
+    return {"median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+            "max_ms": round(times[-1], 1), "queries": len(captured), "runs": runs}
+
+
+def letter_render(runs: int) -> dict:
+    """A one-page letter to PDF, worker side (bench_letter_render.py's measurement)."""
+    from incidents.letters import pdf
+
+    letter = Letter.objects.exclude(html="").order_by("pk").first() or Letter.objects.order_by("pk").first()
+    html = pdf.letter_document_html(letter)
+    pdf.html_to_pdf(html)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        pdf.html_to_pdf(html)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {"median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+            "max_ms": round(times[-1], 1), "queries": 0, "runs": runs}
+
+
+def machine() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        database = cursor.fetchone()[0]
+    memory_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")), 0)
+    return {"nproc": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1), "database": database,
+            "python": platform.python_version(), "load_average": os.getloadavg()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--label", default="run")
+    parser.add_argument("--render-runs", type=int, default=10)
+    args = parser.parse_args()
+    # Not setup_test_environment(): it instruments every template render (copying contexts for the
+    # test Client's assertions), which would more than double the server time measured.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+    result = {"label": args.label, "at": datetime.datetime.now().isoformat(timespec="seconds"),
+              "cases": Case.objects.count(), "machine": machine(), "pages": {}}
+    print(f"{result['cases']} cases; {result['machine']}")
+    print(f"{'page':24} {'user':7} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8}  target")
+    for username in ("head", "office"):
+        user = User.objects.get(username=username)
+        client = signed_in(user)
+        for page, urls in pages_for(user).items():
+            if not urls:
+                continue
+            figures = measure(client, urls, args.runs)
+            result["pages"][f"{page} / {username}"] = figures
+            target = TARGETS_MS.get(page)
+            verdict = "" if target is None else (f"p95 ≤ {target} ms " + ("ok" if figures["p95_ms"] <= target
+                                                                          else "MISSED"))
+            print(f"{page:24} {username:7} {figures['median_ms']:8.1f} {figures['p95_ms']:8.1f} "
+                  f"{figures['max_ms']:8.1f} {figures['queries']:8d}  {verdict}")
+    if args.render_runs:
+        figures = letter_render(args.render_runs)
+        result["pages"]["letter render (PDF, worker)"] = figures
+        print(f"{'letter render (PDF)':24} {'worker':7} {figures['median_ms']:8.1f} {figures['p95_ms']:8.1f} "
+              f"{figures['max_ms']:8.1f} {0:8d}")
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"pages-{args.label}-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(result, indent=2))
+    print(f"Written {out.relative_to(RESULTS.parent.parent)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Load test (issue 10): office staff and Head Teachers reading and writing against gunicorn on 127.0.0.1.
+
+Mix per simulated person: mostly reading (case list, filters, search, case pages), some writing
+(office staff log concerns; Heads record contacts). Each signs in through the real form; Heads also
+post a TOTP code computed from their device key. See bench/README.md for the exact command.
+"""
+
+import datetime
+import itertools
+import json
+import random
+import re
+from pathlib import Path
+
+from django_otp.oath import TOTP
+from locust import HttpUser, between, task
+
+FIXTURES = json.loads((Path(__file__).resolve().parents[1] / "results" / "load-users.json").read_text())
+_offices = itertools.cycle([u for u in FIXTURES["users"] if u["username"].startswith("load-office-")])
+_heads = iter([u for u in FIXTURES["users"] if u["username"].startswith("load-head-")])
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SEARCHES = ["teacher", "useless", "threat", "abusive office", "swearing", "deputy hea", "screenshot"]
+
+
+def _csrf(response) -> str:
+    return CSRF.search(response.text).group(1)
+
+
+class Staff(HttpUser):
+    abstract = True
+    wait_time = between(0.5, 2)
+    account: dict
+
+    def on_start(self) -> None:
+        # Production marks cookies Secure; this test talks plain HTTP to 127.0.0.1 (no TLS proxy in
+        # front), so every cookie received is also kept as a plain one, which the jar sends over HTTP.
+        self.client.hooks["response"].append(self._keep_cookies)
+        page = self.client.get("/accounts/login/", name="sign in (form)")
+        self.client.post("/accounts/login/", name="sign in", data={
+            "username": self.account["username"], "password": FIXTURES["password"], "csrfmiddlewaretoken": _csrf(page)})
+        if "totp_key" in self.account:
+            page = self.client.get("/accounts/two-factor/", name="two-factor (form)")
+            code = TOTP(bytes.fromhex(self.account["totp_key"])).token()
+            self.client.post("/accounts/two-factor/", name="two-factor",
+                             data={"code": f"{code:06d}", "csrfmiddlewaretoken": _csrf(page)})
+
+    def _keep_cookies(self, response, *args, **kwargs):
+        for name, value in response.cookies.items():
+            self.client.cookies.set(name, value)
+
+    @task(6)
+    def case_list(self) -> None:
+        self.client.get("/cases/", name="case list")
+
+    @task(3)
+    def filtered(self) -> None:
+        self.client.get(f"/cases/?status={random.choice(['new', 'investigating', 'closed'])}&severity=high",
+                        name="case list filtered")
+
+    @task(4)
+    def search(self) -> None:
+        self.client.get(f"/cases/?q={random.choice(SEARCHES)}", name="search")
+
+    @task(1)
+    def home(self) -> None:
+        self.client.get("/", name="home")
+
+
+class Office(Staff):
+    weight = 4
+
+    def on_start(self) -> None:
+        self.account = next(_offices)
+        super().on_start()
+
+    @task(4)
+    def own_case(self) -> None:
+        response = self.client.get("/cases/", name="case list")
+        refs = re.findall(r'href="/cases/([A-Z0-9-]+)/"', response.text)
+        if refs:
+            self.client.get(f"/cases/{random.choice(refs)}/", name="case page")
+
+    @task(1)
+    def log_concern(self) -> None:
+        page = self.client.get("/concerns/new/", name="concern form")
+        token = re.search(r'name="submission_token" value="([^"]+)"', page.text)
+        self.client.post("/concerns/new/", name="log a concern", data={
+            "csrfmiddlewaretoken": _csrf(page), "submission_token": token.group(1) if token else "",
+            "received_at": (datetime.datetime.now() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "channel": "whatsapp", "raised_by_name": "A parent in the group",
+            "parents": [random.choice(FIXTURES["parents"])],
+            "description": "Posted that the class teacher is useless, naming her (load test).",
+        })
+
+
+class Head(Staff):
+    weight = 1
+
+    def on_start(self) -> None:
+        self.account = next(_heads)
+        super().on_start()
+
+    @task(4)
+    def case_page(self) -> None:
+        self.client.get(f"/cases/{random.choice(FIXTURES['cases'])}/", name="case page")
+
+    @task(1)
+    def add_contact(self) -> None:
+        reference = random.choice(FIXTURES["cases"])
+        page = self.client.get(f"/cases/{reference}/contacts/new/", name="contact form")
+        token = re.search(r'name="submission_token" value="([^"]+)"', page.text)
+        self.client.post(f"/cases/{reference}/contacts/new/", name="add a contact", data={
+            "csrfmiddlewaretoken": _csrf(page), "submission_token": token.group(1) if token else "",
+            "happened_at": (datetime.datetime.now() - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "with_whom": "The parent", "method": "phone", "summary": "Spoke about the posts (load test).",
+        })

@@ -1,0 +1,101 @@
+"""Queries per page stay fixed as the data grows (issue 10): no N+1 anywhere on the busy pages.
+
+Each page is one entry in PAGES (name → URL maker), so a page that moves or a new page (per-role
+dashboards) is re-pointed here in one line. The data is bulk-seeded (incidents.bulk): cases with
+concerns, evidence, statements, contacts, decisions, sanctions and letters, as at scale.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import bulk, services
+from incidents.models import Case, Letter
+
+pytestmark = pytest.mark.django_db
+
+
+def _rich_case() -> Case:
+    """A decided bulk case with letters: the case page's busiest kind."""
+    return Case.objects.filter(reference__startswith="BK", letters__isnull=False).order_by("pk").first()
+
+
+PAGES = {
+    "home": lambda: reverse("incidents:home"),
+    "case list": lambda: reverse("incidents:case_list"),
+    "case list filtered": lambda: reverse("incidents:case_list") + "?status=closed&severity=low&sort=-opened",
+    "search": lambda: reverse("incidents:case_list") + "?q=teacher",
+    "case page": lambda: _rich_case().get_absolute_url(),
+    "letter register": lambda: reverse("incidents:letter_register"),
+    "letter": lambda: reverse("incidents:letter_detail", args=[Letter.objects.order_by("pk").first().pk]),
+}
+# The most any page may take, whatever the data: sessions, the user and their roles, the page's
+# reads, the counts. Measured at the time of writing, with a little room.
+MAX_QUERIES = {"home": 30, "case list": 15, "case list filtered": 15, "search": 15, "case page": 40,
+               "letter register": 13, "letter": 15}
+
+
+@pytest.fixture
+def seeded(school, office, lead, head, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    bulk.seed_bulk(cases=5)
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("role", ["head", "office"])
+def test_query_counts_page_within_its_budget(page, role, seeded, client_for, request,
+                                             django_assert_max_num_queries):
+    user = request.getfixturevalue(role)
+    client = client_for(user)
+    if page in ("case page", "letter") and role == "office":
+        # Office staff see the cases they logged: give them one of the rich ones.
+        Case.objects.filter(pk=_rich_case().pk).update(created_by=user, restricted=False)
+    url = PAGES[page]()
+    client.get(url)  # warm: first-request work (session, caches) is not the page's
+    with django_assert_max_num_queries(MAX_QUERIES[page]):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", [name for name in PAGES if name not in ("case page", "letter")])
+def test_query_counts_list_pages_do_not_grow_with_the_number_of_cases(page, seeded, client_for, head):
+    client = client_for(head)
+    # Random data may leave the filtered page empty, and an empty page skips its rows' query.
+    Case.objects.filter(pk=Case.objects.order_by("pk").first().pk).update(status="closed", severity="low")
+    client.get(PAGES[page]())
+    with_5 = _queries(client, PAGES[page]())
+    bulk.seed_bulk(cases=25, force=True)
+    assert Case.objects.filter(reference__startswith="BK").count() == 30
+    assert _queries(client, PAGES[page]()) == with_5
+
+
+def test_query_counts_case_page_does_not_grow_with_what_the_case_gathers(seeded, client_for, head, lead):
+    client = client_for(head)
+    case = _rich_case()
+    Case.objects.filter(pk=case.pk).update(status="decided")  # a closed case takes no new concerns
+    case.refresh_from_db()
+    client.get(case.get_absolute_url())
+    before = _queries(client, case.get_absolute_url())
+    when = timezone.now() - datetime.timedelta(hours=1)
+    parent = case.parents.first()
+    for n in range(5):
+        services.statement_add(case=case, by=lead, given_by=f"Witness {n}", given_on=datetime.date(2026, 10, 1),
+                               text="I saw the posts.")
+        services.contact_record(case=case, by=lead, happened_at=when, with_whom=parent.full_name, method="phone",
+                                summary="Spoke to the parent.", parent=parent)
+        services.concern_log(school=case.school, by=lead, received_at=when, channel="whatsapp",
+                             description="Posted again.", parents=[parent], link_to=case)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "Witness 4" in page
+    assert _queries(client, case.get_absolute_url()) == before
