@@ -59,7 +59,7 @@ class Case(models.Model):
     # Optimistic locking: every save through a service increments it; a stale form is refused.
     version = models.PositiveIntegerField(default=1)
     # The words of the title, summary, concerns and statements, for full-text search on PostgreSQL
-    # (GIN-indexed in migration 0009). Kept up to date by services.case_search_document_refresh; unused
+    # (GIN-indexed in migration 0010). Kept up to date by services.case_search_document_refresh; unused
     # (always empty) on SQLite, where selectors.case_search falls back to plain matching.
     search_document = SearchVectorField(null=True, editable=False)
     history = HistoricalRecords(m2m_fields=[clauses, parents, assignees], excluded_fields=["search_document"])
@@ -69,6 +69,15 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    def save(self, *args, **kwargs):
+        # The search document is written only by services.case_search_document_refresh, in SQL. An
+        # ordinary save of an instance loaded earlier (a form, the admin) must not write back its
+        # stale copy of it.
+        if self.pk and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [field.attname for field in self._meta.concrete_fields
+                                       if not field.primary_key and field.name != "search_document"]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
