@@ -92,9 +92,9 @@ _SIGN_OFF = """\
 """
 
 _CLAUSES = """\
-<ul>
+{% if clauses_breached %}<ul>
 {% for clause in clauses_breached %}  <li>{{ clause.number }}: {{ clause.text }}</li>
-{% endfor %}</ul>
+{% endfor %}</ul>{% else %}<p>the expectations set out in the enclosed copy of the code of conduct.</p>{% endif %}
 """
 
 _PROTECT = (
