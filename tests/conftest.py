@@ -166,6 +166,17 @@ def redis_url():
 
 
 @pytest.fixture
+def needs_postgresql():
+    """For tests where another thread or process uses the test database: SQLite's in-memory test
+    database cannot be shared without locking. List it before the worker fixtures."""
+    from django.db import connection
+
+    require(connection.vendor == "postgresql",
+            "needs PostgreSQL: another thread or process shares the test database, which SQLite's in-memory "
+            "test database cannot do without locking")
+
+
+@pytest.fixture
 def celery_worker_on_redis(redis_url, transactional_db):
     """A real Celery worker consuming from the real Redis, in a thread of this process."""
     from celery.contrib.testing.worker import start_worker

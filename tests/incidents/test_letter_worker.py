@@ -3,19 +3,14 @@
 import time
 
 import pytest
-from django.db import connection
 
 from incidents import services
 from incidents.models import Letter
 from tests.incidents.letter_setup import realistic_case
-from tests.services import require
 
 
 @pytest.mark.django_db(transaction=True)
-def test_letter_pdf_rendered_by_the_worker_on_redis(celery_worker_on_redis, school, office, lead):
-    require(connection.vendor == "postgresql",
-            "needs PostgreSQL: the worker thread and the test share the database, which SQLite's in-memory "
-            "test database cannot do without locking")
+def test_letter_pdf_rendered_by_the_worker_on_redis(needs_postgresql, celery_worker_on_redis, school, office, lead):
     case, parent = realistic_case(school=school, office=office, lead=lead)
     letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     letter = services.letter_request_pdf(letter=letter)

@@ -3,12 +3,10 @@
 import time
 
 import pytest
-from django.db import connection
 
 from incidents import services
 from incidents.models import Letter
 from policies.defaults import load_defaults
-from tests.services import require
 
 
 @pytest.fixture
@@ -36,10 +34,9 @@ def test_with_redis_stopped_pages_work_and_the_letter_waits_visibly(celery_broke
 
 
 @pytest.mark.worker
-def test_a_waiting_letter_is_prepared_once_redis_is_back(celery_worker_on_redis, draft_letter, client_for, lead):
-    require(connection.vendor == "postgresql",
-            "needs PostgreSQL: the worker thread and the test share the database, which SQLite's in-memory "
-            "test database cannot do without locking")
+def test_a_waiting_letter_is_prepared_once_redis_is_back(
+    needs_postgresql, celery_worker_on_redis, draft_letter, client_for, lead
+):
     # As the test above leaves it: pending, with the note that the queue could not be reached.
     Letter.objects.filter(pk=draft_letter.pk).update(render_state=Letter.RenderState.PENDING,
                                                      render_error=services.LETTER_WAITING_FOR_QUEUE)
