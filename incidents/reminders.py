@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from incidents.models import Case, CaseEvent, Letter, Sanction, SanctionStep, SubjectAccessRequest, User
 from incidents.roles import Role
-from policies.models import School, TermHoliday
-from policies.selectors import REVIEW_WARNING_DAYS, adopted_policy
+from policies.models import School
+from policies.selectors import REVIEW_WARNING_DAYS, SchoolDays, adopted_policy
 
 LOOKAHEAD_DAYS = 30  # the furthest any source looks ahead (the policy review warning)
 DECISION_WAIT_SCHOOL_DAYS = 5
@@ -57,34 +57,6 @@ class Deadline:
     @property
     def overdue_on(self) -> datetime.date:
         return self.due_on + ONE_DAY
-
-
-class SchoolDays:
-    """Counts school days like policies.selectors.school_days_after, with the holidays read once,
-    so that listing fifty deadlines costs one query rather than fifty."""
-
-    def __init__(self, school: School, since: datetime.date):
-        self.holidays = list(TermHoliday.objects.filter(school=school, ends_on__gte=since)
-                             .values_list("starts_on", "ends_on"))
-
-    def is_school_day(self, day: datetime.date) -> bool:
-        return day.weekday() < 5 and not any(first <= day <= last for first, last in self.holidays)
-
-    def before(self, end: datetime.date, days: int) -> datetime.date:
-        day, counted = end, 0
-        while counted < days:
-            day -= ONE_DAY
-            if self.is_school_day(day):
-                counted += 1
-        return day
-
-    def after(self, start: datetime.date, days: int) -> datetime.date:
-        day, counted = start, 0
-        while counted < days:
-            day += ONE_DAY
-            if self.is_school_day(day):
-                counted += 1
-        return day
 
 
 @dataclass

@@ -53,22 +53,41 @@ def clauses_by_kind(*, version: PolicyVersion) -> list[tuple[str, list[Clause]]]
     ]
 
 
+class SchoolDays:
+    """Counts school days (weekdays outside the school's term holidays), with the holidays read once,
+    so that working out fifty deadlines costs one query rather than fifty."""
+
+    def __init__(self, school: School, since: datetime.date):
+        self.holidays = list(
+            TermHoliday.objects.filter(school=school, ends_on__gte=since).values_list("starts_on", "ends_on")
+        )
+
+    def is_school_day(self, day: datetime.date) -> bool:
+        return day.weekday() < 5 and not any(first <= day <= last for first, last in self.holidays)
+
+    def after(self, start: datetime.date, days: int) -> datetime.date:
+        """`days` school days after `start`; `start` itself is not counted."""
+        return self._step(start, days, datetime.timedelta(days=1))
+
+    def before(self, end: datetime.date, days: int) -> datetime.date:
+        return self._step(end, days, -datetime.timedelta(days=1))
+
+    def _step(self, day: datetime.date, days: int, step: datetime.timedelta) -> datetime.date:
+        counted = 0
+        while counted < days:
+            day += step
+            if self.is_school_day(day):
+                counted += 1
+        return day
+
+
 def school_days_after(*, school: School, start: datetime.date, days: int) -> datetime.date:
     """The date `days` school days after `start`: weekdays only, skipping the school's term holidays.
 
     `start` itself is not counted, so 10 school days after a Friday letter is the Friday two weeks on
     (without holidays).
     """
-    holidays = list(
-        TermHoliday.objects.filter(school=school, ends_on__gte=start).values_list("starts_on", "ends_on")
-    )
-    day, counted = start, 0
-    while counted < days:
-        day += datetime.timedelta(days=1)
-        if day.weekday() >= 5 or any(first <= day <= last for first, last in holidays):
-            continue
-        counted += 1
-    return day
+    return SchoolDays(school, since=start).after(start, days)
 
 
 def policy_review_warning(*, school: School, today: datetime.date) -> str | None:
