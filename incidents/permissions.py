@@ -3,6 +3,11 @@
 These predicates answer "may this user act on a case they can already see?".
 """
 
+import functools
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+
 from incidents.models import Case, User
 from incidents.roles import Role
 
@@ -76,3 +81,19 @@ def can_take_sanction_step(user: User, sanction, to: str) -> bool:
             sanction.kind == kind.BAN and to in (state.CONFIRMED, state.VARIED, state.LIFTED)):
         return _has_any(user, Role.HEAD)
     return can_move_sanctions(user, sanction.case)
+
+
+def allowed_if(test: Callable[[User], bool]):
+    """View decorator: 403 unless `test(user)`. Sign-in itself is required everywhere by
+    LoginRequiredMiddleware; this adds the role check."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not test(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

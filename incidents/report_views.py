@@ -1,7 +1,6 @@
 """Reports for the Head Teacher and governors, and each person's choice of e-mail notifications."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -10,19 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents import reports, services
 from incidents.forms import NotificationModeForm
+from incidents.permissions import allowed_if
 from incidents.roles import Role
 from incidents.twofactor import recent_confirmation_required
 from policies.selectors import current_school
-
-
-def _reports_allowed(view):
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not reports.may_see_reports(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
-    return wrapper
 
 
 def _charts(report: reports.Report) -> dict:
@@ -41,7 +31,7 @@ def _charts(report: reports.Report) -> dict:
 
 
 @require_GET
-@_reports_allowed
+@allowed_if(reports.may_see_reports)
 def report_overview(request: HttpRequest) -> HttpResponse:
     """Statistics and charts: for the Head Teacher, of every case; for governors, anonymised."""
     is_head = request.user.has_role(Role.HEAD)
@@ -54,7 +44,7 @@ def report_overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@_reports_allowed
+@allowed_if(reports.may_see_reports)
 @recent_confirmation_required
 def report_cases_csv(request: HttpRequest) -> HttpResponse:
     """One row per case, with no names or descriptions; the Head Teacher's export carries references."""
@@ -66,7 +56,7 @@ def report_cases_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@_reports_allowed
+@allowed_if(reports.may_see_reports)
 @recent_confirmation_required
 def report_termly_pdf(request: HttpRequest) -> HttpResponse:
     """The anonymised termly report for governors, as a PDF: counts only, no names of anyone."""

@@ -1255,9 +1255,9 @@ def _require_head(by: User, what: str) -> None:
 
 
 def _require_case_worker(by: User, case: Case, what: str) -> None:
-    # Mirrors permissions.can_work_on_case; governors and administrators never write here.
-    if not (by.has_role(Role.HEAD) or by.has_role(Role.LEAD)
-            or (by.has_role(Role.OFFICE) and (case.lead_id == by.pk or case.assignees.filter(pk=by.pk).exists()))):
+    from incidents.permissions import can_work_on_case  # the one definition, as the views use it
+
+    if not can_work_on_case(by, case):
         raise PermissionDenied(f"You cannot {what} on this case.")
 
 

@@ -1,6 +1,5 @@
 """Thin views: check who may act, validate the form, call a service, redirect."""
 
-import functools
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -393,18 +392,8 @@ def parent_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- data protection -------------------------------------------------------------------------------
 
-def _subject_access_only(view):
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not permissions.can_handle_subject_access(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 @require_http_methods(["GET", "POST"])
-@_subject_access_only
+@permissions.allowed_if(permissions.can_handle_subject_access)
 def subject_access_list(request: HttpRequest) -> HttpResponse:
     school = current_school()
     form = SubjectAccessRequestForm(request.POST or None, school=school)
@@ -419,7 +408,7 @@ def subject_access_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@_subject_access_only
+@permissions.allowed_if(permissions.can_handle_subject_access)
 @recent_confirmation_required
 def subject_access_export(request: HttpRequest, pk: int) -> HttpResponse:
     from incidents.privacy import subject_access_export as build_export
@@ -436,7 +425,7 @@ def subject_access_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_subject_access_only
+@permissions.allowed_if(permissions.can_handle_subject_access)
 def subject_access_complete(request: HttpRequest, pk: int) -> HttpResponse:
     access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
     services.subject_access_request_complete(access_request=access_request, by=request.user, on=timezone.localdate())
@@ -445,7 +434,7 @@ def subject_access_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@_subject_access_only
+@permissions.allowed_if(permissions.can_handle_subject_access)
 def disposal_list(request: HttpRequest) -> HttpResponse:
     school = current_school()
     return render(request, "incidents/privacy/disposal.html", {
@@ -456,7 +445,7 @@ def disposal_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@_subject_access_only
+@permissions.allowed_if(permissions.can_handle_subject_access)
 @recent_confirmation_required
 def case_dispose(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)

@@ -1,8 +1,7 @@
 import datetime
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -10,26 +9,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
+from incidents.permissions import allowed_if
 from policies import selectors, services
 from policies.forms import PolicyImportForm
 from policies.models import LetterTemplateVersion, Policy
 from policies.permissions import holds_a_staff_role, may_administer_policies, may_preview_letters
 from policies.templating import LETTER_VARIABLES, render_letter_template, sample_letter_context
-
-
-def _allowed_if(test):
-    """Sign-in is required everywhere (LoginRequiredMiddleware); this adds the role check."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not test(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _policy_context() -> dict:
@@ -43,7 +28,7 @@ def _policy_context() -> dict:
 
 
 @require_GET
-@_allowed_if(holds_a_staff_role)
+@allowed_if(holds_a_staff_role)
 def policy_read(request):
     return render(request, "policies/policy.html", {
         **_policy_context(), "may_administer": may_administer_policies(request.user),
@@ -51,7 +36,7 @@ def policy_read(request):
 
 
 @require_GET
-@_allowed_if(holds_a_staff_role)
+@allowed_if(holds_a_staff_role)
 def policy_pdf(request):
     from incidents.letters.pdf import html_to_pdf  # heavy: loaded only when a PDF is asked for
 
@@ -66,7 +51,7 @@ def policy_pdf(request):
 
 
 @require_http_methods(["GET", "POST"])
-@_allowed_if(may_administer_policies)
+@allowed_if(may_administer_policies)
 def policy_import(request):
     school = selectors.current_school()
     form = PolicyImportForm(request.POST or None, school=school)
@@ -89,7 +74,7 @@ def policy_import(request):
 
 
 @require_GET
-@_allowed_if(may_preview_letters)
+@allowed_if(may_preview_letters)
 def letter_preview(request, pk: int):
     school = selectors.current_school()
     version = get_object_or_404(LetterTemplateVersion.objects.select_related("template"), pk=pk,
