@@ -18,7 +18,7 @@ from incidents.letters.context import PARTS_BY_NAME
 from incidents.letters.forms import IssueForm, LetterFilter, LetterForm, letter_form_initial
 from incidents.models import Letter
 from incidents.twofactor import recent_confirmation_required
-from incidents.views import _once
+from incidents.views import once_per_submission
 
 
 def _detail_url(letter: Letter) -> str:
@@ -59,7 +59,7 @@ def letter_create(request: HttpRequest, reference: str) -> HttpResponse:
             return _detail_url(letter)
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
     return render(request, "incidents/letters/form.html", {
@@ -182,7 +182,7 @@ def letter_issue(request: HttpRequest, pk: int) -> HttpResponse:
               issued_on=form.cleaned_data["issued_on"])
         return _detail_url(letter)
 
-    return _once(request, form.cleaned_data["submission_token"], write)
+    return once_per_submission(request, form.cleaned_data["submission_token"], write)
 
 
 @require_POST

@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _already_handled(request: HttpRequest) -> HttpResponse | None:
+def already_handled(request: HttpRequest) -> HttpResponse | None:
     """A form submitted again (double-click, resend) goes to the first submission's result."""
     if request.method != "POST":
         return None
@@ -57,7 +57,7 @@ def _already_handled(request: HttpRequest) -> HttpResponse | None:
     return redirect(seen) if seen else None
 
 
-def _once(request: HttpRequest, token: str, write: Callable[[], str]) -> HttpResponse:
+def once_per_submission(request: HttpRequest, token: str, write: Callable[[], str]) -> HttpResponse:
     """Run `write` (which returns the URL to go to) once per form submission token.
 
     A second POST of the same form — a double-click, a resend after a slow response — is sent
@@ -80,7 +80,7 @@ def _once(request: HttpRequest, token: str, write: Callable[[], str]) -> HttpRes
 def concern_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_log_concern(request.user):
         raise PermissionDenied
-    if handled := _already_handled(request):
+    if handled := already_handled(request):
         return handled
     school = current_school()
     open_cases = []
@@ -102,7 +102,7 @@ def concern_create(request: HttpRequest) -> HttpResponse:
             return concern.case.get_absolute_url()
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
     return render(request, "incidents/concern_form.html", {"form": form})
@@ -290,7 +290,7 @@ def evidence_create(request: HttpRequest, reference: str) -> HttpResponse:
             return case.get_absolute_url() + "#evidence"
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error("file", error)
     return render(request, "incidents/evidence_form.html", {"case": case, "form": form})
@@ -347,7 +347,7 @@ def statement_create(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, "Statement recorded.")
             return case.get_absolute_url() + "#statements"
 
-        return _once(request, data["submission_token"], write)
+        return once_per_submission(request, data["submission_token"], write)
     return render(request, "incidents/simple_form.html", {
         "case": case, "form": form, "title": "Record a statement", "button": "Save statement",
     })
@@ -372,7 +372,7 @@ def contact_create(request: HttpRequest, reference: str) -> HttpResponse:
             return case.get_absolute_url() + "#contacts"
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
     return render(request, "incidents/simple_form.html", {
@@ -546,7 +546,7 @@ def recommendation_create(request: HttpRequest, reference: str) -> HttpResponse:
             return case.get_absolute_url() + "#decisions"
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
     return _decision_form_page(request, case, form, "Recommend a response", "Submit to the Head Teacher")
@@ -576,7 +576,7 @@ def decision_create(request: HttpRequest, reference: str) -> HttpResponse:
             return case.get_absolute_url() + "#decisions"
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
     return render(request, "incidents/decisions/decision_form.html", {
@@ -611,7 +611,7 @@ def sanction_step(request: HttpRequest, reference: str, pk: int, to: str) -> Htt
             return case.get_absolute_url() + "#sanctions"
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
     return _decision_form_page(request, case, form, _step_label(sanction, to), "Save", sanction=sanction,
@@ -634,7 +634,7 @@ def complaint_create(request: HttpRequest, reference: str) -> HttpResponse:
             return case.get_absolute_url() + "#contest"
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
     return _decision_form_page(request, case, form, "Record a complaint", "Save complaint")
@@ -656,7 +656,7 @@ def complaint_refer(request: HttpRequest, reference: str, pk: int) -> HttpRespon
             return case.get_absolute_url() + "#contest"
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
     return _decision_form_page(request, case, form, "Refer to a governors' panel", "Refer")
@@ -679,7 +679,7 @@ def complaint_outcome(request: HttpRequest, reference: str, pk: int) -> HttpResp
             return case.get_absolute_url() + "#contest"
 
         try:
-            return _once(request, data["submission_token"], write)
+            return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
     return _decision_form_page(request, case, form, "Record the panel's outcome", "Save outcome")
