@@ -8,7 +8,6 @@ Layout of an archive:
 """
 
 import datetime
-import hashlib
 import io
 import json
 import tarfile
@@ -18,6 +17,8 @@ import django
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
+
+from incidents.uploads import sha256_of
 
 ROOT = "casebook-backup"
 # Rebuilt by migrations, or not worth keeping (sessions, sign-in throttling).
@@ -47,8 +48,8 @@ def backup_write(*, destination: Path) -> dict:
         "created_at": datetime.datetime.now(datetime.UTC).isoformat(),
         "django": django.get_version(),
         "database_vendor": connection.vendor,
-        "database_sha256": hashlib.sha256(database_bytes).hexdigest(),
-        "files": {str(p.relative_to(media_root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
+        "database_sha256": sha256_of(database_bytes),
+        "files": {str(p.relative_to(media_root)): sha256_of(p.read_bytes()) for p in files},
     }
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(destination, "w:gz") as archive:
@@ -78,14 +79,14 @@ def backup_restore(*, source: Path) -> dict:
     with tarfile.open(source, "r:gz") as archive:
         manifest = json.loads(_member_bytes(archive, "manifest.json"))
         database_bytes = _member_bytes(archive, "database.json")
-        if hashlib.sha256(database_bytes).hexdigest() != manifest["database_sha256"]:
+        if sha256_of(database_bytes) != manifest["database_sha256"]:
             raise RestoreError("database.json does not match the manifest: the archive is damaged.")
         files = {}
         for relative, digest in manifest["files"].items():
             if Path(relative).is_absolute() or ".." in Path(relative).parts:
                 raise RestoreError(f"Unsafe path in the archive: {relative}")
             data = _member_bytes(archive, f"files/{relative}")
-            if hashlib.sha256(data).hexdigest() != digest:
+            if sha256_of(data) != digest:
                 raise RestoreError(f"{relative} does not match the manifest: the archive is damaged.")
             files[relative] = data
     fixture = Path(settings.MEDIA_ROOT).parent / "restore-database.json"

@@ -902,7 +902,7 @@ def letter_render_pdf(*, letter_id: int) -> Letter:
         if locked.is_frozen:
             return locked
         locked.pdf.name = stored
-        locked.sha256 = letter_pdf.sha256_of(data)
+        locked.sha256 = uploads.sha256_of(data)
         locked.render_state, locked.render_error = Letter.RenderState.READY, ""
         locked.rendered_at = timezone.now()
         locked.save(update_fields=["pdf", "sha256", "render_state", "render_error", "rendered_at"])

@@ -6,7 +6,6 @@ the network or read files it was not given.
 """
 
 import base64
-import hashlib
 import mimetypes
 from functools import cache
 
@@ -86,7 +85,3 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # heavy: loaded only where PDFs are made
 
     return HTML(string=html, url_fetcher=refuse_fetch, base_url=None).write_pdf(font_config=_font_config())
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
