@@ -28,15 +28,14 @@ from incidents.forms import (
 from incidents.models import Case, CaseTombstone, Evidence, Parent, SubjectAccessRequest
 from incidents.roles import Role
 from incidents.twofactor import recent_confirmation_required
-from policies.models import School
-from policies.selectors import current_school
+from policies.selectors import current_school, school_or_none
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Each person's dashboard: what awaits them, deadlines in the next 14 days, their open cases, counts."""
     today = timezone.localdate()
-    school = School.objects.order_by("pk").first()
+    school = school_or_none()
     return render(request, "home.html", {
         "panels": dashboard.panels_for(request.user, today=today),
         "deadlines": dashboard.upcoming_deadlines(request.user, school=school, today=today) if school else [],

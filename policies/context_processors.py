@@ -1,7 +1,6 @@
 import datetime
 
 from policies import selectors
-from policies.models import School
 from policies.permissions import holds_a_staff_role
 
 
@@ -12,7 +11,7 @@ def policy_review(request) -> dict:
         return {}
 
     def warning() -> str | None:
-        school = School.objects.order_by("pk").first()
+        school = selectors.school_or_none()
         if school is None:
             return None
         return selectors.policy_review_warning(school=school, today=datetime.date.today())

@@ -10,9 +10,14 @@ from policies.models import Clause, PolicyVersion, School, TermHoliday
 REVIEW_WARNING_DAYS = 30
 
 
+def school_or_none() -> School | None:
+    """The school this installation serves, or None before one is set up."""
+    return School.objects.order_by("pk").first()
+
+
 def current_school() -> School:
     """The school this installation serves (one per installation for now)."""
-    school = School.objects.order_by("pk").first()
+    school = school_or_none()
     if school is None:
         raise ImproperlyConfigured("No school profile yet: run `python manage.py seed_demo` or add one in the admin.")
     return school
