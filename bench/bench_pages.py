@@ -132,6 +132,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--label", default="run")
     parser.add_argument("--render-runs", type=int, default=10)
+    parser.add_argument("--pages", default="", help="only pages whose name contains this (e.g. 'case list')")
+    parser.add_argument("--users", default="head,office", help="comma-separated usernames")
     args = parser.parse_args()
     # Not setup_test_environment(): it instruments every template render (copying contexts for the
     # test Client's assertions), which would more than double the server time measured.
@@ -141,11 +143,11 @@ def main() -> None:
               "cases": Case.objects.count(), "machine": machine(), "pages": {}}
     print(f"{result['cases']} cases; {result['machine']}")
     print(f"{'page':24} {'user':7} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8}  target")
-    for username in ("head", "office"):
+    for username in args.users.split(","):
         user = User.objects.get(username=username)
         client = signed_in(user)
         for page, urls in pages_for(user).items():
-            if not urls:
+            if not urls or args.pages not in page:
                 continue
             figures = measure(client, urls, args.runs)
             result["pages"][f"{page} / {username}"] = figures

@@ -6,7 +6,6 @@ cases_visible_to: a letter of a case the user cannot see is a 404, its PDF inclu
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from incidents.letters import permissions
 from incidents.letters.context import PARTS_BY_NAME
 from incidents.letters.forms import IssueForm, LetterFilter, LetterForm, letter_form_initial
 from incidents.models import Letter
+from incidents.paging import CappedPaginator, page_by_ids
 from incidents.twofactor import recent_confirmation_required
 from incidents.views import once_per_submission
 
@@ -30,11 +30,13 @@ def letter_register(request: HttpRequest) -> HttpResponse:
     visible = selectors.letters_visible_to(request.user)
     letter_filter = LetterFilter(request.GET or None, queryset=visible)
     letters = letter_filter.qs if letter_filter.is_bound and letter_filter.is_valid() else visible
-    page = Paginator(letters.order_by("-created_at", "-id"), 25).get_page(request.GET.get("page"))
+    page = page_by_ids(letters.order_by("-created_at", "-id"), per_page=25, number=request.GET.get("page"),
+                       paginator_class=CappedPaginator,
+                       load=Letter.objects.select_related(*selectors.LETTER_RELATED))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "incidents/letters/register.html", {
-        "filter": letter_filter, "page": page, "query": query.urlencode(),
+        "filter": letter_filter, "page": page, "query": query.urlencode(), "cap": CappedPaginator.cap,
     })
 
 

@@ -33,19 +33,35 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     if user.has_role(Role.HEAD):
         return Case.objects.all()
 
-    assigned = Q(lead=user) | Q(Exists(_Assignees.objects.filter(case=OuterRef("pk"), user=user)))
-    open_to_role = Q(pk__in=[])
+    # Built as `pk IN (a UNION b UNION …)`, each part one index scan, not as an OR of conditions:
+    # an OR over several tables can use no index, so every count would read every case (issue 10:
+    # ~70 ms per count at 100,000 cases for office staff; the union is a few ms).
+    unrestricted = Case.objects.filter(restricted=False)
+    parts = [
+        Case.objects.filter(lead=user).values("pk"),
+        _Assignees.objects.filter(user=user).values("case_id"),
+    ]
     if user.has_role(Role.LEAD):
-        open_to_role |= Q(pk__isnull=False)
+        # Nearly every case: a plain condition reads them faster than a list of ids would.
+        return Case.objects.filter(Q(restricted=False) | Q(pk__in=_union(parts)))
+    # "Not restricted" for rows of other tables: not among the (few) restricted cases' ids, one
+    # small index scan, rather than a join to every case.
+    restricted = Case.objects.filter(restricted=True).values("pk")
     if user.has_role(Role.OFFICE):
-        open_to_role |= Q(created_by=user) | Q(
-            Exists(Concern.objects.filter(case=OuterRef("pk"), logged_by=user))
-        )
+        parts += [
+            unrestricted.filter(created_by=user).values("pk"),
+            Concern.objects.filter(logged_by=user).exclude(case__in=restricted).values("case_id"),
+        ]
     if user.has_role(Role.DSL):
-        open_to_role |= Q(safeguarding=True)
+        parts.append(unrestricted.filter(safeguarding=True).values("pk"))
     if user.has_role(Role.GOVERNOR):
-        open_to_role |= Q(Exists(_Governors.objects.filter(case=OuterRef("pk"), user=user)))
-    return Case.objects.filter(assigned | (Q(restricted=False) & open_to_role))
+        parts.append(_Governors.objects.filter(user=user).exclude(case__in=restricted).values("case_id"))
+    return Case.objects.filter(pk__in=_union(parts))
+
+
+def _union(parts: list[QuerySet]) -> QuerySet:
+    first, *rest = (part.order_by() for part in parts)  # a compound statement's parts may not be ordered
+    return first.union(*rest, all=True) if rest else first
 
 
 def case_for(user: User, reference: str) -> Case:
@@ -150,8 +166,11 @@ def letters_visible_to(user: User):
     """Letters of the cases this user may see (and no others): the register and every letter page start here."""
     from incidents.models import Letter
 
-    return Letter.objects.filter(case__in=cases_visible_to(user)).select_related(
-        "case", "template_version__template", "issued_by", "approved_by", "created_by")
+    return Letter.objects.filter(case__in=cases_visible_to(user)).select_related(*LETTER_RELATED)
+
+
+# What a letter's row in a list shows besides the letter.
+LETTER_RELATED = ("case", "template_version__template", "issued_by", "approved_by", "created_by")
 
 
 def letter_for(user: User, pk: int):

@@ -26,6 +26,7 @@ from incidents.forms import (
     TransitionForm,
 )
 from incidents.models import Case, CaseTombstone, Evidence, Parent, SubjectAccessRequest
+from incidents.paging import CappedPaginator
 from incidents.roles import Role
 from incidents.twofactor import recent_confirmation_required
 from policies.selectors import current_school, school_or_none
@@ -127,10 +128,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if not (case_filter.is_bound and case_filter.form.cleaned_data.get("sort")):
         cases = cases.order_by("-opened_at")
     counts = selectors.status_counts(visible)
-    paginator = Paginator(cases, 25)
-    if not case_filter.is_bound:
+    if case_filter.is_bound:
+        paginator = CappedPaginator(cases, 25)
+    else:
         # Unfiltered, the list is every visible case, whose total the per-status counts already
         # give: one grouped COUNT instead of two full ones (issue 10: at 100,000 cases each costs ms).
+        paginator = Paginator(cases, 25)
         paginator.count = sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -138,6 +141,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/case_list.html", {
         "filter": case_filter, "page": page, "query": query.urlencode(),
         "counts": counts, "total": page.paginator.count,
+        "capped": getattr(page.paginator, "capped", False), "cap": CappedPaginator.cap,
     })
 
 

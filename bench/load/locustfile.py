@@ -3,22 +3,32 @@
 Mix per simulated person: mostly reading (case list, filters, search, case pages), some writing
 (office staff log concerns; Heads record contacts). Each signs in through the real form; Heads also
 post a TOTP code computed from their device key. See bench/README.md for the exact command.
+
+Think time: LOAD_WAIT="3,10" (seconds, the default) — a person reads the list or the case they
+opened before the next click. At the end, every response time recorded is summarised into
+bench/results/load-summary.json twice: all requests, and all but the sign-in steps (a deliberately
+slow password hash, once a day per person — reported on its own, never hidden).
 """
 
 import datetime
 import itertools
 import json
+import os
 import random
 import re
+import statistics
 from pathlib import Path
 
 from django_otp.oath import TOTP
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 FIXTURES = json.loads((Path(__file__).resolve().parents[1] / "results" / "load-users.json").read_text())
 _offices = itertools.cycle([u for u in FIXTURES["users"] if u["username"].startswith("load-office-")])
 _heads = iter([u for u in FIXTURES["users"] if u["username"].startswith("load-head-")])
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+WAIT = [float(part) for part in os.environ.get("LOAD_WAIT", "3,10").split(",")]
+SIGN_IN_STEPS = {"sign in (form)", "sign in", "two-factor (form)", "two-factor"}
+_times: list[tuple[str, float, bool]] = []  # (request name, ms, failed)
 SEARCHES = ["teacher", "useless", "threat", "abusive office", "swearing", "deputy hea", "screenshot"]
 
 
@@ -28,7 +38,7 @@ def _csrf(response) -> str:
 
 class Staff(HttpUser):
     abstract = True
-    wait_time = between(0.5, 2)
+    wait_time = between(*WAIT)
     account: dict
 
     def on_start(self) -> None:
@@ -114,3 +124,34 @@ class Head(Staff):
             "happened_at": (datetime.datetime.now() - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
             "with_whom": "The parent", "method": "phone", "summary": "Spoke about the posts (load test).",
         })
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, response_length, exception=None, **kwargs) -> None:
+    _times.append((name, response_time, exception is not None))
+
+
+def _summary(rows: list[tuple[str, float, bool]]) -> dict:
+    times = sorted(ms for _, ms, _ in rows)
+    if not times:
+        return {"requests": 0}
+    return {"requests": len(times), "failures": sum(failed for *_, failed in rows),
+            "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+            "p99_ms": round(times[max(0, int(len(times) * 0.99) - 1)], 1), "max_ms": round(times[-1], 1)}
+
+
+@events.quitting.add_listener
+def _write_summary(environment, **kwargs) -> None:
+    summary = {
+        "wait_s": WAIT,
+        "all": _summary(_times),
+        "without sign-in": _summary([row for row in _times if row[0] not in SIGN_IN_STEPS]),
+        "sign-in steps": _summary([row for row in _times if row[0] in SIGN_IN_STEPS]),
+        "by name": {name: _summary([row for row in _times if row[0] == name])
+                    for name in sorted({row[0] for row in _times})},
+    }
+    out = Path(__file__).resolve().parents[1] / "results" / "load-summary.json"
+    out.write_text(json.dumps(summary, indent=2))
+    for key in ("all", "without sign-in", "sign-in steps"):
+        print(f"{key:16} {summary[key]}")

@@ -66,6 +66,16 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-opened_at"]
+        # Issue 10: each serves a read that runs on every list page at 100,000 cases. The first two
+        # are the parts of cases_visible_to for office staff (index-only scans); the third the
+        # commonest filter (status and severity, newest first). The full-text and the covering
+        # index (id → status, opened_at) are PostgreSQL-only: migrations 0010 and 0011.
+        indexes = [
+            models.Index(fields=["created_by", "id"], condition=models.Q(restricted=False),
+                         name="case_open_by_creator"),
+            models.Index(fields=["id"], condition=models.Q(restricted=True), name="case_restricted_ids"),
+            models.Index(fields=["status", "severity", "opened_at"], name="case_status_severity_opened"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
@@ -130,6 +140,7 @@ class Concern(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["logged_by", "case"], name="concern_logged_by_case")]
 
     def __str__(self) -> str:
         return f"Concern of {self.received_at:%d %b %Y} ({self.get_channel_display()})"

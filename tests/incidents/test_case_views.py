@@ -104,6 +104,34 @@ def test_case_list_filters_searches_sorts_and_pages(client_for, head, log_concer
         f"CB-{timezone.localdate().year}-0002")
 
 
+def test_a_filter_matching_more_than_the_cap_says_so_and_offers_only_the_first(
+        client_for, head, log_concern, monkeypatch):
+    from incidents.paging import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 30)
+    for i in range(32):
+        log_concern(description=f"Ordinary concern {i}")
+    page = client_for(head).get("/cases/", {"q": "ordinary"}).content.decode()
+    assert 'data-testid="case-count">more than 30<' in page
+    assert "Page 1 of 2+" in page and 'data-testid="capped"' in page
+    last = client_for(head).get("/cases/", {"q": "ordinary", "page": 2}).content.decode()
+    assert last.count('href="/cases/CB-') == 5  # rows 26–30 of 32; the last two are beyond the cap
+    exact = client_for(head).get("/cases/", {"q": "concern 3"}).content.decode()
+    assert 'data-testid="case-count">' in exact and "more than" not in exact
+
+
+def test_the_filter_form_keeps_what_was_chosen_and_explains_a_bad_value(client_for, head, lead):
+    page = client_for(head).get("/cases/", {"status": "closed", "q": "a<b", "lead": "999999",
+                                             "sort": "-opened"}).content.decode()
+    assert '<label for="id_status" class="form-label">Status</label>' in page
+    assert '<option value="closed" selected>Closed</option>' in page
+    assert '<option value="-opened" selected>' in page
+    assert 'name="q" id="id_q" value="a&lt;b"' in page
+    assert f'<option value="{lead.pk}">' in page  # leads are offered
+    assert 'aria-invalid="true" aria-describedby="id_lead_error"' in page
+    assert "Select a valid choice" in page
+
+
 def test_case_list_queries_do_not_grow_with_the_number_of_cases(client_for, head, log_concern):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -74,6 +76,22 @@ def test_letter_register_lists_and_filters(ready_letter, lead, client_for):
     assert ready_letter.pdf_filename not in filtered
     by_status = client.get(reverse("incidents:letter_register"), {"status": "draft"}).content.decode()
     assert ready_letter.pdf_filename in by_status
+
+
+def test_letter_register_pages_newest_first_and_says_when_it_stops(setup, lead, client_for, monkeypatch):
+    from incidents.paging import CappedPaginator
+
+    case, parent = setup
+    letters = [services.letter_start(case=case, purpose="warning", by=lead, recipient=parent) for _ in range(28)]
+    client = client_for(lead)
+    first = client.get(reverse("incidents:letter_register")).content.decode()
+    shown = [int(pk) for pk in re.findall(r'href="/letters/(\d+)/"', first)]
+    assert shown == sorted(shown, reverse=True) and len(shown) == 25  # newest first, one page
+    assert letters[-1].pk in shown and letters[0].pk not in shown
+    assert 'data-testid="capped"' not in first
+    monkeypatch.setattr(CappedPaginator, "cap", 26)
+    second = client.get(reverse("incidents:letter_register"), {"page": 2}).content.decode()
+    assert len(re.findall(r'href="/letters/(\d+)/"', second)) == 1 and 'data-testid="capped"' in second
 
 
 def test_letter_status_fragment_polls_while_pending(setup, lead, client_for):
