@@ -36,7 +36,7 @@ class CappedPaginator(Paginator):
 
 
 def page_by_ids(queryset: QuerySet, *, per_page: int, number, paginator_class: type[Paginator] = Paginator,
-                load: QuerySet | None = None) -> Page:
+                load: QuerySet | None = None, count: int | None = None) -> Page:
     """One page of `queryset`, its rows chosen by id alone and only then loaded with their related rows.
 
     Ordering and counting a list of letters joined to their cases, templates and staff made
@@ -46,8 +46,12 @@ def page_by_ids(queryset: QuerySet, *, per_page: int, number, paginator_class: t
 
     `load` is what loads those rows (e.g. the model's rows with their select_related), when
     filtering them again through `queryset` would cost more than it checks: the ids came from it.
+    `count`, when the caller already knows the total, saves counting it again.
     """
-    page = paginator_class(queryset.values_list("pk", flat=True), per_page).get_page(number)
+    paginator = paginator_class(queryset.values_list("pk", flat=True), per_page)
+    if count is not None:
+        paginator.count = count
+    page = paginator.get_page(number)
     rows = (load if load is not None else queryset).in_bulk(list(page.object_list))
     page.object_list = [rows[pk] for pk in page.object_list]
     return page

@@ -95,8 +95,11 @@ def test_case_list_filters_searches_sorts_and_pages(client_for, head, log_concer
     client = client_for(head)
     first_page = client.get("/cases/").content.decode()
     assert 'data-testid="case-count">31<' in first_page and "Page 1 of 2" in first_page
+    assert 'data-testid="status-counts"' in first_page
     found = client.get("/cases/", {"q": "unicorn"}).content.decode()
     assert special.reference in found and 'data-testid="case-count">1<' in found
+    assert 'data-testid="status-counts"' not in found  # a filtered page shows its own total only
+    assert 'data-testid="case-count">31<' in client.get("/cases/", {"page": 2}).content.decode()
     high = client.get("/cases/", {"severity": "high"}).content.decode()
     assert 'data-testid="case-count">1<' in high
     by_reference = client.get("/cases/", {"sort": "reference"}).content.decode()
