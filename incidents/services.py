@@ -1809,7 +1809,9 @@ def case_notify_after_commit(*, case: Case, kind: str, by: User | None = None) -
 def notification_deliver(*, notification_id: int) -> None:
     """Send one outbox e-mail. Writes: attempts + 1; on success state "sent" and the time (and the
     same for the notifications a digest carries). A failure raises so the task retries; an e-mail
-    that was sent already is not sent again. Called only by the task."""
+    that was sent already is not sent again. A recipient without an e-mail address is no failure
+    that a retry could mend: recorded as failed at once (see notification_failed). Called only by
+    the task."""
     from django.core.mail import EmailMessage
 
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
@@ -1817,7 +1819,9 @@ def notification_deliver(*, notification_id: int) -> None:
         return
     Notification.objects.filter(pk=notification_id).update(attempts=F("attempts") + 1)
     if not notification.recipient.email:
-        raise ValueError(f"{notification.recipient.username} has no e-mail address")
+        notification_failed(notification_id=notification_id,
+                            error=f"{notification.recipient.display_name} has no e-mail address")
+        return
     EmailMessage(subject=notification.subject, body=notification.body,
                  to=[notification.recipient.email]).send()
     done = {"state": Notification.State.SENT, "sent_at": timezone.now(), "error": ""}

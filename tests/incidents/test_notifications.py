@@ -131,6 +131,16 @@ def test_notification_failing_email_is_retried_then_kept_as_failed_with_the_erro
     assert "refused the connection" in stored.error
 
 
+def test_notification_to_someone_without_an_email_address_fails_at_once_and_says_why(logged, lead):
+    lead.email = ""
+    lead.save(update_fields=["email"])
+    logged()
+    stored = Notification.objects.get(recipient=lead)
+    assert stored.state == Notification.State.FAILED
+    assert stored.attempts == 1  # no retries: a retry cannot give them an address
+    assert "has no e-mail address" in stored.error
+
+
 def test_notification_no_email_names_a_parent_child_or_what_happened(
         school, office, lead, head, dsl, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
