@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 
+from incidents.filters import on_or_after, on_or_before
 from incidents.forms import DATE_INPUT, DATETIME_INPUT, OncePerSubmissionForm
 from incidents.letters.context import GROUP_MEMBER_CHOICES, Part, parts_used_by
 from incidents.models import Case, Letter, Parent
@@ -106,10 +107,10 @@ class IssueForm(OncePerSubmissionForm):
 class LetterFilter(django_filters.FilterSet):
     purpose = django_filters.ChoiceFilter(label="Type", choices=LetterTemplate.Purpose.choices)
     status = django_filters.ChoiceFilter(choices=Letter.Status.choices)
-    from_date = django_filters.DateFilter(label="From", field_name="created_at", lookup_expr="date__gte",
-                                          widget=DATE_INPUT)
-    to_date = django_filters.DateFilter(label="To", field_name="created_at", lookup_expr="date__lte",
-                                        widget=DATE_INPUT)
+    from_date = django_filters.DateFilter(label="From", field_name="created_at", widget=DATE_INPUT,
+                                          method=on_or_after)
+    to_date = django_filters.DateFilter(label="To", field_name="created_at", widget=DATE_INPUT,
+                                        method=on_or_before)
 
     class Meta:
         model = Letter

@@ -75,6 +75,7 @@ class Case(models.Model):
                          name="case_open_by_creator"),
             models.Index(fields=["id"], condition=models.Q(restricted=True), name="case_restricted_ids"),
             models.Index(fields=["status", "severity", "opened_at"], name="case_status_severity_opened"),
+            models.Index(fields=["incident_date"], name="case_incident_date"),  # the list's "sort by incident date"
         ]
 
     def __str__(self) -> str:

@@ -123,6 +123,21 @@ def test_a_filter_matching_more_than_the_cap_says_so_and_offers_only_the_first(
     assert 'data-testid="case-count">' in exact and "more than" not in exact
 
 
+def test_opened_from_and_to_count_whole_days_in_the_schools_time_zone(client_for, head, log_concern):
+    late = log_concern(description="Late evening concern").case
+    # 23:30 in London on 1 July (BST) is 22:30 UTC: still 1 July for the school.
+    Case.objects.filter(pk=late.pk).update(
+        opened_at=timezone.make_aware(datetime.datetime(2026, 7, 1, 23, 30)))
+    client = client_for(head)
+
+    def listed(**params):
+        return late.reference in client.get("/cases/", params).content.decode()
+
+    assert listed(opened_from="2026-07-01", opened_to="2026-07-01")
+    assert not listed(opened_from="2026-07-02")
+    assert not listed(opened_to="2026-06-30")
+
+
 def test_the_filter_form_keeps_what_was_chosen_and_explains_a_bad_value(client_for, head, lead):
     page = client_for(head).get("/cases/", {"status": "closed", "q": "a<b", "lead": "999999",
                                              "sort": "-opened"}).content.decode()
