@@ -5,12 +5,13 @@ from django.db import migrations, models
 # PostgreSQL-only indexes (issue 10); SQLite has no INCLUDE columns nor trigrams, and there the
 # same queries simply run without them.
 #
-# - incidents_case_id_covering: counts and pages of a visible set built from ids (office staff's
-#   cases_visible_to) read status and opened_at from the index alone, not from 100,000 heap rows;
+# - incidents_case_id_covering: counts, status/severity filters and pages of a visible set built
+#   from ids (office staff's cases_visible_to) read status, severity and opened_at from the index
+#   alone, not from 100,000 heap rows;
 # - the trigram indexes: the case list's "parent's name" filter (icontains → UPPER(name) LIKE
 #   '%…%') without reading every parent.
 POSTGRESQL_INDEXES = [
-    ("incidents_case_id_covering", "incidents_case (id) INCLUDE (status, opened_at)"),
+    ("incidents_case_id_covering", "incidents_case (id) INCLUDE (status, severity, opened_at)"),
     ("incidents_parent_first_name_trgm", "incidents_parent USING gin ((UPPER(first_name::text)) gin_trgm_ops)"),
     ("incidents_parent_last_name_trgm", "incidents_parent USING gin ((UPPER(last_name::text)) gin_trgm_ops)"),
 ]
