@@ -18,6 +18,11 @@ def _has_any(user: User, *roles: Role) -> bool:
     return user.is_authenticated and any(user.has_role(role) for role in roles)
 
 
+def can_see_cases(user: User) -> bool:
+    """Every role but the administrator's works with cases (which ones: selectors.cases_visible_to)."""
+    return _has_any(user, Role.OFFICE, Role.LEAD, Role.HEAD, Role.DSL, Role.GOVERNOR)
+
+
 def can_log_concern(user: User) -> bool:
     return _has_any(user, Role.OFFICE, Role.LEAD, Role.HEAD)
 

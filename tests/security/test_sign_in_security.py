@@ -1,11 +1,17 @@
+import datetime
 import time
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from incidents.middleware import LAST_SEEN
 from incidents.twofactor import CONFIRMED_AT, recent_confirmation_required
 
 pytestmark = pytest.mark.django_db
@@ -89,8 +95,47 @@ def test_five_failed_sign_ins_lock_the_account_with_a_plain_message(office):
     assert "locked for 15 minutes" in locked.content.decode()
 
 
-def test_sessions_end_after_thirty_idle_minutes(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+def _expiry(client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def _twenty_minutes_pass(client):
+    """As if the last page was twenty minutes ago: ten minutes of the session left."""
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - 20 * 60
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() + datetime.timedelta(minutes=10))
+
+
+def test_a_session_in_use_is_renewed_and_ends_after_thirty_idle_minutes(office, school):
+    client, _ = _sign_in(office)
+    client.get("/")
+    first_expiry = _expiry(client)
+    assert first_expiry <= timezone.now() + datetime.timedelta(minutes=30)
+    client.get("/cases/")
+    assert _expiry(client) == first_expiry, "pages within a minute do not write the session again"
+
+    _twenty_minutes_pass(client)
+    assert client.get("/cases/").status_code == 200
+    assert _expiry(client) >= timezone.now() + datetime.timedelta(minutes=29), "a page renews the 30 minutes"
+
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get("/cases/")["Location"].startswith("/accounts/login/")
+
+
+def test_office_staff_without_a_device_are_not_looked_up_on_every_page(office, school):
+    client, _ = _sign_in(office)
+    client.get("/")
+    with CaptureQueriesContext(connection) as later:
+        assert client.get("/cases/").status_code == 200
+    assert not any("otp_totp" in query["sql"] or "otp_static" in query["sql"] for query in later.captured_queries)
+    device = TOTPDevice.objects.create(user=office, name="phone", confirmed=True)
+    assert device.pk
+    # Signing in again looks again: having opted in, they are asked for their code.
+    client, response = _sign_in(office)
+    assert client.get("/cases/")["Location"].startswith("/accounts/two-factor/")
 
 
 def test_pages_carry_a_content_security_policy_without_inline_script(client_for, office):
