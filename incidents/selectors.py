@@ -5,7 +5,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, Func, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ _Assignees = Case.assignees.through
 _Governors = Case.governors.through
 
 
-def cases_visible_to(user: User) -> QuerySet[Case]:
+def cases_visible_to(user: User, *, for_page: bool = False) -> QuerySet[Case]:
     """Every case this user may see — the one definition used by every list, search, count,
     export, download and detail page.
 
@@ -27,6 +27,8 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     - the Safeguarding lead: unrestricted safeguarding cases;
     - governors: unrestricted cases referred to them;
     - administrators and users without a role: none.
+
+    `for_page` gives the same cases in a form suited to one page of a long ordered list (see _IsTrue).
     """
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
@@ -56,7 +58,20 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
         parts.append(unrestricted.filter(safeguarding=True).values("pk"))
     if user.has_role(Role.GOVERNOR):
         parts.append(_Governors.objects.filter(user=user).exclude(case__in=restricted).values("case_id"))
+    if for_page:
+        return Case.objects.filter(_IsTrue(Q(pk__in=_union(parts))))
     return Case.objects.filter(pk__in=_union(parts))
+
+
+class _IsTrue(Func):
+    """`(condition) IS TRUE`: the same rows as the bare condition, but PostgreSQL tests each row
+    against a hashed set of the union's ids instead of joining it in — so an ordered page walks its
+    sort index and stops after 25 rows (issue 10: 7 ms instead of 23 ms for an office user's first
+    page at 100,000 cases). A count still reads every visible case, and is faster joined: hence
+    `for_page` only where a page of a long ordered list is read."""
+
+    template = "(%(expressions)s) IS TRUE"
+    output_field = BooleanField()
 
 
 def _union(parts: list[QuerySet]) -> QuerySet:

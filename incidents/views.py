@@ -123,8 +123,9 @@ def concern_open_cases(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     visible = selectors.cases_visible_to(request.user)
-    case_filter = CaseFilter(request.GET or None, queryset=visible.select_related("lead"))
-    cases = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else visible.select_related("lead")
+    listed = selectors.cases_visible_to(request.user, for_page=True)
+    case_filter = CaseFilter(request.GET or None, queryset=listed)
+    cases = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else listed
     if not (case_filter.is_bound and case_filter.form.cleaned_data.get("sort")):
         cases = cases.order_by("-opened_at")
     narrowed = case_filter.is_bound and case_filter.is_valid() and any(

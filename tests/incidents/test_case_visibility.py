@@ -60,6 +60,7 @@ def test_each_role_sees_exactly_its_cases_everywhere(role, cast, world, client):
     user = cast[role]
     expected = {world[name].reference for name in EXPECTED[role]}
     assert set(cases_visible_to(user).values_list("reference", flat=True)) == expected
+    assert set(cases_visible_to(user, for_page=True).values_list("reference", flat=True)) == expected
 
     client.force_login(user)
     listing = client.get("/cases/").content.decode()
