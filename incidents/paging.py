@@ -21,10 +21,14 @@ class CappedPaginator(Paginator):
     """
 
     cap = CAP
+    # The same rows in a form that is cheaper to count, when the list's own form suits paging
+    # better than counting (selectors.cases_visible_to(for_page=True)).
+    count_from: QuerySet | None = None
 
     @cached_property
     def _counted(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()
+        rows = self.object_list if self.count_from is None else self.count_from
+        return rows.order_by()[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:
@@ -36,7 +40,8 @@ class CappedPaginator(Paginator):
 
 
 def page_by_ids(queryset: QuerySet, *, per_page: int, number, paginator_class: type[Paginator] = Paginator,
-                load: QuerySet | None = None, count: int | None = None) -> Page:
+                load: QuerySet | None = None, count: int | None = None,
+                count_from: QuerySet | None = None) -> Page:
     """One page of `queryset`, its rows chosen by id alone and only then loaded with their related rows.
 
     Ordering and counting a list of letters joined to their cases, templates and staff made
@@ -46,11 +51,14 @@ def page_by_ids(queryset: QuerySet, *, per_page: int, number, paginator_class: t
 
     `load` is what loads those rows (e.g. the model's rows with their select_related), when
     filtering them again through `queryset` would cost more than it checks: the ids came from it.
-    `count`, when the caller already knows the total, saves counting it again.
+    `count`, when the caller already knows the total, saves counting it again; `count_from` gives a
+    CappedPaginator the same rows in a form cheaper to count.
     """
     paginator = paginator_class(queryset.values_list("pk", flat=True), per_page)
     if count is not None:
         paginator.count = count
+    if count_from is not None:
+        paginator.count_from = count_from
     page = paginator.get_page(number)
     rows = (load if load is not None else queryset).in_bulk(list(page.object_list))
     page.object_list = [rows[pk] for pk in page.object_list]

@@ -136,6 +136,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = page_by_ids(cases, per_page=25, number=request.GET.get("page"),
                        paginator_class=CappedPaginator if narrowed else Paginator,
                        count=None if narrowed else sum(counts.values()),
+                       count_from=CaseFilter(request.GET, queryset=visible).qs if narrowed else None,
                        load=Case.objects.select_related("lead"))
     query = request.GET.copy()
     query.pop("page", None)
