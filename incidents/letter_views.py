@@ -27,11 +27,14 @@ def _detail_url(letter: Letter) -> str:
 
 @require_GET
 def letter_register(request: HttpRequest) -> HttpResponse:
-    visible = selectors.letters_visible_to(request.user)
-    letter_filter = LetterFilter(request.GET or None, queryset=visible)
-    letters = letter_filter.qs if letter_filter.is_bound and letter_filter.is_valid() else visible
+    listed = selectors.letters_visible_to(request.user, for_page=True)
+    letter_filter = LetterFilter(request.GET or None, queryset=listed)
+    letters = letter_filter.qs if letter_filter.is_bound and letter_filter.is_valid() else listed
+    counted = selectors.letters_visible_to(request.user)
+    if letter_filter.is_bound and letter_filter.is_valid():
+        counted = LetterFilter(request.GET, queryset=counted).qs
     page = page_by_ids(letters.order_by("-created_at", "-id"), per_page=25, number=request.GET.get("page"),
-                       paginator_class=CappedPaginator,
+                       paginator_class=CappedPaginator, count_from=counted,
                        load=Letter.objects.select_related(*selectors.LETTER_RELATED))
     query = request.GET.copy()
     query.pop("page", None)

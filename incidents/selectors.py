@@ -177,11 +177,17 @@ def cases_due_for_disposal(*, school, today: datetime.date) -> QuerySet[Case]:
 
 # --- letters ------------------------------------------------------------------------------------
 
-def letters_visible_to(user: User):
-    """Letters of the cases this user may see (and no others): the register and every letter page start here."""
+def letters_visible_to(user: User, *, for_page: bool = False):
+    """Letters of the cases this user may see (and no others): the register and every letter page start here.
+
+    `for_page`: the same letters, for one page of the ordered register (see cases_visible_to).
+    """
     from incidents.models import Letter
 
-    return Letter.objects.filter(case__in=cases_visible_to(user)).select_related(*LETTER_RELATED)
+    of_visible_cases = Q(case__in=cases_visible_to(user))
+    if for_page and not user.has_role(Role.HEAD):
+        return Letter.objects.filter(_IsTrue(of_visible_cases)).select_related(*LETTER_RELATED)
+    return Letter.objects.filter(of_visible_cases).select_related(*LETTER_RELATED)
 
 
 # What a letter's row in a list shows besides the letter.

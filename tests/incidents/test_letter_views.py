@@ -152,3 +152,15 @@ def test_a_step_that_needs_a_letter_links_to_preparing_it(client_for, lead, head
     assert f"/cases/{case.reference}/letters/new/?purpose=warning" in page
     form = client_for(lead).get(f"/cases/{case.reference}/letters/new/?purpose=warning").content.decode()
     assert 'value="warning" selected' in form or 'value="warning" checked' in form
+
+
+@pytest.mark.parametrize("role", ["office", "lead", "head", "governor", "outsider"])
+def test_the_register_lists_exactly_the_letters_of_cases_the_user_may_see(role, ready_letter, request, client_for):
+    from incidents.selectors import letters_visible_to
+
+    user = request.getfixturevalue(role)
+    expected = set(letters_visible_to(user).values_list("pk", flat=True))
+    assert set(letters_visible_to(user, for_page=True).values_list("pk", flat=True)) == expected
+    assert (ready_letter.pk in expected) is (role in ("office", "lead", "head"))  # office logged it
+    page = client_for(user).get(reverse("incidents:letter_register")).content.decode()
+    assert (ready_letter.case.reference in page) is (role in ("office", "lead", "head"))
