@@ -97,13 +97,14 @@ class Office(Staff):
     def log_concern(self) -> None:
         page = self.client.get("/concerns/new/", name="concern form")
         token = re.search(r'name="submission_token" value="([^"]+)"', page.text)
-        self.client.post("/concerns/new/", name="log a concern", data={
+        with self.client.post("/concerns/new/", name="log a concern", catch_response=True, data={
             "csrfmiddlewaretoken": _csrf(page), "submission_token": token.group(1) if token else "",
             "received_at": (datetime.datetime.now() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
             "channel": "whatsapp", "raised_by_name": "A parent in the group",
             "parents": [random.choice(FIXTURES["parents"])],
             "description": "Posted that the class teacher is useless, naming her (load test).",
-        })
+        }) as response:
+            _expect_saved(response, "/cases/CB-")
 
 
 class Head(Staff):
@@ -122,11 +123,20 @@ class Head(Staff):
         reference = random.choice(FIXTURES["cases"])
         page = self.client.get(f"/cases/{reference}/contacts/new/", name="contact form")
         token = re.search(r'name="submission_token" value="([^"]+)"', page.text)
-        self.client.post(f"/cases/{reference}/contacts/new/", name="add a contact", data={
+        with self.client.post(f"/cases/{reference}/contacts/new/", name="add a contact", catch_response=True, data={
             "csrfmiddlewaretoken": _csrf(page), "submission_token": token.group(1) if token else "",
             "happened_at": (datetime.datetime.now() - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
             "with_whom": "The parent", "method": "phone", "summary": "Spoke about the posts (load test).",
-        })
+        }) as response:
+            _expect_saved(response, f"/cases/{reference}/")
+
+
+def _expect_saved(response, landing: str) -> None:
+    """A write counts as a success only if it was saved: the form redirected to the case, not back."""
+    if response.status_code != 200 or landing not in response.url:
+        response.failure(f"not saved: {response.status_code} at {response.url}")
+    else:
+        response.success()
 
 
 @events.request.add_listener
