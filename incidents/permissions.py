@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 
 from incidents.models import Case, User
 from incidents.roles import Role
@@ -28,7 +29,13 @@ def can_log_concern(user: User) -> bool:
 
 
 def is_assigned(user: User, case: Case) -> bool:
-    return case.lead_id == user.pk or case.assignees.filter(pk=user.pk).exists()
+    if case.lead_id == user.pk:
+        return True
+    # A page asks this several times (each check of what an office user may do): the case's
+    # assignees are read once per case object and kept with it. Django drops them again when they
+    # change (assignees.set/add/remove), so the answer never goes stale.
+    prefetch_related_objects([case], "assignees")
+    return any(assignee.pk == user.pk for assignee in case.assignees.all())
 
 
 def can_work_on_case(user: User, case: Case) -> bool:

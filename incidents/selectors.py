@@ -5,11 +5,11 @@ import re
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, Func, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from incidents.models import Case, CaseEvent, Concern, Statement, User
+from incidents.models import Case, CaseEvent, ChatImport, Concern, Evidence, Statement, User
 from incidents.roles import Role
 
 _Assignees = Case.assignees.through
@@ -83,12 +83,29 @@ def case_for(user: User, reference: str) -> Case:
     """The case with this reference if the user may see it; 404 otherwise (never 403: a 403 would
     tell them the case exists)."""
     visible = cases_visible_to(user).select_related("lead", "policy_version__policy")
-    return get_object_or_404(visible, reference=reference)
+    # Matched by id, found from the reference in a subquery: with `id = …` PostgreSQL checks each
+    # part of the visibility rule for this one case; with `reference = …` it would first list every
+    # case the user may see (issue 10: 14 ms → 0.2 ms per case page for office staff at 100,000 cases).
+    case_id = Case.objects.filter(reference=reference).order_by().values("pk")[:1]
+    return get_object_or_404(visible, pk=Subquery(case_id))
 
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
     """The case's one chronology, in time order."""
     return case.events.select_related("actor").order_by("at", "id")
+
+
+def case_evidence(case: Case) -> list[Evidence]:
+    """The case's evidence, oldest first, each with who uploaded it and, if it was read as a chat,
+    its chat (one query for both: see chat_imports_among)."""
+    return list(case.evidence.select_related("uploaded_by", "chat_import"))
+
+
+def chat_imports_among(evidence: list[Evidence]) -> list[ChatImport]:
+    """The chats read from these pieces of evidence (from case_evidence), oldest first, as
+    chat_imports_for orders them."""
+    chats = [item.chat_import for item in evidence if hasattr(item, "chat_import")]
+    return sorted(chats, key=lambda chat: (chat.created_at, chat.pk))
 
 
 def _search_words(text: str) -> list[str]:
@@ -194,6 +211,13 @@ def letters_visible_to(user: User, *, for_page: bool = False):
 LETTER_RELATED = ("case", "template_version__template", "issued_by", "approved_by", "created_by")
 
 
+def case_letters(case: Case):
+    """The case's letters, newest first, with what the case page's list shows of each (not their
+    rendered text, which the list does not show)."""
+    return list(case.letters.select_related("template_version__template")
+                .defer("html", "parts", "template_version__body"))
+
+
 def letter_for(user: User, pk: int):
     """The letter if the user may see its case; 404 otherwise, as for the case itself."""
     return get_object_or_404(letters_visible_to(user), pk=pk)
@@ -207,7 +231,7 @@ def letter_for(user: User, pk: int):
 from django.core.paginator import Page, Paginator  # noqa: E402
 
 from incidents.chat.redaction import redact_chat_text  # noqa: E402
-from incidents.models import ChatImport, ChatMark, ChatMedia, ChatMessage  # noqa: E402
+from incidents.models import ChatMark, ChatMedia, ChatMessage  # noqa: E402
 
 CHAT_PAGE_SIZE = 200
 
@@ -264,7 +288,7 @@ def marked_messages_for(case: Case, *, redact_others: bool, keep: set[str] | Non
     (see chat.redaction). `keep` names the people not to redact; by default the parents concerned,
     by their full names as recorded on the case. A message marked under two clauses appears twice.
     """
-    if keep is None:
+    if redact_others and keep is None:
         keep = {parent.full_name for parent in case.parents.all()}
     marks = (
         ChatMark.objects.filter(chat_import__evidence__case=case, removed_at__isnull=True)
@@ -302,7 +326,7 @@ def marked_messages_for(case: Case, *, redact_others: bool, keep: set[str] | Non
 from collections import Counter  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
-from incidents.models import Complaint, Decision, Recommendation, Sanction  # noqa: E402
+from incidents.models import Complaint, Decision, Recommendation, Sanction, SanctionStep  # noqa: E402
 from policies.models import ResponseType  # noqa: E402
 
 
@@ -317,12 +341,15 @@ def latest_recommendation(case: Case) -> Recommendation | None:
 
 def case_decisions(case: Case) -> list[Decision]:
     """Every decision on the case, oldest first, the superseded ones included."""
-    return list(case.decisions.select_related("decided_by", "supersedes").prefetch_related("responses"))
+    # superseded_by too: Decision.is_current asks for it, once per decision otherwise.
+    return list(case.decisions.select_related("decided_by", "supersedes", "superseded_by")
+                .prefetch_related("responses"))
 
 
 def case_sanctions(case: Case) -> list[Sanction]:
+    steps = Prefetch("steps", queryset=SanctionStep.objects.select_related("by"))
     return list(case.sanctions.select_related("response_type", "decision")
-                .prefetch_related("steps__by", "representations__files"))
+                .prefetch_related(steps, "representations__files"))
 
 
 def case_complaints(case: Case) -> list[Complaint]:

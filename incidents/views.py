@@ -152,11 +152,13 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     services.case_access_record(case=case, user=request.user)
     can_work = permissions.can_work_on_case(request.user, case)
+    evidence = selectors.case_evidence(case)
+    chat_imports = selectors.chat_imports_among(evidence)
     return render(request, "incidents/case_detail.html", {
         "case": case,
         "timeline": selectors.case_timeline(case),
-        "concerns": case.concerns.select_related("group", "logged_by").prefetch_related("parents"),
-        "evidence": case.evidence.select_related("uploaded_by"),
+        "concerns": case.concerns.select_related("group"),
+        "evidence": evidence,
         "statements": case.statements.all(),
         "contacts": case.contacts.select_related("parent"),
         "clauses": case.clauses.all(),
@@ -166,8 +168,10 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "can_add_evidence": permissions.can_add_evidence(request.user, case),
         "can_restrict": permissions.can_restrict_case(request.user),
         "accesses": case.accesses.select_related("user")[:50] if case.restricted else [],
-        "chat_imports": selectors.chat_imports_for(case),
-        "marked_messages": selectors.marked_messages_for(case, redact_others=False),
+        "chat_imports": chat_imports,
+        # Marks are made on chats: a case without one has none to look for.
+        "marked_messages": selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],
+        "letters": selectors.case_letters(case),
 
         **decisions_context(request.user, case),
     })

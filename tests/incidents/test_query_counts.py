@@ -6,6 +6,7 @@ concerns, evidence, statements, contacts, decisions, sanctions and letters, as a
 """
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -14,7 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import bulk, services
-from incidents.models import Case, Letter
+from incidents.models import Case, ChatMessage, Letter
+from policies.models import Clause
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +38,7 @@ PAGES = {
 }
 # The most any page may take, whatever the data: sessions, the user and their roles, the page's
 # reads, the counts. Measured at the time of writing, with a little room.
-MAX_QUERIES = {"home": 30, "case list": 15, "case list filtered": 15, "search": 15, "case page": 40,
+MAX_QUERIES = {"home": 30, "case list": 15, "case list filtered": 15, "search": 15, "case page": 29,
                "letter register": 13, "letter": 15}
 
 
@@ -99,3 +102,43 @@ def test_query_counts_case_page_does_not_grow_with_what_the_case_gathers(seeded,
     page = client.get(case.get_absolute_url()).content.decode()
     assert "Witness 4" in page
     assert _queries(client, case.get_absolute_url()) == before
+
+
+DEMO_CHAT = (Path(__file__).parents[2] / "incidents" / "demo_data" / "year4_kestrels_chat.txt").read_bytes()
+
+
+def _gather_more(case: Case, *, n: int, lead, head) -> None:
+    """A screenshot, a chat with a marked message and a letter; and a correction of the decision."""
+    when = timezone.now() - datetime.timedelta(hours=1)
+    clause = Clause.objects.filter(version=case.policy_version).order_by("position").first()
+    services.evidence_add(case=case, by=lead, data=factories.PNG, file_name=f"screenshot-{n}.png",
+                          provided_by="Ruth Adeyemi", provided_at=when)
+    chat = services.evidence_add_chat(case=case, by=lead, data=DEMO_CHAT, file_name=f"chat-{n}.txt",
+                                      provided_by="Ruth Adeyemi", provided_at=when).chat_import
+    message = chat.messages.filter(kind=ChatMessage.Kind.MESSAGE).order_by("position").first()
+    services.chat_message_mark(message=message, clause=clause, by=lead, note=f"Mark {n}")
+    services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
+    current = case.decisions.filter(superseded_by__isnull=True).get()
+    services.decision_record(case=case, by=head, reasons=f"Corrected on review {n}.", no_further_action=True,
+                             supersedes=current)
+
+
+@pytest.mark.parametrize("role", ["head", "office"])
+def test_query_counts_case_page_does_not_grow_with_evidence_chats_letters_or_decisions(
+        role, seeded, client_for, request, head, lead):
+    user = request.getfixturevalue(role)
+    case = _rich_case()
+    Case.objects.filter(pk=case.pk).update(status="decided", created_by=user, restricted=False)
+    case.refresh_from_db()
+    client = client_for(user)
+    _gather_more(case, n=0, lead=lead, head=head)
+    client.get(case.get_absolute_url())
+    with_one = _queries(client, case.get_absolute_url())
+
+    for n in range(1, 4):
+        _gather_more(case, n=n, lead=lead, head=head)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "screenshot-3.png" in page and "chat-3.txt" in page
+    assert page.count('data-testid="decision"') == 5 and page.count(">Superseded<") == 4
+    assert page.count("Cautionary notice") + page.count("Warning") >= 4  # the letters
+    assert _queries(client, case.get_absolute_url()) == with_one
