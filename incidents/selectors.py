@@ -212,10 +212,8 @@ LETTER_RELATED = ("case", "template_version__template", "issued_by", "approved_b
 
 
 def case_letters(case: Case):
-    """The case's letters, newest first, with what the case page's list shows of each (not their
-    rendered text, which the list does not show)."""
-    return list(case.letters.select_related("template_version__template")
-                .defer("html", "parts", "template_version__body"))
+    """The case's letters, newest first, each with its template (the case page names it)."""
+    return list(case.letters.select_related("template_version__template"))
 
 
 def letter_for(user: User, pk: int):
@@ -348,12 +346,11 @@ def case_decisions(case: Case) -> list[Decision]:
 
 def case_sanctions(case: Case) -> list[Sanction]:
     steps = Prefetch("steps", queryset=SanctionStep.objects.select_related("by"))
-    return list(case.sanctions.select_related("response_type", "decision")
-                .prefetch_related(steps, "representations__files"))
+    return list(case.sanctions.select_related("response_type").prefetch_related(steps, "representations__files"))
 
 
 def case_complaints(case: Case) -> list[Complaint]:
-    return list(case.complaints.select_related("recorded_by").prefetch_related("panel"))
+    return list(case.complaints.prefetch_related("panel"))
 
 
 def _outcome_level(decision: Decision, nfa_level: int) -> int:
