@@ -505,7 +505,10 @@ def _step_label(sanction: Sanction, to: str) -> str:
 
 def decisions_context(user, case: Case) -> dict:
     """What the case page's decision section shows this user."""
-    sanctions = selectors.case_sanctions(case)
+    decisions = selectors.case_decisions(case)
+    # Sanctions are ordered by a decision and a complaint contests one (decisions are never deleted):
+    # a case not yet decided has neither, and most open cases are spared two queries.
+    sanctions = selectors.case_sanctions(case) if decisions else []
     rows = []
     for sanction in sanctions:
         actions = [
@@ -517,13 +520,12 @@ def decisions_context(user, case: Case) -> dict:
         ]
         rows.append({"sanction": sanction, "actions": actions,
                      "awaiting_representations": sanction.state == Sanction.State.PROVISIONAL})
-    decisions = selectors.case_decisions(case)
     return {
         "recommendation": selectors.latest_recommendation(case),
         "decisions": decisions,
         "current_decision": next((d for d in reversed(decisions) if d.is_current), None),
         "sanction_rows": rows,
-        "complaints": selectors.case_complaints(case),
+        "complaints": selectors.case_complaints(case) if decisions else [],
         "can_recommend": permissions.can_recommend(user, case),
         "can_decide": permissions.can_decide(user),
         "can_see_legal_advice": permissions.can_see_legal_advice(user),
