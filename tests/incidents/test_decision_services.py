@@ -2,6 +2,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from incidents import selectors, services
 from incidents.models import Case, CaseEvent, Decision, DecisionImmutable, Sanction
@@ -228,3 +230,35 @@ def test_seed_demo_has_cases_at_each_step_and_a_ban_under_review(capsys):
     assert Decision.objects.filter(supersedes__isnull=False).count() == 1
     assert Case.objects.filter(status=Case.Status.AWAITING_DECISION, recommendations__isnull=False).exists()
     assert Case.objects.filter(governors__username="governor").exists()
+
+
+def test_proportionality_reads_the_same_few_queries_however_many_cases_compare(school, lead, head):
+    clause = _policy_with_clause(school, lead).clauses.get()
+    ladder = factories.ladder_for(school)
+    repeat = factories.ParentFactory(school=school)
+
+    def decided_about_the_clause(parent=None):
+        case = factories.case_awaiting_decision(school=school, lead=lead, parent=parent)
+        case.clauses.set([clause])
+        services.decision_record(case=case, by=head, responses=[ladder[Code.MODERATOR_REQUEST]], reasons="r")
+
+    def panel_and_queries():
+        now = factories.case_awaiting_decision(school=school, lead=lead, parent=repeat)
+        now.clauses.set([clause])
+        with CaptureQueriesContext(connection) as queries:
+            panel = selectors.proportionality_for(now)
+        return panel, len(queries)
+
+    decided_about_the_clause(parent=repeat)
+    panel, few = panel_and_queries()
+    assert panel.response_counts == [("Request to group moderators", 1)] and len(panel.earlier_cases) == 1
+
+    for _ in range(3):
+        decided_about_the_clause()
+        decided_about_the_clause(parent=repeat)
+    panel, after = panel_and_queries()
+    # 7 decided cases about the clause, of which 4 were their parent's first (3 others, and repeat's first).
+    assert panel.response_counts == [("Request to group moderators", 7)]
+    assert panel.first_cases_counted == 4 and panel.usual_level == 1
+    assert len(panel.earlier_cases) == 5  # repeat's 4 decided cases and the one awaiting a decision
+    assert after == few
