@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("concerns/new/", views.concern_create, name="concern_create"),
     path("concerns/open-cases/", views.concern_open_cases, name="concern_open_cases"),
+    path("concerns/parents/", views.concern_parent_search, name="concern_parent_search"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
     path("cases/<str:reference>/edit/", views.case_edit, name="case_edit"),

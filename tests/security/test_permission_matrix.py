@@ -38,6 +38,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:home": ("GET", {"default": 200}),
     "incidents:concern_create": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:concern_open_cases": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:concern_parent_search": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:case_list": ("GET", {"default": 200}),
     "incidents:case_detail": ("GET", OK_FOR_CASE_READERS),
     "incidents:case_history": ("GET", OK_FOR_CASE_READERS),
