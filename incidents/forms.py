@@ -237,15 +237,19 @@ class ContactForm(OncePerSubmissionForm):
         self.fields["happened_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
-class SubjectAccessRequestForm(forms.Form):
+class SubjectAccessRequestForm(ParentSearchForm):
+    parent_field = "parent"
     parent = forms.ModelChoiceField(label="Whose data", queryset=Parent.objects.none())
     received_on = forms.DateField(label="Received on", widget=DATE_INPUT, initial=timezone.localdate)
     how_received = forms.CharField(label="How it was received", max_length=200, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school: School, search_parents: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Parent.objects.filter(school=school)
+        self.offer_parent_search(school=school, search=search_parents)
+        if self.searching_parents:
+            self.fields["parent"].help_text = "Type part of their first or last name, then choose them."
         self.helper = FormHelper()
         self.helper.form_tag = False
 

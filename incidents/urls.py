@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/<str:reference>/contacts/new/", views.contact_create, name="contact_create"),
     path("parents/<int:pk>/", views.parent_detail, name="parent_detail"),
     path("privacy/requests/", views.subject_access_list, name="subject_access_list"),
+    path("privacy/requests/parents/", views.subject_access_parent_search, name="subject_access_parent_search"),
     path("privacy/requests/<int:pk>/export/", views.subject_access_export, name="subject_access_export"),
     path("privacy/disposal/", views.disposal_list, name="disposal_list"),
     path("privacy/disposal/<str:reference>/", views.case_dispose, name="case_dispose"),

@@ -419,15 +419,31 @@ def parent_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permissions.allowed_if(permissions.can_handle_subject_access)
 def subject_access_list(request: HttpRequest) -> HttpResponse:
     school = current_school()
-    form = SubjectAccessRequestForm(request.POST or None, school=school)
-    if request.method == "POST" and form.is_valid():
-        access_request = services.subject_access_request_record(by=request.user, **form.cleaned_data)
+    if FIND_PARENTS in request.POST:  # "Find" without JavaScript: the form again, with the parents found
+        form = SubjectAccessRequestForm(initial=SubjectAccessRequestForm.initial_from(request.POST), school=school)
+    else:
+        form = SubjectAccessRequestForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        access_request = services.subject_access_request_record(
+            by=request.user, parent=data["parent"], received_on=data["received_on"],
+            how_received=data["how_received"], notes=data["notes"])
         messages.success(request, f"Request recorded. Answer by {access_request.due_on:%-d %B %Y}.")
         return redirect("incidents:subject_access_list")
     requests = SubjectAccessRequest.objects.select_related("parent").order_by("status", "due_on")
     return render(request, "incidents/privacy/requests.html", {
         "form": form, "requests": requests, "export_form": ExportForm(), "today": timezone.localdate(),
     })
+
+
+@require_GET
+@permissions.allowed_if(permissions.can_handle_subject_access)
+def subject_access_parent_search(request: HttpRequest) -> HttpResponse:
+    """htmx: the request form's parent search (large schools): the parent chosen, then the matches."""
+    form = SubjectAccessRequestForm(initial={"parent_search": request.GET.get("parent_search", ""),
+                                             "parent": request.GET.get("parent")},
+                                    school=current_school(), search_parents=True)
+    return render(request, "incidents/_parent_choices.html", {"form": form, "field": form["parent"]})
 
 
 @require_POST

@@ -249,3 +249,38 @@ def test_the_case_list_filters_by_part_of_a_parents_name(client_for, head, paren
     assert about_karl.reference in page and about_ruth.reference not in page
     page = client.get("/cases/", {"parent": "ADEYEMI"}).content.decode()
     assert about_ruth.reference in page and about_karl.reference not in page
+
+
+# --- the subject access request form (the Head Teacher's) ---------------------------------------
+
+def test_a_small_school_chooses_whose_data_from_a_list(client_for, head, parents):
+    page = client_for(head).get("/privacy/requests/").content.decode()
+    assert '<select name="parent"' in page and "Ruth Adeyemi" in page
+    assert "Find a parent by name" not in page
+
+
+def test_a_large_school_finds_whose_data_by_name_and_records_the_request(client_for, head, parents,
+                                                                         large_school):
+    ruth = parents["ruth"]
+    client = client_for(head)
+    page = client.get("/privacy/requests/").content.decode()
+    assert "Find a parent by name" in page and "Ruth Adeyemi" not in page
+    found = client.get("/privacy/requests/parents/", {"parent_search": "adey"}).content.decode()
+    assert f'type="radio" name="parent" value="{ruth.pk}"' in found
+    page = client.post("/privacy/requests/", {"parent": ruth.pk, "received_on": "2026-11-02"}, follow=True)
+    assert "Answer by 2 December 2026" in page.content.decode()
+    assert ruth.access_requests.exists()
+
+
+def test_find_on_the_request_form_keeps_what_was_typed(client_for, head, parents, large_school):
+    page = client_for(head).post("/privacy/requests/", {
+        "parent_search": "dunn", "find_parents": "1", "received_on": "2026-11-02", "how_received": "Letter by hand",
+    }).content.decode()
+    assert "Karl Dunn — child in Year 4" in page and "Letter by hand" in page
+    assert "This field is required" not in page
+    assert not parents["karl"].access_requests.exists()
+
+
+def test_only_the_head_teacher_searches_parents_for_a_request(client_for, office, lead, parents):
+    for user in (office, lead):
+        assert client_for(user).get("/privacy/requests/parents/", {"parent_search": "karl"}).status_code == 403

@@ -51,6 +51,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:case_transition": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
     "incidents:case_restrict": ("POST", {"head": 302, "office": 403, "lead": 403, "default": 404}),
     "incidents:subject_access_list": ("GET", {"head": 200, "default": 403}),
+    "incidents:subject_access_parent_search": ("GET", {"head": 200, "default": 403}),
     "incidents:subject_access_export": ("POST", {"head": 200, "default": 403}),
     "incidents:subject_access_complete": ("POST", {"head": 302, "default": 403}),
     "incidents:disposal_list": ("GET", {"head": 200, "default": 403}),
