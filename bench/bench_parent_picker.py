@@ -41,7 +41,13 @@ def pages() -> dict[str, list[str]]:
     except NoReverseMatch:  # before the parent search existed
         return found
     searches = ["patel", "karl+dunn", "usman&parents=1&parents=2", "li"]
-    return {**found, "parent search": [f"{search}?parent_search={text}" for text in searches]}
+    access_search = reverse("incidents:subject_access_parent_search")
+    return {**found, "parent search": [f"{search}?parent_search={text}" for text in searches],
+            "subject access form": [reverse("incidents:subject_access_list")],
+            "subject access search": [f"{access_search}?parent_search={text}" for text in searches]}
+
+
+HEAD_ONLY = ("subject access form", "subject access search")
 
 
 def main() -> None:
@@ -56,7 +62,7 @@ def main() -> None:
     for username in args.users.split(","):
         client = signed_in(User.objects.get(username=username))
         for page, urls in pages().items():
-            if args.pages not in page:
+            if args.pages not in page or (page in HEAD_ONLY and username != "head"):
                 continue
             start = time.perf_counter()
             figures = measure(client, urls, args.runs)

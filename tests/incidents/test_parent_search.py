@@ -5,6 +5,7 @@ for a large one (more than PARENT_LIST_MAX parents), and the same name matching 
 import datetime
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents import forms, services
@@ -77,6 +78,19 @@ def test_parents_of_another_school_are_not_found_when_a_school_is_given(parents,
     elsewhere = factories.ParentFactory(school=other_school, first_name="Karl", last_name="Dunnett")
     assert elsewhere in parents_matching("dunn")
     assert elsewhere not in parents_matching("dunn", school=school)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram indexes are PostgreSQL's")
+@pytest.mark.parametrize("text", ["dunn", "karl dunn", "li"])
+def test_the_name_search_asks_the_trigram_indexes(text, parents):
+    # The conditions must be written as the indexes are (UPPER(name) LIKE / =) for PostgreSQL to use
+    # them; a short word included. With a handful of rows the planner would rightly read the table:
+    # forbidding that shows which index it can take. (Which plan it picks at 100,000 parents depends
+    # on the ordering too: see parents_matching.)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = parents_matching(text)[:21].explain()
+    assert "incidents_parent_last_name_trgm" in plan and "incidents_parent_first_name_trgm" in plan
 
 
 # --- the form, for a small school ---------------------------------------------------------------
