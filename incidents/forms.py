@@ -64,7 +64,7 @@ class ParentSearchForm(forms.Form):
     parent_search = forms.CharField(label="Find a parent by name", max_length=80, required=False)
     parent_field = "parents"
 
-    def offer_parent_search(self, *, school: School, search: bool | None = None) -> None:
+    def offer_parent_search(self, *, school: School, help_text: str, search: bool | None = None) -> None:
         """Switch the parents field to a search when the school has too many parents to list
         (`search` forces it either way). Sets `self.searching_parents` and `self.more_parents_match`."""
         self.searching_parents = has_too_many_parents_to_list(school) if search is None else search
@@ -73,6 +73,7 @@ class ParentSearchForm(forms.Form):
             del self.fields["parent_search"]
             return
         field = self.fields[self.parent_field]
+        field.help_text = help_text  # before its bound field is made (below), which copies it
         multiple = isinstance(field, forms.ModelMultipleChoiceField)
         chosen_ids = self._chosen_parent_ids(multiple)
         chosen = list(Parent.objects.filter(school=school, pk__in=chosen_ids).order_by("last_name", "first_name"))
@@ -130,9 +131,8 @@ class ConcernForm(ParentSearchForm, OncePerSubmissionForm):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = ParentGroup.objects.filter(school=school)
         self.fields["parents"].queryset = Parent.objects.filter(school=school)
-        self.offer_parent_search(school=school, search=search_parents)
-        if self.searching_parents:
-            self.fields["parents"].help_text = "Type part of a first or last name, then tick each parent concerned."
+        self.offer_parent_search(school=school, search=search_parents,
+                                 help_text="Type part of a first or last name, then tick each parent concerned.")
         self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.open_cases = list(open_cases)
         if self.open_cases:
@@ -247,9 +247,8 @@ class SubjectAccessRequestForm(ParentSearchForm):
     def __init__(self, *args, school: School, search_parents: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Parent.objects.filter(school=school)
-        self.offer_parent_search(school=school, search=search_parents)
-        if self.searching_parents:
-            self.fields["parent"].help_text = "Type part of their first or last name, then choose them."
+        self.offer_parent_search(school=school, search=search_parents,
+                                 help_text="Type part of their first or last name, then choose them.")
         self.helper = FormHelper()
         self.helper.form_tag = False
 

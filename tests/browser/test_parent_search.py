@@ -8,6 +8,7 @@ from incidents import forms
 from incidents.models import Case, Parent
 from tests import factories
 from tests.browser.axe import AxeAudit
+from tests.browser.screens import save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +49,8 @@ def test_office_finds_a_parent_by_name_picks_them_and_logs_the_concern(page_as, 
     expect(page.get_by_label("Karl Dunn — child in Year 4")).to_be_checked()
     expect(page.get_by_label("Karl Dunn — child in Reception")).to_have_count(0)
     page.get_by_label("Sam Okoro").check()
+    page.get_by_label("Find a parent by name").scroll_into_view_if_needed()
+    save_screenshot(page, "concern-parent-search")
 
     page.get_by_label("What happened").fill("Called the deputy head useless in the Year 4 group.")
     page.get_by_role("button", name="Log concern").click()

@@ -107,6 +107,8 @@ def test_a_small_school_chooses_from_a_list_of_every_parent(client_for, office, 
 def test_a_large_school_gets_a_search_box_instead_of_every_parent(client_for, office, parents, large_school):
     page = client_for(office).get("/concerns/new/").content.decode()
     assert "Find a parent by name" in page
+    assert "Type part of a first or last name, then tick each parent concerned." in page
+    assert "Hold Ctrl" not in page and "{#" not in page
     assert '<select name="parents"' not in page
     assert not any(p.full_name in page for p in parents.values())
 
