@@ -134,6 +134,9 @@ def open_cases_for_parents(user: User, parent_ids: list[int]) -> QuerySet[Case]:
     )
 
 
+NAME_WORDS_MAX = 4
+
+
 def parents_matching(text: str, *, school: School | None = None) -> QuerySet[Parent]:
     """Parents whose name matches what was typed, in name order (first name, last name or both:
     "karl", "dunn", "karl dunn" and "dun" all find Karl Dunn). Case does not matter.
@@ -141,10 +144,12 @@ def parents_matching(text: str, *, school: School | None = None) -> QuerySet[Par
     Every word must appear in the first or the last name. On PostgreSQL each word is an
     `UPPER(name) LIKE '%WORD%'`, which the trigram indexes on UPPER(first_name) and UPPER(last_name)
     answer (migration 0011); a word of one or two letters holds no trigram, so it must be a whole
-    first or last name ("Li", "Ng"), which the same indexes answer by equality. Nothing typed
-    (or only punctuation): no parents.
+    first or last name ("Li", "Ng"), which the same indexes answer by equality. Nothing typed:
+    no parents.
     """
-    words = _search_words(text)
+    # A name has few words; each is two more index searches, so a long paste counts only its first few.
+    # Split at spaces only: "O'Brien" and "Smith-Jones" are one word each (Django escapes % and _).
+    words = text.split()[:NAME_WORDS_MAX]
     if not words:
         return Parent.objects.none()
     matching = Parent.objects.all() if school is None else Parent.objects.filter(school=school)

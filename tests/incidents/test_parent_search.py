@@ -65,8 +65,18 @@ def test_parents_are_found_by_part_of_a_first_last_or_full_name_in_any_case(pare
     assert found("yem") == {"Ruth Adeyemi"}
 
 
+def test_a_name_with_an_apostrophe_or_a_hyphen_is_found(school):
+    factories.ParentFactory(school=school, first_name="Siobhan", last_name="O'Brien-Walsh")
+    assert [p.full_name for p in parents_matching("o'brien")] == ["Siobhan O'Brien-Walsh"]
+    assert [p.full_name for p in parents_matching("Brien-Wal")] == ["Siobhan O'Brien-Walsh"]
+
+
 def test_a_name_of_one_or_two_letters_must_be_a_whole_name(parents):
     assert [p.full_name for p in parents_matching("li")] == ["Mei Li"]  # not Lisa Okoro
+
+
+def test_only_the_first_four_words_of_a_long_paste_count(parents):
+    assert [p.full_name for p in parents_matching("karl dunn karl dunn zebedee")] == ["Karl Dunn", "Karl Dunn"]
 
 
 def test_nothing_typed_finds_no_parent(parents):
