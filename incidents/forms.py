@@ -4,11 +4,14 @@ import secrets
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.db.models import prefetch_related_objects
+from django.http import QueryDict
 from django.utils import timezone
 
 from incidents.models import Case, Concern, Contact, Evidence, Parent, ParentGroup, User
 from incidents.roles import Role
-from policies.models import Clause
+from incidents.selectors import parents_matching
+from policies.models import Clause, School
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -30,7 +33,73 @@ class OncePerSubmissionForm(forms.Form):
         return self.cleaned_data.get("submission_token") or secrets.token_urlsafe(24)
 
 
-class ConcernForm(OncePerSubmissionForm):
+# --- choosing parents ----------------------------------------------------------------------------
+# Up to PARENT_LIST_MAX parents, a form lists them all. A larger school (or group of schools) gets a
+# search box instead: listing 100,000 parents took 30-50 s to render (issue 10).
+PARENT_LIST_MAX = 300
+PARENT_MATCHES_SHOWN = 20
+
+
+def has_too_many_parents_to_list(school: School) -> bool:
+    return Parent.objects.filter(school=school)[:PARENT_LIST_MAX + 1].count() > PARENT_LIST_MAX
+
+
+def parent_label(parent: Parent) -> str:
+    """A parent as a picker shows them: the name and their children's classes, so that two parents
+    of the same name can be told apart. Nothing else about them (no contact details, no cases)."""
+    classes = sorted({child.class_name for child in parent.children.all()})
+    if not classes:
+        return parent.full_name
+    return f"{parent.full_name} — {'child' if len(classes) == 1 else 'children'} in {', '.join(classes)}"
+
+
+class ParentSearchForm(forms.Form):
+    """A parents field answered by a search box instead of a list of every parent (large schools).
+
+    The field keeps its queryset of every parent of the school, so a posted id is still checked
+    against the school; only the choices shown are cut down to the ones already chosen (kept
+    across searches and re-displays) followed by up to PARENT_MATCHES_SHOWN matches of the search.
+    """
+
+    parent_search = forms.CharField(label="Find a parent by name", max_length=80, required=False)
+    parent_field = "parents"
+
+    def offer_parent_search(self, *, school: School, help_text: str, search: bool | None = None) -> None:
+        """Switch the parents field to a search when the school has too many parents to list
+        (`search` forces it either way). Sets `self.searching_parents` and `self.more_parents_match`."""
+        self.searching_parents = has_too_many_parents_to_list(school) if search is None else search
+        self.more_parents_match = False
+        if not self.searching_parents:
+            del self.fields["parent_search"]
+            return
+        field = self.fields[self.parent_field]
+        field.help_text = help_text  # before its bound field is made (below), which copies it
+        multiple = isinstance(field, forms.ModelMultipleChoiceField)
+        chosen_ids = self._chosen_parent_ids(multiple)
+        chosen = list(Parent.objects.filter(school=school, pk__in=chosen_ids).order_by("last_name", "first_name"))
+        text = self["parent_search"].value() or ""
+        matches = list(parents_matching(text, school=school)[:PARENT_MATCHES_SHOWN + 1])
+        self.more_parents_match = len(matches) > PARENT_MATCHES_SHOWN
+        shown = chosen + [p for p in matches[:PARENT_MATCHES_SHOWN] if p.pk not in set(chosen_ids)]
+        prefetch_related_objects(shown, "children")
+        widget_class = forms.CheckboxSelectMultiple if multiple else forms.RadioSelect
+        field.widget = widget_class(attrs={"class": "form-check-input"})
+        field.widget.choices = [(parent.pk, parent_label(parent)) for parent in shown]
+
+    def _chosen_parent_ids(self, multiple: bool) -> list[int]:
+        value = self[self.parent_field].value()
+        values = value if multiple else [value]
+        return [int(v) for v in values or [] if str(v).isdigit()]
+
+    @classmethod
+    def initial_from(cls, data: QueryDict) -> dict:
+        """What was typed so far, as the initial values of a fresh form: the "Find" button (without
+        JavaScript) shows the matches without losing anything and without complaining yet."""
+        return {name: data.getlist(name) if name == cls.parent_field else data.get(name)
+                for name in data if name in cls.base_fields}
+
+
+class ConcernForm(ParentSearchForm, OncePerSubmissionForm):
     received_at = forms.DateTimeField(label="When it was received", widget=DATETIME_INPUT)
     channel = forms.ChoiceField(label="How it arrived", choices=Concern.Channel.choices)
     raised_by_name = forms.CharField(label="Who raised it", max_length=120, required=False)
@@ -58,10 +127,12 @@ class ConcernForm(OncePerSubmissionForm):
     )
     link_to = forms.ChoiceField(label="Open case", required=False, widget=forms.RadioSelect)
 
-    def __init__(self, *args, school, open_cases=(), **kwargs):
+    def __init__(self, *args, school: School, open_cases=(), search_parents: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = ParentGroup.objects.filter(school=school)
         self.fields["parents"].queryset = Parent.objects.filter(school=school)
+        self.offer_parent_search(school=school, search=search_parents,
+                                 help_text="Type part of a first or last name, then tick each parent concerned.")
         self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.open_cases = list(open_cases)
         if self.open_cases:
@@ -166,15 +237,18 @@ class ContactForm(OncePerSubmissionForm):
         self.fields["happened_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
-class SubjectAccessRequestForm(forms.Form):
+class SubjectAccessRequestForm(ParentSearchForm):
+    parent_field = "parent"
     parent = forms.ModelChoiceField(label="Whose data", queryset=Parent.objects.none())
     received_on = forms.DateField(label="Received on", widget=DATE_INPUT, initial=timezone.localdate)
     how_received = forms.CharField(label="How it was received", max_length=200, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school: School, search_parents: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Parent.objects.filter(school=school)
+        self.offer_parent_search(school=school, search=search_parents,
+                                 help_text="Type part of their first or last name, then choose them.")
         self.helper = FormHelper()
         self.helper.form_tag = False
 

@@ -76,6 +76,9 @@ def once_per_submission(request: HttpRequest, token: str, write: Callable[[], st
 
 # --- concerns --------------------------------------------------------------------------------------
 
+FIND_PARENTS = "find_parents"  # the parent search's submit button, for browsers without JavaScript
+
+
 @require_http_methods(["GET", "POST"])
 def concern_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_log_concern(request.user):
@@ -87,6 +90,11 @@ def concern_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         parent_ids = [int(pk) for pk in request.POST.getlist("parents") if pk.isdigit()]
         open_cases = selectors.open_cases_for_parents(request.user, parent_ids)
+    if FIND_PARENTS in request.POST:
+        # "Find" without JavaScript: the form again, with the parents found; nothing typed is lost,
+        # nothing is checked or saved yet.
+        form = ConcernForm(initial=ConcernForm.initial_from(request.POST), school=school, open_cases=open_cases)
+        return render(request, "incidents/concern_form.html", {"form": form})
     form = ConcernForm(request.POST or None, school=school, open_cases=open_cases)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -106,6 +114,18 @@ def concern_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
     return render(request, "incidents/concern_form.html", {"form": form})
+
+
+@require_GET
+def concern_parent_search(request: HttpRequest) -> HttpResponse:
+    """htmx: the concern form's parent search (large schools): the parents already chosen, still
+    ticked, then the parents whose name matches what was typed."""
+    if not permissions.can_log_concern(request.user):
+        raise PermissionDenied
+    form = ConcernForm(initial={"parent_search": request.GET.get("parent_search", ""),
+                                "parents": request.GET.getlist("parents")},
+                       school=current_school(), search_parents=True)
+    return render(request, "incidents/_parent_choices.html", {"form": form, "field": form["parents"]})
 
 
 @require_GET
@@ -405,15 +425,31 @@ def parent_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permissions.allowed_if(permissions.can_handle_subject_access)
 def subject_access_list(request: HttpRequest) -> HttpResponse:
     school = current_school()
-    form = SubjectAccessRequestForm(request.POST or None, school=school)
-    if request.method == "POST" and form.is_valid():
-        access_request = services.subject_access_request_record(by=request.user, **form.cleaned_data)
+    if FIND_PARENTS in request.POST:  # "Find" without JavaScript: the form again, with the parents found
+        form = SubjectAccessRequestForm(initial=SubjectAccessRequestForm.initial_from(request.POST), school=school)
+    else:
+        form = SubjectAccessRequestForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        access_request = services.subject_access_request_record(
+            by=request.user, parent=data["parent"], received_on=data["received_on"],
+            how_received=data["how_received"], notes=data["notes"])
         messages.success(request, f"Request recorded. Answer by {access_request.due_on:%-d %B %Y}.")
         return redirect("incidents:subject_access_list")
     requests = SubjectAccessRequest.objects.select_related("parent").order_by("status", "due_on")
     return render(request, "incidents/privacy/requests.html", {
         "form": form, "requests": requests, "export_form": ExportForm(), "today": timezone.localdate(),
     })
+
+
+@require_GET
+@permissions.allowed_if(permissions.can_handle_subject_access)
+def subject_access_parent_search(request: HttpRequest) -> HttpResponse:
+    """htmx: the request form's parent search (large schools): the parent chosen, then the matches."""
+    form = SubjectAccessRequestForm(initial={"parent_search": request.GET.get("parent_search", ""),
+                                             "parent": request.GET.get("parent")},
+                                    school=current_school(), search_parents=True)
+    return render(request, "incidents/_parent_choices.html", {"form": form, "field": form["parent"]})
 
 
 @require_POST
