@@ -109,7 +109,10 @@ class DeadlineContext:
         return visible.filter(school=self.school)
 
     def users(self, *roles: Role) -> tuple[User, ...]:
-        """Active users holding any of these roles (one query per role, per run)."""
+        """Active users holding any of these roles (one query per role, per run). On the home page,
+        only its reader, when they hold one: no other recipient matters there."""
+        if self.user is not None:
+            return (self.user,) if any(self.user.has_role(role) for role in roles) else ()
         found: dict[int, User] = {}
         for role in roles:
             if role not in self._role_users:

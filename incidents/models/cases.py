@@ -147,7 +147,11 @@ class Concern(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["logged_by", "case"], name="concern_logged_by_case")]
+        indexes = [
+            models.Index(fields=["logged_by", "case"], name="concern_logged_by_case"),
+            # The home page's "Concerns you logged", newest first (issue 10).
+            models.Index(fields=["logged_by", "logged_at"], name="concern_logged_by_at"),
+        ]
 
     def __str__(self) -> str:
         return f"Concern of {self.received_at:%d %b %Y} ({self.get_channel_display()})"
