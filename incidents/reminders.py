@@ -42,7 +42,8 @@ ONE_DAY = datetime.timedelta(days=1)
 class Deadline:
     """Something that falls due. `key` names the event ("sar:12"); `remind_on` lists the days a
     reminder goes out (a stage each); `recipients` are who should be reminded, before the
-    check of who may see the case. `title` names no person: it goes into e-mails."""
+    check of who may see the case (on the home page: its reader, when among them). `title` names
+    no person: it goes into e-mails."""
 
     key: str
     case: Case | None
@@ -197,11 +198,11 @@ def nearest_deadlines(context: DeadlineContext) -> Nearest:
 @deadline_source
 def policy_review_due(context: DeadlineContext) -> Found:
     """The adopted policy's review date: 30 days before, and once it has passed."""
-    version = adopted_policy(school=context.school)
-    if version is None or version.review_on is None or version.review_on > context.horizon:
-        return Found.all_of([])
     recipients = context.users(Role.HEAD, Role.ADMIN)
     if not context.concerns_reader(recipients):
+        return Found.all_of([])
+    version = adopted_policy(school=context.school)
+    if version is None or version.review_on is None or version.review_on > context.horizon:
         return Found.all_of([])
     review_on = version.review_on
     return Found.all_of([Deadline(

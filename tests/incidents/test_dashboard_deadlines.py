@@ -82,7 +82,8 @@ def test_office_never_sees_a_deadline_or_a_count_of_a_case_they_cannot_see(clien
 def test_the_daily_reminders_still_find_every_decision_waiting(school, log_concern, lead, head):
     cases = [_waiting(log_concern().case, lead, weeks_ago=2) for _ in range(dashboard.DEADLINES_SHOWN + 3)]
     planned = services.reminders_due(school=school, today=timezone.localdate())
-    reminded = {plan.deadline.case.pk for plan in planned if plan.recipient == head and plan.key.startswith("decision:")}
+    reminded = {plan.deadline.case.pk for plan in planned
+                if plan.recipient == head and plan.key.startswith("decision:")}
     assert reminded == {case.pk for case in cases}
 
 
