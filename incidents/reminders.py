@@ -34,7 +34,9 @@ LOOKAHEAD_DAYS = 30  # the furthest any source looks ahead (the policy review wa
 DECISION_WAIT_SCHOOL_DAYS = 5
 LETTER_ISSUE_SCHOOL_DAYS = 2
 SAR_WARNING_DAYS = 7
-COUNT_CAP = 1000  # a source counts its deadlines up to this many ("1000+"), no further
+# Beyond the deadlines it shows, a source counts up to this many more ("And 100+ more"): counting
+# further would read every row the limit spared (an office user's cases, joined to what they may see).
+COUNT_CAP = 100
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -71,10 +73,11 @@ class Deadline:
 @dataclass(frozen=True)
 class Found:
     """What a source found: its deadlines, nearest first (only the nearest `limit` when the context
-    sets one), and how many it has in all (counted up to COUNT_CAP)."""
+    sets one), and how many it has in all (`capped`: at least that many)."""
 
     deadlines: list[Deadline]
     total: int
+    capped: bool = False
 
     @classmethod
     def all_of(cls, deadlines: list[Deadline]) -> "Found":
@@ -150,9 +153,10 @@ class DeadlineContext:
             deadlines = [d for d in made if d is not None]
             return Found.all_of(deadlines)
         nearest = list(rows[:self.limit])
-        total = len(nearest) if len(nearest) < self.limit else rows.order_by()[:COUNT_CAP].count()
+        most = self.limit + COUNT_CAP
+        total = len(nearest) if len(nearest) < self.limit else rows.order_by()[:most].count()
         deadlines = [d for d in (deadline(row) for row in nearest) if d is not None]
-        return Found(deadlines=deadlines, total=total - (len(nearest) - len(deadlines)))
+        return Found(deadlines=deadlines, total=total - (len(nearest) - len(deadlines)), capped=total >= most)
 
 
 DeadlineSource = Callable[[DeadlineContext], Found]
@@ -190,7 +194,7 @@ def nearest_deadlines(context: DeadlineContext) -> Nearest:
     every = _soonest_first(deadline for one in found for deadline in one.deadlines)
     shown = every[:context.limit] if context.limit is not None else every
     total = sum(one.total for one in found)
-    return Nearest(deadlines=shown, more=total - len(shown), more_capped=any(one.total >= COUNT_CAP for one in found))
+    return Nearest(deadlines=shown, more=total - len(shown), more_capped=any(one.capped for one in found))
 
 
 # --- the sources ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from incidents import dashboard, services
+from incidents import dashboard, reminders, services
 from incidents.models import Case, CaseEvent
 from incidents.roles import Role
 from tests import factories
@@ -52,6 +52,15 @@ def test_home_shows_the_ten_nearest_deadlines_and_how_many_more(client_for, log_
     full = client.get("/deadlines/").content.decode()
     assert _deadline_links(full) == longest_waiting_first
     assert _more(full) == ""
+
+
+def test_home_counts_the_rest_only_up_to_a_cap(client_for, log_concern, lead, head, monkeypatch):
+    monkeypatch.setattr(reminders, "COUNT_CAP", 1)
+    for weeks in range(1, 13):
+        _waiting(log_concern().case, lead, weeks_ago=weeks)
+    page = client_for(head).get("/").content.decode()
+    assert len(_deadline_links(page)) == dashboard.DEADLINES_SHOWN
+    assert _more(page) == "And 1+ more"
 
 
 def test_home_deadlines_are_soonest_first_across_sources(client_for, log_concern, lead, head, parent):
