@@ -89,7 +89,7 @@ def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case] | No
         panels.append(Panel("New cases to investigate", _case_items(open_cases.filter(status=Case.Status.NEW)),
                             more_link=_case_list(Case.Status.NEW)))
     if user.has_role(Role.OFFICE):
-        to_issue = letters_visible_to(user).filter(status=Letter.Status.APPROVED)
+        to_issue = letters_visible_to(user, for_page=True).filter(status=Letter.Status.APPROVED)
         panels.append(Panel("Approved letters to issue", _letter_items(to_issue),
                             more_link=reverse("incidents:letter_register")))
         concerns = concerns_logged_by(user, visible=visible)

