@@ -281,6 +281,12 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
             created_by=rng.choice(staff["office"] + staff["lead"]), opened_at=opened,
             updated_at=opened, closed_at=_when(rng, opened, 60) if status == Case.Status.CLOSED else None,
         ))
+        # As the timeline below tells it: opened, investigating two hours later, closed when closed.
+        row = case_rows[-1]
+        if status == Case.Status.NEW:
+            row.status_changed_at = row.opened_at
+        else:
+            row.status_changed_at = row.closed_at or row.opened_at + datetime.timedelta(hours=2)
     Case.objects.bulk_create(case_rows, batch_size=1000)
 
     case_parents, case_clauses, assignees, governors = [], [], [], []

@@ -474,10 +474,10 @@ def governors_for_panel() -> list:
     return list(User.objects.filter(groups__name=Role.GOVERNOR.value, is_active=True).order_by("last_name"))
 
 
-def bans_due_for_review(user: User, *, on) -> list[Sanction]:
-    """Confirmed or varied bans whose review date has come, on cases this user may see."""
-    return list(
-        Sanction.objects.filter(case__in=cases_visible_to(user), kind=Sanction.Kind.BAN, review_on__lte=on,
-                                state__in=[Sanction.State.CONFIRMED, Sanction.State.VARIED])
-        .select_related("case", "response_type").order_by("review_on")
-    )
+def bans_due_for_review(user: User, *, on, limit: int | None = None) -> list[Sanction]:
+    """Confirmed or varied bans whose review date has come, on cases this user may see, the
+    earliest first (only the first `limit`, when given)."""
+    bans = (Sanction.objects.filter(case__in=cases_visible_to(user), kind=Sanction.Kind.BAN, review_on__lte=on,
+                                    state__in=[Sanction.State.CONFIRMED, Sanction.State.VARIED])
+            .select_related("case", "response_type").order_by("review_on", "pk"))
+    return list(bans[:limit] if limit is not None else bans)

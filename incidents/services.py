@@ -264,9 +264,9 @@ def concern_log(
 def case_transition(*, case: Case, to: str, by: User, reason: str = "", step: str = "") -> Case:
     """Move a case to another status, if the table of allowed moves permits it.
 
-    Writes: Case.status (and closed_at), a status event with the reason. Raises IllegalTransition
-    for a move the table does not allow, that lacks a required reason, or that only a step of the
-    workflow makes (MOVES_MADE_BY_STEP: recommendation_submit, decision_record and
+    Writes: Case.status (and status_changed_at, closed_at), a status event with the reason. Raises
+    IllegalTransition for a move the table does not allow, that lacks a required reason, or that only
+    a step of the workflow makes (MOVES_MADE_BY_STEP: recommendation_submit, decision_record and
     sanction_transition pass `step`); PermissionDenied when a move that only the Head Teacher's
     decision makes is attempted by anyone else.
     """
@@ -286,13 +286,15 @@ def case_transition(*, case: Case, to: str, by: User, reason: str = "", step: st
         reason = reason.strip()
         if (current, target) in MOVES_NEEDING_REASON and not reason:
             raise IllegalTransition(f"Give a reason for moving the case from “{current.label}” to “{target.label}”.")
+        now = timezone.now()
         locked.status = target
-        locked.closed_at = timezone.now() if target == Status.CLOSED else None
+        locked.status_changed_at = now
+        locked.closed_at = now if target == Status.CLOSED else None
         locked.version += 1
-        locked.save(update_fields=["status", "closed_at", "version", "updated_at"])
+        locked.save(update_fields=["status", "status_changed_at", "closed_at", "version", "updated_at"])
         verb = "Reopened" if current == Status.CLOSED else "Status"
         case_event_record(
-            case=locked, kind=CaseEvent.Kind.STATUS, actor=by,
+            case=locked, kind=CaseEvent.Kind.STATUS, actor=by, at=now,
             summary=f"{verb}: {current.label} → {target.label}" + (f". Reason: {reason}" if reason else ""),
             data={"from": current.value, "to": target.value, "reason": reason},
         )

@@ -6,6 +6,7 @@ app_name = "incidents"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("deadlines/", views.deadline_list, name="deadline_list"),
     path("concerns/new/", views.concern_create, name="concern_create"),
     path("concerns/open-cases/", views.concern_open_cases, name="concern_open_cases"),
     path("concerns/parents/", views.concern_parent_search, name="concern_parent_search"),

@@ -27,25 +27,37 @@ from incidents.forms import (
 )
 from incidents.models import Case, CaseTombstone, Evidence, Parent, SubjectAccessRequest
 from incidents.paging import CappedPaginator, page_by_ids
-from incidents.roles import Role
 from incidents.twofactor import recent_confirmation_required
 from policies.selectors import current_school, school_or_none
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Each person's dashboard: what awaits them, deadlines in the next 14 days, their open cases, counts."""
+    """Each person's dashboard: what awaits them, the nearest deadlines of the next 14 days, their
+    open cases, counts."""
     today = timezone.localdate()
-    school = school_or_none()
+    page = dashboard.home_page(request.user, school=school_or_none(), today=today)
     return render(request, "home.html", {
-        "panels": dashboard.panels_for(request.user, today=today),
-        "deadlines": dashboard.upcoming_deadlines(request.user, school=school, today=today) if school else [],
+        "panels": page.panels,
+        "deadlines": page.deadlines,
         "deadline_days": dashboard.DEADLINE_DAYS,
         "today": today,
-        "my_open_cases": dashboard.my_open_cases(request.user),
-        "my_counts": dashboard.my_cases_by_status(request.user) if request.user.has_role(Role.LEAD) else None,
-        "counts": dashboard.counts(request.user),
+        "my_open_cases": page.my_open_cases,
+        "my_counts": page.my_counts,
+        "counts": page.counts,
         "can_log_concern": permissions.can_log_concern(request.user),
+    })
+
+
+@require_GET
+def deadline_list(request: HttpRequest) -> HttpResponse:
+    """The deadlines of the next 14 days that concern this person, beyond the home page's ten."""
+    today = timezone.localdate()
+    school = school_or_none()
+    deadlines = (dashboard.upcoming_deadlines(request.user, school=school, today=today,
+                                              limit=dashboard.DEADLINE_LIST_SIZE) if school else None)
+    return render(request, "incidents/deadline_list.html", {
+        "deadlines": deadlines, "deadline_days": dashboard.DEADLINE_DAYS, "today": today,
     })
 
 

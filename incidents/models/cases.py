@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from policies.models import Clause, PolicyVersion, School
@@ -56,6 +57,9 @@ class Case(models.Model):
     opened_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the case entered its present status (set by services.case_transition): "waiting for a
+    # decision since" without reading the timeline.
+    status_changed_at = models.DateTimeField(default=timezone.now, editable=False)
     # Optimistic locking: every save through a service increments it; a stale form is refused.
     version = models.PositiveIntegerField(default=1)
     # The words of the title, summary, concerns and statements, for full-text search on PostgreSQL
@@ -76,6 +80,8 @@ class Case(models.Model):
             models.Index(fields=["id"], condition=models.Q(restricted=True), name="case_restricted_ids"),
             models.Index(fields=["status", "severity", "opened_at"], name="case_status_severity_opened"),
             models.Index(fields=["incident_date"], name="case_incident_date"),  # the list's "sort by incident date"
+            # The home page's deadlines: the cases longest in a status (awaiting a decision) first.
+            models.Index(fields=["status", "status_changed_at"], name="case_status_changed"),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +147,11 @@ class Concern(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["logged_by", "case"], name="concern_logged_by_case")]
+        indexes = [
+            models.Index(fields=["logged_by", "case"], name="concern_logged_by_case"),
+            # The home page's "Concerns you logged", newest first (issue 10).
+            models.Index(fields=["logged_by", "logged_at"], name="concern_logged_by_at"),
+        ]
 
     def __str__(self) -> str:
         return f"Concern of {self.received_at:%d %b %Y} ({self.get_channel_display()})"

@@ -63,3 +63,10 @@ def test_seed_bulk_refuses_a_second_run_without_force(bulk_school):
 def test_seed_bulk_spreads_cases_over_several_schools(bulk_school):
     call_command("seed_bulk", "--cases", "30", "--schools", "3")
     assert Case.objects.values("school").distinct().count() == 3
+
+
+def test_seed_bulk_cases_entered_their_status_when_their_timeline_says(bulk_school):
+    call_command("seed_bulk", "--cases", "30")
+    for case in Case.objects.filter(reference__startswith="BK"):
+        changes = case.events.filter(kind=CaseEvent.Kind.STATUS).order_by("-at")
+        assert case.status_changed_at == (changes[0].at if changes else case.opened_at), case.reference

@@ -36,6 +36,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "policies:policy_import": ("GET", {"admin": 200, "default": 403}),
     "policies:letter_preview": ("GET", {"admin": 200, "head": 200, "default": 403}),
     "incidents:home": ("GET", {"default": 200}),
+    "incidents:deadline_list": ("GET", {"default": 200}),  # each sees only the deadlines of cases they may see
     "incidents:concern_create": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:concern_open_cases": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:concern_parent_search": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
