@@ -97,11 +97,15 @@ class Office(Staff):
     def log_concern(self) -> None:
         page = self.client.get("/concerns/new/", name="concern form")
         token = re.search(r'name="submission_token" value="([^"]+)"', page.text)
+        parent_id, first_name, last_name = random.choice(FIXTURES["parents"])
+        # A large school's form finds the parent by name (htmx), as a person would type it.
+        self.client.get("/concerns/parents/", name="parent search", headers={"HX-Request": "true"},
+                        params={"parent_search": f"{first_name} {last_name}"})
         with self.client.post("/concerns/new/", name="log a concern", catch_response=True, data={
             "csrfmiddlewaretoken": _csrf(page), "submission_token": token.group(1) if token else "",
             "received_at": (datetime.datetime.now() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
             "channel": "whatsapp", "raised_by_name": "A parent in the group",
-            "parents": [random.choice(FIXTURES["parents"])],
+            "parents": [parent_id],
             "description": "Posted that the class teacher is useless, naming her (load test).",
         }) as response:
             _expect_saved(response, "/cases/CB-")

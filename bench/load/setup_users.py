@@ -51,7 +51,8 @@ def main() -> None:
         Case.objects.filter(pk__in=recent[i::len(office)]).update(created_by=user)
     fixtures = {
         "password": PASSWORD, "users": users,
-        "parents": list(Parent.objects.order_by("-pk").values_list("pk", flat=True)[:500]),
+        "parents": [list(row) for row in
+                    Parent.objects.order_by("-pk").values_list("pk", "first_name", "last_name")[:500]],
         "cases": list(Case.objects.filter(restricted=False).exclude(status="closed").order_by("-opened_at")
                       .values_list("reference", flat=True)[:500]),
     }
