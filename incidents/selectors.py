@@ -6,6 +6,7 @@ import re
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import BooleanField, Count, Exists, Func, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -76,9 +77,13 @@ class _IsTrue(Func):
     output_field = BooleanField()
 
 
-def _union(parts: list[QuerySet]) -> QuerySet:
+def _union(parts: list[QuerySet]) -> RawSQL:
+    """The parts' ids as one UNION ALL, written out as SQL once. A page asks several questions of
+    the same visible cases; left as a queryset, the union was compiled again inside each one
+    (issue 10: a third of an office user's home page time went on compiling SQL)."""
     first, *rest = (part.order_by() for part in parts)  # a compound statement's parts may not be ordered
-    return first.union(*rest, all=True) if rest else first
+    union = first.union(*rest, all=True) if rest else first
+    return RawSQL(*union.query.sql_with_params())  # noqa: S611 (Django compiled it; parameters kept apart)
 
 
 def case_for(user: User, reference: str) -> Case:
