@@ -32,6 +32,7 @@ WAIT = [float(part) for part in os.environ.get("LOAD_WAIT", "3,10").split(",")]
 SIGN_IN_STEPS = {"sign in (form)", "sign in", "two-factor (form)", "two-factor"}
 _times: list[tuple[str, float, bool]] = []  # (request name, ms, failed) since everyone signed in
 _ramp: list[tuple[str, float, bool]] = []  # the same while people were still arriving and signing in
+OPEN_CASE_OFFERED = re.compile(r'name="link_to" value="((?!new")[^"]+)"')
 SEARCHES = ["teacher", "useless", "threat", "abusive office", "swearing", "deputy hea", "screenshot"]
 
 
@@ -101,14 +102,26 @@ class Office(Staff):
         # A large school's form finds the parent by name (htmx), as a person would type it.
         self.client.get("/concerns/parents/", name="parent search", headers={"HX-Request": "true"},
                         params={"parent_search": f"{first_name} {last_name}"})
-        with self.client.post("/concerns/new/", name="log a concern", catch_response=True, data={
+        data = {
             "csrfmiddlewaretoken": _csrf(page), "submission_token": token.group(1) if token else "",
             "received_at": (datetime.datetime.now() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
             "channel": "whatsapp", "raised_by_name": "A parent in the group",
             "parents": [parent_id],
             "description": "Posted that the class teacher is useless, naming her (load test).",
-        }) as response:
-            _expect_saved(response, "/cases/CB-")
+        }
+        with self.client.post("/concerns/new/", name="log a concern", catch_response=True, data=data) as response:
+            # A parent who already has an open case: the form asks whether to add the concern to it
+            # (a question, not a failure); the person answers it, as staff would.
+            offered = OPEN_CASE_OFFERED.search(response.text) if response.status_code == 200 else None
+            if offered:
+                response.success()
+            else:
+                _expect_saved(response, "/cases/CB-")
+        if offered:
+            data.update(link_to=offered.group(1), csrfmiddlewaretoken=_csrf(response))
+            with self.client.post("/concerns/new/", name="log a concern (added to the open case)",
+                                  catch_response=True, data=data) as response:
+                _expect_saved(response, "/cases/CB-")
 
 
 class Head(Staff):
