@@ -1727,13 +1727,15 @@ def _may_see_case(user: User, case: Case) -> bool:
 NOTIFICATION_WAITING_FOR_QUEUE = "Waiting for the task queue, which could not be reached."
 
 
-def _notification_enqueue(notification_id: int) -> bool:
-    """Queue the e-mail; if the broker is down, note it on the outbox row (still queued)."""
+def _notification_enqueue(notification_id: int, *, was_waiting: bool = False) -> bool:
+    """Queue the e-mail; if the broker is down, note it on the outbox row (still queued). A row
+    that was waiting for the queue has the note cleared once queued."""
     from incidents.tasks import enqueue, send_notification
 
     queued = enqueue(send_notification, notification_id)
-    Notification.objects.filter(pk=notification_id, state=Notification.State.QUEUED).update(
-        error="" if queued else NOTIFICATION_WAITING_FOR_QUEUE)
+    if was_waiting or not queued:
+        Notification.objects.filter(pk=notification_id, state=Notification.State.QUEUED).update(
+            error="" if queued else NOTIFICATION_WAITING_FOR_QUEUE)
     return queued
 
 
@@ -1744,7 +1746,7 @@ def _send_after_commit(notification_id: int) -> None:
 def notifications_requeue_waiting() -> int:
     """Queue again every outbox e-mail that could not be queued. Called by the every-minute job."""
     waiting = Notification.objects.filter(state=Notification.State.QUEUED, error=NOTIFICATION_WAITING_FOR_QUEUE)
-    return sum(_notification_enqueue(pk) for pk in waiting.values_list("pk", flat=True))
+    return sum(_notification_enqueue(pk, was_waiting=True) for pk in waiting.values_list("pk", flat=True))
 
 
 def notification_queue(
@@ -1766,13 +1768,14 @@ def notification_queue(
     digest = not at_once and recipient.notification_mode == User.NotificationMode.DIGEST
     fields = {"recipient": recipient, "kind": kind, "subject": email.subject[:200], "body": email.body,
               "case_reference": case_reference, "link": link, "key": key, "digest": digest}
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(**fields)
-    except IntegrityError:
-        if key is None:
-            raise
-        return None
+    if key is None:
+        notification = Notification.objects.create(**fields)
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: a reminder already sent must not undo the rest
+                notification = Notification.objects.create(**fields)
+        except IntegrityError:
+            return None
     if not digest:
         _send_after_commit(notification.pk)
     return notification
@@ -1791,7 +1794,8 @@ def case_notify(*, case_id: int, kind: str, by: User | None = None) -> list[Noti
     if case is None:
         return []
     recipients = (User.objects.filter(is_active=True, groups__name__in=[r.value for r in CASE_NOTICE_ROLES[kind]])
-                  .exclude(pk=by.pk if by else None).distinct().order_by("pk"))
+                  .exclude(pk=by.pk if by else None).distinct().order_by("pk")
+                  .prefetch_related("groups"))  # their roles, for the visibility check, in one query
     link = emails.site_link(case.get_absolute_url())
     email = CASE_NOTICE_EMAILS[kind](reference=case.reference, link=link)
     sent = []

@@ -19,6 +19,9 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
+        # From prefetch_related("groups") when the caller read many users at once, else one query.
+        if "groups" in getattr(self, "_prefetched_objects_cache", {}):
+            return frozenset(group.name for group in self.groups.all())
         return frozenset(self.groups.values_list("name", flat=True))
 
     def has_role(self, role: Role) -> bool:

@@ -158,3 +158,24 @@ def test_notification_no_email_names_a_parent_child_or_what_happened(
         assert not [secret for secret in secrets if secret in text], text
     for stored in Notification.objects.all():
         assert not [secret for secret in secrets if secret in stored.subject + stored.body]
+
+
+def test_telling_more_leads_costs_two_queries_each_not_more(case, lead, django_capture_on_commit_callbacks):
+    """Roles are read for all recipients at once; each costs only the check that they may see the
+    case and the outbox row (the busy office morning: nine leads told of every concern). The e-mails
+    themselves are queued after commit, and sent by the worker: not counted here."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def told() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as queued:
+            sent = services.case_notify(case_id=case.pk, kind=Notification.Kind.CONCERN_LOGGED)
+        assert len(queued) == len(sent)
+        return len(sent), len(queries)
+
+    few, few_queries = told()
+    for i in range(4):
+        factories.UserFactory(username=f"lead{i}", role=Role.LEAD, email=f"lead{i}@example.org")
+    many, many_queries = told()
+    assert many == few + 4
+    assert many_queries - few_queries <= 2 * 4
