@@ -138,6 +138,8 @@ class ConcernForm(ParentSearchForm, OncePerSubmissionForm):
         if self.open_cases:
             self.fields["link_to"].required = True
             self.fields["link_to"].label = "This parent already has an open case. Add the concern to it?"
+            self.fields["link_to"].error_messages["required"] = (
+                "Nothing is saved yet: choose whether to add the concern to the open case or to open a new one.")
             self.fields["link_to"].choices = [("new", "No: open a new case")] + [
                 (case.reference, f"Yes: add it to {case.reference} — {case.title}") for case in self.open_cases
             ]

@@ -49,6 +49,8 @@ def test_a_concern_about_a_parent_with_an_open_case_offers_to_link(client_for, o
     offered = client.post("/concerns/new/", _concern_post(parent))
     assert offered.status_code == 200
     assert f"add it to {existing.reference}" in offered.content.decode()
+    assert "Nothing is saved yet: choose whether to add the concern" in offered.content.decode()
+    assert "This field is required" not in offered.content.decode()
     assert Concern.objects.count() == 1
     client.post("/concerns/new/", _concern_post(parent, link_to=existing.reference, submission_token="token-2"))
     assert existing.concerns.count() == 2 and Case.objects.count() == 1
