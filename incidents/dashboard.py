@@ -62,9 +62,9 @@ def upcoming_deadlines(user: User, *, school: School, today: datetime.date, days
     return reminders.nearest_deadlines(context)
 
 
-def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case] | None = None) -> list[Panel]:
-    """What awaits this user, by role. A person with several roles sees each role's panels."""
-    visible = cases_visible_to(user) if visible is None else visible
+def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case]) -> list[Panel]:
+    """What awaits this user, by role, among the cases they may see (`visible`). A person with
+    several roles sees each role's panels."""
     open_cases = visible.exclude(status=Case.Status.CLOSED)
     panels: list[Panel] = []
     if user.has_role(Role.HEAD):
@@ -123,24 +123,14 @@ def concerns_logged_by(user: User, *, visible: QuerySet[Case]) -> list[Concern]:
     return shown
 
 
-def my_open_cases(user: User, *, visible: QuerySet[Case] | None = None) -> list[Case]:
-    """Open cases the user leads or is assigned to."""
-    visible = cases_visible_to(user) if visible is None else visible
+def my_open_cases(user: User, *, visible: QuerySet[Case]) -> list[Case]:
+    """Open cases the user leads or is assigned to, among those they may see (`visible`)."""
     # The ids of both, then the cases: an OR across the case and its assignees would join every case
     # to its assignees and de-duplicate (~60 ms at 100,000 cases); the two index scans take well under 1.
     led = Case.objects.filter(lead=user).values("pk").order_by()
     assigned = Case.assignees.through.objects.filter(user=user).values("case_id").order_by()
     mine = visible.filter(pk__in=led.union(assigned, all=True)).exclude(status=Case.Status.CLOSED)
     return list(mine.order_by("-opened_at")[:PANEL_SIZE])
-
-
-def my_cases_by_status(user: User, *, visible: QuerySet[Case] | None = None) -> dict[str, int]:
-    visible = cases_visible_to(user) if visible is None else visible
-    return status_counts(visible.filter(lead=user))
-
-
-def counts(user: User, *, visible: QuerySet[Case] | None = None) -> dict[str, int]:
-    return status_counts(cases_visible_to(user) if visible is None else visible)
 
 
 @dataclass
@@ -161,6 +151,6 @@ def home_page(user: User, *, school: School | None, today: datetime.date) -> Hom
         deadlines=(upcoming_deadlines(user, school=school, today=today, limit=DEADLINES_SHOWN, visible=visible)
                    if school else no_deadlines),
         my_open_cases=my_open_cases(user, visible=visible),
-        my_counts=my_cases_by_status(user, visible=visible) if user.has_role(Role.LEAD) else None,
-        counts=counts(user, visible=visible),
+        my_counts=status_counts(visible.filter(lead=user)) if user.has_role(Role.LEAD) else None,
+        counts=status_counts(visible),
     )

@@ -344,8 +344,8 @@ def meetings_tomorrow(context: DeadlineContext) -> Found:
                .select_related("sanction__case__lead").order_by("meeting_on", "pk"))
 
     def deadline(step: SanctionStep) -> Deadline | None:
-        meeting_on = _as_date(step.meeting_on)
-        if meeting_on is None or not context.today - ONE_DAY <= meeting_on <= context.horizon:
+        meeting_on = _as_date(step.meeting_on)  # within the window already (the filter above)
+        if meeting_on is None:
             return None
         return Deadline(
             key=f"meeting:{step.pk}", case=step.sanction.case, due_on=meeting_on,

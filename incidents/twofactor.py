@@ -49,21 +49,16 @@ class RequireTwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not user.is_verified() and not self._exempt(request.path):
-            if needs_two_factor(user):
+            required = needs_two_factor(user)
+            # Office staff and governors may opt in: whether they have is looked up once per
+            # sign-in, not on every page (setting up a device verifies the session anyway).
+            if required or request.session.get(CHECKED_NO_DEVICE) != user.pk:
                 if user_has_device(user, confirmed=True):
-                    return redirect(self._verify_url(request))
-                return redirect("two_factor_setup")
-            if request.session.get(CHECKED_NO_DEVICE) != user.pk:
-                # Office staff and governors may opt in. Whether they have is looked up once per
-                # sign-in, not on every page; setting up a device verifies the session anyway.
-                if user_has_device(user, confirmed=True):
-                    return redirect(self._verify_url(request))
+                    return redirect(f"{reverse('two_factor_verify')}?next={request.get_full_path()}")
+                if required:
+                    return redirect("two_factor_setup")
                 request.session[CHECKED_NO_DEVICE] = user.pk
         return self.get_response(request)
-
-    @staticmethod
-    def _verify_url(request: HttpRequest) -> str:
-        return f"{reverse('two_factor_verify')}?next={request.get_full_path()}"
 
     @staticmethod
     def _exempt(path: str) -> bool:

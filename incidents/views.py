@@ -45,7 +45,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "my_open_cases": page.my_open_cases,
         "my_counts": page.my_counts,
         "counts": page.counts,
-        "can_log_concern": permissions.can_log_concern(request.user),
     })
 
 
