@@ -23,7 +23,7 @@ django.setup()
 
 from bench_pages import measure, signed_in  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from incidents.models import Case, Parent, User  # noqa: E402
 
@@ -31,20 +31,17 @@ from incidents.models import Case, Parent, User  # noqa: E402
 def pages() -> dict[str, list[str]]:
     rare = Parent.objects.order_by("pk").values_list("last_name", flat=True).first()  # a name of the demo school
     case_list = reverse("incidents:case_list")
-    found = {
+    search = reverse("incidents:concern_parent_search")
+    access_search = reverse("incidents:subject_access_parent_search")
+    searches = ["patel", "karl+dunn", "usman&parents=1&parents=2", "li"]
+    return {
         "concern form": [reverse("incidents:concern_create")],
         "case list by parent": [case_list + "?parent=patel"],
         "case list by rare name": [case_list + f"?parent={rare}"],
+        "parent search": [f"{search}?parent_search={text}" for text in searches],
+        "subject access form": [reverse("incidents:subject_access_list")],
+        "subject access search": [f"{access_search}?parent_search={text}" for text in searches],
     }
-    try:
-        search = reverse("incidents:concern_parent_search")
-    except NoReverseMatch:  # before the parent search existed
-        return found
-    searches = ["patel", "karl+dunn", "usman&parents=1&parents=2", "li"]
-    access_search = reverse("incidents:subject_access_parent_search")
-    return {**found, "parent search": [f"{search}?parent_search={text}" for text in searches],
-            "subject access form": [reverse("incidents:subject_access_list")],
-            "subject access search": [f"{access_search}?parent_search={text}" for text in searches]}
 
 
 HEAD_ONLY = ("subject access form", "subject access search")
