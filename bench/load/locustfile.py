@@ -116,12 +116,12 @@ class Office(Staff):
             if offered:
                 response.success()
             else:
-                _expect_saved(response, "/cases/CB-")
+                _expect_saved(response, "/cases/")
         if offered:
             data.update(link_to=offered.group(1), csrfmiddlewaretoken=_csrf(response))
             with self.client.post("/concerns/new/", name="log a concern (added to the open case)",
                                   catch_response=True, data=data) as response:
-                _expect_saved(response, "/cases/CB-")
+                _expect_saved(response, "/cases/")
 
 
 class Head(Staff):
