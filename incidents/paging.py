@@ -14,29 +14,40 @@ CAP = 1000
 
 
 class CappedPaginator(Paginator):
-    """Counts at most CAP + 1 rows (SELECT COUNT(*) FROM (… LIMIT CAP + 1)), so the count stops early.
+    """Reads the ids of at most CAP + 1 matching rows (SELECT id FROM … LIMIT CAP + 1), so it stops early.
 
     When there are more, `capped` is true, `count` is CAP and pages beyond the CAP-th row are not
-    offered.
+    offered. When there are not, those ids are every match: the page is chosen among them, sorted
+    in the list's order, instead of asking the database to find the matches again (issue 10: an
+    office user's cases for a parent's name, 244 of 100,000, took 19 ms to count and 14 ms more to
+    find again for the page; sorting the 244 takes under 1).
     """
 
     cap = CAP
-    # The same rows in a form that is cheaper to count, when the list's own form suits paging
-    # better than counting (selectors.cases_visible_to(for_page=True)).
+    # The same rows in a form that is cheaper to search, when the list's own form suits paging
+    # better (selectors.cases_visible_to(for_page=True)).
     count_from: QuerySet | None = None
 
     @cached_property
-    def _counted(self) -> int:
+    def _matches(self) -> list:
         rows = self.object_list if self.count_from is None else self.count_from
-        return rows.order_by()[: self.cap + 1].count()
+        return list(rows.order_by().values_list("pk", flat=True)[: self.cap + 1])
 
     @cached_property
     def count(self) -> int:
-        return min(self._counted, self.cap)
+        return min(len(self._matches), self.cap)
 
     @property
     def capped(self) -> bool:
-        return self._counted > self.cap
+        return len(self._matches) > self.cap
+
+    def page(self, number):
+        if not self.capped and isinstance(self.object_list, QuerySet):
+            # The list's own order, applied to the known ids: a primary-key lookup and a sort.
+            ordering = self.object_list.query.order_by
+            self.object_list = list(self.object_list.model._default_manager.filter(pk__in=self._matches)
+                                    .order_by(*ordering).values_list("pk", flat=True))
+        return super().page(number)
 
 
 def page_by_ids(queryset: QuerySet, *, per_page: int, number, paginator_class: type[Paginator] = Paginator,

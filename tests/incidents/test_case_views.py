@@ -109,6 +109,22 @@ def test_case_list_filters_searches_sorts_and_pages(client_for, head, log_concer
         f"CB-{timezone.localdate().year}-0002")
 
 
+@pytest.mark.parametrize("who", ["head", "office"])
+def test_a_filtered_list_under_the_cap_pages_through_its_matches_in_order(client_for, cast, log_concern, who):
+    cases = [log_concern(by=cast["office"], description=f"Ordinary concern {i}").case for i in range(30)]
+    log_concern(by=cast["office"], description="Something else")
+    client = client_for(cast[who])
+    pages = [client.get("/cases/", {"q": "ordinary", "sort": "reference", "page": n}).content.decode()
+             for n in (1, 2)]
+    assert all('data-testid="case-count">30<' in page and "more than" not in page for page in pages)
+    shown = [[case.reference for case in cases if f'href="/cases/{case.reference}/"' in page] for page in pages]
+    assert [len(shown[0]), len(shown[1])] == [25, 5]
+    positions = [pages[0].index(f'href="/cases/{reference}/"') for reference in shown[0]]
+    assert positions == sorted(positions)  # in reference order, as asked
+    newest_first = client.get("/cases/", {"q": "ordinary", "sort": "-reference"}).content.decode()
+    assert newest_first.index(cases[-1].reference) < newest_first.index(cases[-2].reference)
+
+
 def test_a_filter_matching_more_than_the_cap_says_so_and_offers_only_the_first(
         client_for, head, log_concern, monkeypatch):
     from incidents.paging import CappedPaginator

@@ -94,3 +94,16 @@ def test_opening_a_restricted_case_is_logged_for_the_head_teacher(world, client,
     page = client.get(f"/cases/{case.reference}/").content.decode()
     assert list(case.accesses.values_list("user__username", flat=True)) == ["head", "lead"]
     assert 'data-testid="access-log"' in page and cast["lead"].display_name in page
+
+
+def test_a_change_of_role_changes_what_the_same_user_object_sees(cast, world):
+    """The visibility SQL is kept on the user object for the request (with its roles): a user whose
+    roles are read again sees by the new roles, never by the ones the SQL was first written for."""
+    from django.contrib.auth.models import Group
+
+    office = cast["office"]
+    assert set(cases_visible_to(office)) == {world["logged_by_office"], world["office_assigned"]}
+    office.groups.set([Group.objects.get(name=Role.GOVERNOR.value)])
+    del office.role_names  # read again, as on the next request
+    assert set(cases_visible_to(office)) == {world["office_assigned"]}  # assigned; referred to no one
+    assert set(cases_visible_to(office, for_page=True)) == {world["office_assigned"]}
