@@ -117,6 +117,33 @@ def letter_render(runs: int) -> dict:
             "max_ms": round(times[-1], 1), "queries": 0, "runs": runs}
 
 
+def calibration() -> dict:
+    """How fast this machine is right now, on work that does not depend on Casebook's data or code:
+    Django rendering a fixed template (Python) and PostgreSQL counting a fixed series (SQL), median
+    of several. Virtual machines of the same size differ, and one machine differs from minute to
+    minute; these figures let runs on different machines, or at different times, be compared
+    (a page that took 40 ms when the template took 8 ms would take about 60 ms when it takes 12)."""
+    from django.template import Context, Template
+
+    template = Template("{% for row in rows %}<tr><td>{{ row.0 }}</td><td>{{ row.1|upper }}</td></tr>{% endfor %}")
+    context = Context({"rows": [(i, f"row {i}") for i in range(2000)]})
+    python_times, sql_times = [], []
+    for _ in range(15):
+        start = time.perf_counter()
+        template.render(context)
+        python_times.append((time.perf_counter() - start) * 1000)
+    with connection.cursor() as cursor:
+        for _ in range(15):
+            start = time.perf_counter()
+            cursor.execute("SELECT count(*) FROM generate_series(1, 300000)" if connection.vendor == "postgresql"
+                           else "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) "
+                                "SELECT count(*) FROM n")
+            cursor.fetchone()
+            sql_times.append((time.perf_counter() - start) * 1000)
+    return {"python_template_ms": round(statistics.median(python_times), 1),
+            "sql_series_ms": round(statistics.median(sql_times), 1)}
+
+
 def machine() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
@@ -142,6 +169,8 @@ def main() -> None:
     result = {"label": args.label, "at": datetime.datetime.now().isoformat(timespec="seconds"),
               "cases": Case.objects.count(), "machine": machine(), "pages": {}}
     print(f"{result['cases']} cases; {result['machine']}")
+    result["calibration_before"] = calibration()
+    print(f"calibration before: {result['calibration_before']}")
     print(f"{'page':24} {'user':7} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8}  target")
     for username in args.users.split(","):
         user = User.objects.get(username=username)
@@ -161,6 +190,8 @@ def main() -> None:
         result["pages"]["letter render (PDF, worker)"] = figures
         print(f"{'letter render (PDF)':24} {'worker':7} {figures['median_ms']:8.1f} {figures['p95_ms']:8.1f} "
               f"{figures['max_ms']:8.1f} {0:8d}")
+    result["calibration_after"] = calibration()
+    print(f"calibration after:  {result['calibration_after']}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"pages-{args.label}-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, indent=2))
