@@ -167,7 +167,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
     result = {"label": args.label, "at": datetime.datetime.now().isoformat(timespec="seconds"),
-              "cases": Case.objects.count(), "machine": machine(), "pages": {}}
+              "cases": Case.objects.count(), "machine": machine(), "targets_ms": TARGETS_MS, "pages": {}}
     print(f"{result['cases']} cases; {result['machine']}")
     result["calibration_before"] = calibration()
     print(f"calibration before: {result['calibration_before']}")
