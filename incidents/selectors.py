@@ -53,11 +53,14 @@ def _ids_visible_to(user: User) -> RawSQL:
 
     Built as `pk IN (a UNION b UNION …)`, each part one index scan, not as an OR of conditions: an
     OR over several tables can use no index, so every count would read every case (issue 10: ~70 ms
-    per count at 100,000 cases for office staff; the union is a few ms). The SQL depends only on who
-    the user is and their roles, so it is written out once and kept on the user object for the
-    request, as their roles are (~2.5 ms of Python each time, and a page asks more than once).
+    per count at 100,000 cases for office staff; the union is a few ms).
+
+    The SQL depends only on who the user is and their roles, and reads the cases afresh each time it
+    runs; so it is written out once and kept on the user object, with the roles it was written for
+    (~2.5 ms of Python each time, and a page asks more than once). A user object lives for one
+    request, or one task; if its roles are read again, the SQL is written again.
     """
-    kept = user.__dict__.get("_ids_visible_sql")
+    kept = getattr(user, "_visible_ids_sql", None)
     if kept is not None and kept[0] == user.role_names:
         return RawSQL(*kept[1])  # noqa: S611 (Django compiled it; parameters kept apart)
     parts = [
@@ -79,7 +82,7 @@ def _ids_visible_to(user: User) -> RawSQL:
         if user.has_role(Role.GOVERNOR):
             parts.append(_Governors.objects.filter(user=user).exclude(case__in=restricted).values("case_id"))
     ids = _union(parts)
-    user.__dict__["_ids_visible_sql"] = (user.role_names, (ids.sql, ids.params))
+    user._visible_ids_sql = (user.role_names, (ids.sql, ids.params))
     return ids
 
 

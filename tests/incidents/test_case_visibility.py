@@ -1,6 +1,7 @@
 """Who sees which case — on every list, search, count, detail and download."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from incidents import services
@@ -99,8 +100,6 @@ def test_opening_a_restricted_case_is_logged_for_the_head_teacher(world, client,
 def test_a_change_of_role_changes_what_the_same_user_object_sees(cast, world):
     """The visibility SQL is kept on the user object for the request (with its roles): a user whose
     roles are read again sees by the new roles, never by the ones the SQL was first written for."""
-    from django.contrib.auth.models import Group
-
     office = cast["office"]
     assert set(cases_visible_to(office)) == {world["logged_by_office"], world["office_assigned"]}
     office.groups.set([Group.objects.get(name=Role.GOVERNOR.value)])
