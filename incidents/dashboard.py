@@ -9,7 +9,13 @@ from django.urls import reverse
 from incidents import reminders
 from incidents.models import Case, Concern, Letter, SubjectAccessRequest, User
 from incidents.roles import Role
-from incidents.selectors import bans_due_for_review, cases_visible_to, letters_visible_to, status_counts
+from incidents.selectors import (
+    bans_due_for_review,
+    cases_visible_to,
+    ids_led_or_assigned,
+    letters_visible_to,
+    status_counts,
+)
 from policies.models import School
 
 DEADLINE_DAYS = 14
@@ -125,11 +131,7 @@ def concerns_logged_by(user: User, *, visible: QuerySet[Case]) -> list[Concern]:
 
 def my_open_cases(user: User, *, visible: QuerySet[Case]) -> list[Case]:
     """Open cases the user leads or is assigned to, among those they may see (`visible`)."""
-    # The ids of both, then the cases: an OR across the case and its assignees would join every case
-    # to its assignees and de-duplicate (~60 ms at 100,000 cases); the two index scans take well under 1.
-    led = Case.objects.filter(lead=user).values("pk").order_by()
-    assigned = Case.assignees.through.objects.filter(user=user).values("case_id").order_by()
-    mine = visible.filter(pk__in=led.union(assigned, all=True)).exclude(status=Case.Status.CLOSED)
+    mine = visible.filter(pk__in=ids_led_or_assigned(user)).exclude(status=Case.Status.CLOSED)
     return list(mine.order_by("-opened_at")[:PANEL_SIZE])
 
 

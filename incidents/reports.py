@@ -92,8 +92,9 @@ def cases_by_response(cases: QuerySet[Case]) -> list[tuple[str, int]] | None:
     """(response decided, cases) from each case's current decision (one not superseded); "No further
     action" counted too. None when no decision is recorded yet."""
     from incidents.models import Decision
+    from incidents.selectors import decisions_in_force
 
-    current = Decision.objects.filter(case__in=cases, superseded_by__isnull=True)
+    current = decisions_in_force().filter(case__in=cases)
     if not current.exists():
         return None
     chosen = (Decision.responses.through.objects.filter(decision__in=current)

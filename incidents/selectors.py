@@ -63,10 +63,7 @@ def _ids_visible_to(user: User) -> RawSQL:
     kept = getattr(user, "_visible_ids_sql", None)
     if kept is not None and kept[0] == user.role_names:
         return RawSQL(*kept[1])  # noqa: S611 (Django compiled it; parameters kept apart)
-    parts = [
-        Case.objects.filter(lead=user).values("pk"),
-        _Assignees.objects.filter(user=user).values("case_id"),
-    ]
+    parts = _led_or_assigned(user)
     if not user.has_role(Role.LEAD):
         # "Not restricted" for rows of other tables: not among the (few) restricted cases' ids, one
         # small index scan, rather than a join to every case.
@@ -84,6 +81,18 @@ def _ids_visible_to(user: User) -> RawSQL:
     ids = _union(parts)
     user._visible_ids_sql = (user.role_names, (ids.sql, ids.params))
     return ids
+
+
+def _led_or_assigned(user: User) -> list[QuerySet]:
+    """The ids of the cases this user leads and of those they are assigned to: two index scans."""
+    return [Case.objects.filter(lead=user).values("pk"), _Assignees.objects.filter(user=user).values("case_id")]
+
+
+def ids_led_or_assigned(user: User) -> RawSQL:
+    """The ids of the cases this user leads or is assigned to (restricted ones included), for
+    `pk__in`. An OR across the case and its assignees would join every case to its assignees and
+    de-duplicate (~60 ms at 100,000 cases); the two index scans take well under 1."""
+    return _union(_led_or_assigned(user))
 
 
 def sees_every_case(user: User) -> bool:
@@ -389,9 +398,14 @@ from incidents.models import Complaint, Decision, Recommendation, Sanction, Sanc
 from policies.models import ResponseType  # noqa: E402
 
 
+def decisions_in_force() -> QuerySet[Decision]:
+    """Decisions that no later decision supersedes: the one in force on each decided case."""
+    return Decision.objects.filter(superseded_by__isnull=True)
+
+
 def current_decision(case: Case) -> Decision | None:
-    """The decision in force: the one no later decision supersedes."""
-    return case.decisions.filter(superseded_by__isnull=True).prefetch_related("responses").first()
+    """The decision in force on the case, if it has been decided."""
+    return _decisions_in_force([case.pk]).get(case.pk)
 
 
 def latest_recommendation(case: Case) -> Recommendation | None:
@@ -467,8 +481,7 @@ def proportionality_for(case: Case) -> Proportionality:
             .values("recommendation__case_id"),
         ])
         similar = Case.objects.filter(pk__in=about_these, school=case.school_id).exclude(pk=case.pk).values("pk")
-        superseded = Decision.objects.filter(supersedes=OuterRef("pk"))
-        decided = Decision.objects.filter(~Exists(superseded), case__in=similar)
+        decided = decisions_in_force().filter(case__in=similar)
         # Each response counted once per case, "No further action" for a decision without one.
         per_response = (decided.values("responses__name").annotate(n=Count("case", distinct=True))
                         .order_by("-n", "responses__name"))
@@ -491,10 +504,11 @@ def proportionality_for(case: Case) -> Proportionality:
 
 
 def _decisions_in_force(case_ids: list[int]) -> dict[int, Decision]:
-    """The decision in force on each of these cases that has one (as current_decision), by case id."""
-    decisions = (Decision.objects.filter(case__in=case_ids, superseded_by__isnull=True)
-                 .prefetch_related("responses").order_by("-decided_at", "-id"))
-    return {decision.case_id: decision for decision in decisions}  # the earliest wins, as with .first()
+    """The decision in force on each of these cases that has one, with its responses, by case id."""
+    in_force: dict[int, Decision] = {}
+    for decision in decisions_in_force().filter(case__in=case_ids).prefetch_related("responses"):
+        in_force.setdefault(decision.case_id, decision)  # oldest first (Decision's order), as ever
+    return in_force
 
 
 def governors_for_panel() -> list:
