@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from incidents.chat.parser import parse_chat  # noqa: E402
+from incidents.chats.parser import parse_chat
 
 AUTHORS = ["Ruth Adeyemi", "Ben Castle", "Karl Dunn", "Jo Price", "Mo Hassan", "\u202a+44 7700 900123\u202c"]
 WORDS = (

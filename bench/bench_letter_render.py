@@ -31,8 +31,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from incidents import services  # noqa: E402
 from incidents.letters import pdf  # noqa: E402
+from incidents.letters import services as letter_services  # noqa: E402
 from incidents.models import Letter, User  # noqa: E402
 
 
@@ -63,7 +63,7 @@ def main() -> None:
     client.force_login(lead)
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from incidents.twofactor import CONFIRMED_AT
+    from incidents.access.twofactor import CONFIRMED_AT
 
     device = TOTPDevice.objects.get_or_create(user=lead, name="bench", confirmed=True)[0]
     session = client.session
@@ -93,7 +93,7 @@ def _draft(lead: User) -> Letter:
     from incidents.models import Case
 
     case = Case.objects.filter(parents__isnull=False).first()
-    return services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
+    return letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
 
 
 if __name__ == "__main__":

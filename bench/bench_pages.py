@@ -34,8 +34,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from incidents.access.visibility import cases_visible_to  # noqa: E402
+from incidents.letters.selectors import letters_visible_to  # noqa: E402
 from incidents.models import Case, Letter, User  # noqa: E402
-from incidents.selectors import cases_visible_to, letters_visible_to  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS_MS = {"case list": 50, "case list filtered": 50, "case list by parent": 50, "search": 100,
@@ -46,7 +47,7 @@ def signed_in(user: User) -> Client:
     """A client past sign-in and two-factor, as tests/conftest.SignedInClient does."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from incidents.twofactor import CONFIRMED_AT, needs_two_factor
+    from incidents.access.twofactor import CONFIRMED_AT, needs_two_factor
 
     client = Client()
     client.force_login(user)

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.health import healthz
-from incidents import twofactor
+from incidents.access import twofactor
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

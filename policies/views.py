@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents.permissions import allowed_if
+from incidents.access.permissions import allowed_if
 from policies import selectors, services
 from policies.forms import PolicyImportForm
 from policies.models import LetterTemplateVersion, Policy

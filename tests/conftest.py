@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from incidents import services
+from incidents.access.twofactor import needs_two_factor
+from incidents.cases import services as case_services
 from incidents.roles import Role
-from incidents.twofactor import needs_two_factor
 from tests import factories
 from tests.services import CHROMIUM, TEST_REDIS_URL, chromium_available, redis_available, require
 
@@ -91,7 +91,7 @@ class SignedInClient(Client):
         super().force_login(user, backend)
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from incidents.twofactor import CONFIRMED_AT
+        from incidents.access.twofactor import CONFIRMED_AT
 
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None and needs_two_factor(user):
@@ -144,7 +144,7 @@ def log_concern(school, office):
         values.update(overrides)
         if "parents" not in values:
             values["parents"] = [factories.ParentFactory(school=school)]
-        return services.concern_log(**values)
+        return case_services.concern_log(**values)
 
     return log
 

@@ -6,9 +6,11 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from incidents.cases import services as case_services
+from incidents.decisions import services as decision_services
 from incidents.models import Case, Child, Concern, Parent, ParentGroup, User
 from incidents.roles import Role, ensure_role_groups
-from policies.models import School
+from policies.models import ResponseType, School
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):
@@ -108,9 +110,8 @@ class ConcernFactory(factory.django.DjangoModelFactory):
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82")
 
-# --- the ladder of responses (issue 5: decisions and sanctions) ---------------------------------
+# --- the ladder of responses -------------------------------------------------------------------
 
-from policies.models import ResponseType  # noqa: E402
 
 # (code, name, level, has_duration, is_referral, needs_letter)
 TEST_LADDER = [
@@ -148,26 +149,24 @@ def ladder_for(school) -> dict[str, ResponseType]:
 
 def case_awaiting_decision(*, school, lead, parent=None, recommend=ResponseType.Code.WARNING):
     """A case opened, investigated and submitted to the Head Teacher with a recommendation."""
-    from incidents import services
 
     ladder = ladder_for(school)
     parent = parent or ParentFactory(school=school)
-    case = services.case_open(school=school, by=lead, title="Abusive messages about a teacher",
-                              incident_date=timezone.localdate(), parents=[parent], lead=lead)
-    services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
-    services.recommendation_submit(case=case, by=lead, responses=[ladder[recommend]], clauses=[],
-                                   facts_found="Posted that the teacher is useless, naming her.",
-                                   reasons="A first breach; the parent apologised.")
+    case = case_services.case_open(school=school, by=lead, title="Abusive messages about a teacher",
+                                   incident_date=timezone.localdate(), parents=[parent], lead=lead)
+    case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
+    decision_services.recommendation_submit(case=case, by=lead, responses=[ladder[recommend]], clauses=[],
+                                            facts_found="Posted that the teacher is useless, naming her.",
+                                            reasons="A first breach; the parent apologised.")
     return case
 
 
 def decided_case(*, school, lead, head, codes=(ResponseType.Code.WARNING,), parent=None, justification="Serious."):
     """A case with the Head Teacher's decision ordering these responses. Returns (case, decision)."""
-    from incidents import services
 
     case = case_awaiting_decision(school=school, lead=lead, parent=parent)
     ladder = ladder_for(school)
-    decision = services.decision_record(case=case, by=head, responses=[ladder[c] for c in codes],
-                                        reasons="The posts named a teacher.", justification=justification)
+    decision = decision_services.decision_record(case=case, by=head, responses=[ladder[c] for c in codes],
+                                                 reasons="The posts named a teacher.", justification=justification)
     case.refresh_from_db()
     return case, decision

@@ -53,13 +53,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "incidents.middleware.RenewSessionMiddleware",
+    "incidents.access.middleware.RenewSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "incidents.twofactor.RequireTwoFactorMiddleware",
+    "incidents.access.twofactor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -87,7 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "incidents.context_processors.roles",
+                "incidents.access.context_processors.roles",
                 "policies.context_processors.policy_review",
             ],
         },
@@ -169,7 +169,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # `manage.py send_reminders` runs the same job where there is no beat.
 CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
-        "task": "incidents.tasks.daily_reminders",
+        "task": "incidents.notifications.tasks.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
     # What could not be queued while the broker was down is queued again.
@@ -211,7 +211,7 @@ CONTENT_SECURITY_POLICY = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = False  # incidents.middleware renews a session in use once a minute
+SESSION_SAVE_EVERY_REQUEST = False  # incidents.access.middleware renews a session in use once a minute
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -8,8 +8,8 @@ parts) goes in as data: the engine autoescapes it and never parses it as templat
 import datetime
 from dataclasses import dataclass
 
+from incidents.chats.selectors import marked_messages_for
 from incidents.models import Case, Parent
-from incidents.selectors import marked_messages_for
 from policies.selectors import school_days_after
 from policies.templating import school_context
 

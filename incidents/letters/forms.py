@@ -3,10 +3,11 @@
 import django_filters
 from django import forms
 
-from incidents.filters import on_or_after, on_or_before
-from incidents.forms import DATE_INPUT, DATETIME_INPUT, OncePerSubmissionForm
+from incidents.cases.filters import on_or_after, on_or_before
+from incidents.inputs import DATE_INPUT, DATETIME_INPUT
 from incidents.letters.context import GROUP_MEMBER_CHOICES, Part, parts_used_by
 from incidents.models import Case, Letter, Parent
+from incidents.submissions import OncePerSubmissionForm
 from policies.models import LetterTemplate
 
 OTHER = "other"

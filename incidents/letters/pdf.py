@@ -63,7 +63,7 @@ def letter_document_html(letter: Letter) -> str:
     template_body = letter.template_version.body
     # The body was rendered by the sealed, autoescaping engine from plain data (see services).
     body = _with_subject(letter.html, letter.subject)
-    return render_to_string("letters/letterhead.html", {
+    return render_to_string("incidents/letters/letterhead.html", {
         "school": school,
         "logo": _logo_data_uri(school),
         "letter": letter,

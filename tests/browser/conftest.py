@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents.twofactor import needs_two_factor
+from incidents.access.twofactor import needs_two_factor
+from incidents.cases import services as case_services
 from policies.defaults import load_defaults
 from tests import factories
 
@@ -89,14 +90,13 @@ def opened_case(world, office, lead):
     """open_case(**overrides) → a case about Karl Dunn logged by office staff, led by `lead`."""
     from django.utils import timezone
 
-    from incidents import services
 
     def open_one(**overrides):
         values = {"school": world["school"], "by": office, "channel": "whatsapp", "parents": [world["karl"]],
                   "received_at": timezone.now() - datetime.timedelta(hours=2), "raised_by_name": "Ruth Adeyemi",
                   "description": "Called the deputy head useless in the Year 4 group."}
         values.update(overrides)
-        case = services.concern_log(**values).case
+        case = case_services.concern_log(**values).case
         case.lead = lead
         case.save()
         return case

@@ -1,19 +1,20 @@
 """The site-ban path with its four letters, and a chat export marked and quoted in a letter."""
 
 import datetime
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.decisions import services as decision_services
+from incidents.demo.seed import DEMO_CHAT_PATH
 from policies.models import ResponseType
 from tests.browser.axe import AxeAudit
 from tests.browser.screens import save_screenshot
 
 pytestmark = pytest.mark.browser
-DEMO_CHAT = (Path(__file__).parents[2] / "incidents" / "demo_data" / "year4_kestrels_chat.txt").read_bytes()
+DEMO_CHAT = DEMO_CHAT_PATH.read_bytes()
 
 
 def prepare_letter_from_step(page, audit: AxeAudit, step_text: str, expected: str) -> None:
@@ -35,12 +36,13 @@ def reference_of(page) -> str:
 
 def test_ban_is_provisional_then_confirmed_then_lifted_each_with_its_letter(page_as, opened_case, lead, head):
     case = opened_case()
-    services.case_transition(case=case, to="investigating", by=lead)
+    case_services.case_transition(case=case, to="investigating", by=lead)
     ban = ResponseType.objects.get(school=case.school, code=ResponseType.Code.PROVISIONAL_BAN)
-    services.recommendation_submit(case=case, by=lead, responses=[ban], clauses=[], facts_found="Shouted at staff.",
-                                   reasons="Staff felt unsafe at the gate.")
-    services.decision_record(case=case, by=head, responses=[ban], reasons="Staff must be safe.",
-                             justification="Staff felt unsafe; a lesser response would not protect them.")
+    decision_services.recommendation_submit(case=case, by=lead, responses=[ban], clauses=[],
+                                            facts_found="Shouted at staff.",
+                                            reasons="Staff felt unsafe at the gate.")
+    decision_services.decision_record(case=case, by=head, responses=[ban], reasons="Staff must be safe.",
+                                      justification="Staff felt unsafe; a lesser response would not protect them.")
     audit = AxeAudit()
     page = page_as("head")
     today = timezone.localdate()

@@ -4,7 +4,7 @@ the concern (issue 10: the form no longer lists every parent)."""
 import pytest
 from playwright.sync_api import expect
 
-from incidents import forms
+from incidents.cases import forms as case_forms
 from incidents.models import Case, Parent
 from tests import factories
 from tests.browser.axe import AxeAudit
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def large_school(world, monkeypatch):
     """Karl Dunn among namesakes and others: more parents than the form will list."""
-    monkeypatch.setattr(forms, "PARENT_LIST_MAX", 3)
+    monkeypatch.setattr(case_forms, "PARENT_LIST_MAX", 3)
     school = world["school"]
     namesake = factories.ParentFactory(school=school, first_name="Karl", last_name="Dunn")
     namesake.children.add(factories.ChildFactory(school=school, class_name="Reception"))

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from incidents import services
+from incidents.cases import services as case_services
 from tests.browser.axe import AxeAudit
 from tests.browser.conftest import PHONE
 from tests.browser.screens import save_screenshot
@@ -16,7 +16,7 @@ def test_a_restricted_case_is_in_no_list_search_or_url_for_a_lead_not_assigned(
     case = opened_case(description="Posted a photo of a teacher's car.")
     case.lead = head
     case.save()
-    services.case_set_restricted(case=case, by=head, restricted=True, reason="Involves a member of staff.")
+    case_services.case_set_restricted(case=case, by=head, restricted=True, reason="Involves a member of staff.")
     page = page_as("lead")
     page.goto(f"{live_server.url}/cases/")
     expect(page.get_by_role("main")).not_to_contain_text(case.reference)

@@ -4,7 +4,7 @@ import datetime
 
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
 from policies.defaults import load_defaults
 from policies.models import Clause
 from tests import factories
@@ -19,14 +19,14 @@ def realistic_case(*, school, office, lead):
                                      email="karl.dunn@parents.example")
     parent.children.set([child_a, child_b])
     group = factories.ParentGroupFactory(school=school, name="Year 4 parents")
-    concern = services.concern_log(
+    concern = case_services.concern_log(
         school=school, by=office, received_at=timezone.now() - datetime.timedelta(days=2), channel="whatsapp",
         description="Posted that Mrs Patel is useless and should be sacked.", parents=[parent],
         raised_by_name="Ruth Adeyemi", group=group,
     )
     case = concern.case
     clauses = list(Clause.objects.filter(version=case.policy_version).order_by("position")[:2])
-    services.case_update(
+    case_services.case_update(
         case=case, by=lead, expected_version=case.version, lead=lead, clauses=clauses,
         summary="On Monday evening Mr Dunn posted in the Year 4 parents group that Mrs Patel is useless.",
     )

@@ -4,8 +4,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.cases import timeline
+from incidents.evidence import services as evidence_services
 from incidents.models import Case, CaseEvent, Evidence
+from incidents.transitions import IllegalTransition
 from tests import factories
 from tests.incidents.conftest import PNG
 
@@ -32,7 +35,7 @@ def test_concern_log_can_add_to_an_open_case_of_the_same_parent(log_concern, par
 
 def test_concern_log_refuses_to_add_to_a_closed_case(log_concern, head):
     case = log_concern().case
-    services.case_transition(case=case, to="closed", by=head, reason="Logged in error")
+    case_services.case_transition(case=case, to="closed", by=head, reason="Logged in error")
     with pytest.raises(ValidationError, match="closed"):
         log_concern(link_to=case)
 
@@ -67,8 +70,8 @@ def test_case_transition_follows_the_table(case, lead, head, path):
     for target in path:
         by = head if target == "decided" else lead
         reason = "Done" if target in {"closed", "investigating"} else ""
-        step = services.MOVES_MADE_BY_STEP.get((case.status, target), "")
-        services.case_transition(case=case, to=target, by=by, reason=reason, step=step)
+        step = case_services.MOVES_MADE_BY_STEP.get((case.status, target), "")
+        case_services.case_transition(case=case, to=target, by=by, reason=reason, step=step)
         assert case.status == target
     assert case.events.filter(kind=CaseEvent.Kind.STATUS).count() == len(path)
 
@@ -81,31 +84,31 @@ def test_case_transition_follows_the_table(case, lead, head, path):
 def test_moves_made_by_a_step_are_refused_from_the_status_buttons(case, head, start, target, made_by):
     Case.objects.filter(pk=case.pk).update(status=start)
     case.refresh_from_db()
-    with pytest.raises(services.IllegalTransition, match=made_by):
-        services.case_transition(case=case, to=target, by=head, reason="because")
+    with pytest.raises(IllegalTransition, match=made_by):
+        case_services.case_transition(case=case, to=target, by=head, reason="because")
     case.refresh_from_db()
     assert case.status == start
 
 
 def test_an_illegal_move_is_refused_with_a_message(case, lead):
-    with pytest.raises(services.IllegalTransition, match="cannot move to"):
-        services.case_transition(case=case, to="sanction_in_force", by=lead)
+    with pytest.raises(IllegalTransition, match="cannot move to"):
+        case_services.case_transition(case=case, to="sanction_in_force", by=lead)
     case.refresh_from_db()
     assert case.status == "new"
 
 
 def test_only_the_head_teacher_moves_a_case_to_decided(case, lead):
-    services.case_transition(case=case, to="investigating", by=lead)
-    services.case_transition(case=case, to="awaiting_decision", by=lead, step="recommendation")
+    case_services.case_transition(case=case, to="investigating", by=lead)
+    case_services.case_transition(case=case, to="awaiting_decision", by=lead, step="recommendation")
     with pytest.raises(PermissionDenied):
-        services.case_transition(case=case, to="decided", by=lead, step="decision")
+        case_services.case_transition(case=case, to="decided", by=lead, step="decision")
 
 
 def test_reopening_needs_a_reason_and_is_on_the_timeline(case, head):
-    services.case_transition(case=case, to="closed", by=head, reason="No case to answer")
-    with pytest.raises(services.IllegalTransition, match="Give a reason"):
-        services.case_transition(case=case, to="investigating", by=head)
-    services.case_transition(case=case, to="investigating", by=head, reason="New screenshots received")
+    case_services.case_transition(case=case, to="closed", by=head, reason="No case to answer")
+    with pytest.raises(IllegalTransition, match="Give a reason"):
+        case_services.case_transition(case=case, to="investigating", by=head)
+    case_services.case_transition(case=case, to="investigating", by=head, reason="New screenshots received")
     assert case.closed_at is None
     assert "Reopened" in case.events.last().summary
     assert "New screenshots received" in case.events.last().summary
@@ -113,9 +116,9 @@ def test_reopening_needs_a_reason_and_is_on_the_timeline(case, head):
 
 def test_case_update_refuses_a_stale_version_and_says_what_changed(case, lead, head):
     opened_at_version = case.version
-    services.case_update(case=case, by=head, expected_version=opened_at_version, severity="high")
-    with pytest.raises(services.CaseChanged) as conflict:
-        services.case_update(case=case, by=lead, expected_version=opened_at_version, title="Lead's new title")
+    case_services.case_update(case=case, by=head, expected_version=opened_at_version, severity="high")
+    with pytest.raises(case_services.CaseChanged) as conflict:
+        case_services.case_update(case=case, by=lead, expected_version=opened_at_version, title="Lead's new title")
     change = conflict.value.changes[0]
     assert change["field"] == "Severity"
     assert (change["old"], change["new"]) == ("Medium", "High")
@@ -124,20 +127,20 @@ def test_case_update_refuses_a_stale_version_and_says_what_changed(case, lead, h
 
 
 def test_timeline_events_are_chained_by_hashes(case, lead):
-    services.case_transition(case=case, to="investigating", by=lead)
+    case_services.case_transition(case=case, to="investigating", by=lead)
     events = list(case.events.order_by("id"))
     assert events[0].prev_hash == ""
     for before, after in zip(events, events[1:]):
         assert after.prev_hash == before.hash
-    assert all(services.case_event_verify(e) for e in events)
+    assert all(timeline.case_event_verify(e) for e in events)
     tampered = events[1]
     tampered.summary = "Something else"
-    assert not services.case_event_verify(tampered)
+    assert not timeline.case_event_verify(tampered)
 
 
 def test_evidence_add_keeps_the_file_with_its_sha256(case, office):
-    evidence = services.evidence_add(case=case, by=office, data=PNG, file_name="screenshot.png",
-                                     provided_by="Ruth Adeyemi", provided_at=timezone.now())
+    evidence = evidence_services.evidence_add(case=case, by=office, data=PNG, file_name="screenshot.png",
+                                              provided_by="Ruth Adeyemi", provided_at=timezone.now())
     import hashlib
 
     assert evidence.sha256 == hashlib.sha256(PNG).hexdigest()
@@ -157,8 +160,8 @@ def test_evidence_add_keeps_the_file_with_its_sha256(case, office):
 ])
 def test_evidence_add_refuses_hostile_files_and_keeps_nothing(case, office, data, name, message):
     with pytest.raises(ValidationError, match=message):
-        services.evidence_add(case=case, by=office, data=data, file_name=name, provided_by="x",
-                              provided_at=timezone.now())
+        evidence_services.evidence_add(case=case, by=office, data=data, file_name=name, provided_by="x",
+                                       provided_at=timezone.now())
     assert not Evidence.objects.exists()
 
 
@@ -167,8 +170,8 @@ def test_evidence_add_refuses_a_file_over_the_school_limit(case, office, school)
     school.save()
     case.school.refresh_from_db()
     with pytest.raises(ValidationError, match="the limit is 1 MB"):
-        services.evidence_add(case=case, by=office, data=PNG + b"\x00" * (1024 * 1024), file_name="big.png",
-                              provided_by="x", provided_at=timezone.now())
+        evidence_services.evidence_add(case=case, by=office, data=PNG + b"\x00" * (1024 * 1024), file_name="big.png",
+                                       provided_by="x", provided_at=timezone.now())
 
 
 @pytest.mark.parametrize("data,content_type", [
@@ -178,20 +181,20 @@ def test_evidence_add_refuses_a_file_over_the_school_limit(case, office, school)
     (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", "image/jpeg"),
 ])
 def test_evidence_type_is_judged_by_content(case, office, data, content_type):
-    evidence = services.evidence_add(case=case, by=office, data=data, file_name="anything.bin",
-                                     provided_by="x", provided_at=timezone.now())
+    evidence = evidence_services.evidence_add(case=case, by=office, data=data, file_name="anything.bin",
+                                              provided_by="x", provided_at=timezone.now())
     assert evidence.content_type == content_type
 
 
 def test_contact_with_a_parent_must_be_a_parent_of_the_case(case, lead, school):
     stranger = factories.ParentFactory(school=school)
     with pytest.raises(ValidationError, match="not one of the parents"):
-        services.contact_record(case=case, by=lead, happened_at=timezone.now(), with_whom="x", method="phone",
-                                summary="…", parent=stranger)
+        evidence_services.contact_record(case=case, by=lead, happened_at=timezone.now(), with_whom="x", method="phone",
+                                         summary="…", parent=stranger)
 
 
 def test_restricting_is_for_the_head_teacher_only(case, lead, head):
     with pytest.raises(PermissionDenied):
-        services.case_set_restricted(case=case, by=lead, restricted=True, reason="x")
-    services.case_set_restricted(case=case, by=head, restricted=True, reason="Staff allegation")
+        case_services.case_set_restricted(case=case, by=lead, restricted=True, reason="x")
+    case_services.case_set_restricted(case=case, by=head, restricted=True, reason="Staff allegation")
     assert case.restricted

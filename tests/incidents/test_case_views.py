@@ -4,7 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.evidence import services as evidence_services
 from incidents.models import Case, Concern, Contact, Evidence, Statement
 from incidents.roles import Role
 from tests import factories
@@ -81,9 +82,9 @@ def test_governors_and_safeguarding_lead_cannot_log_concerns(client_for, governo
 
 def test_case_page_shows_one_chronology_in_time_order(client_for, case, lead):
     now = timezone.now()
-    services.contact_record(case=case, by=lead, happened_at=now - datetime.timedelta(minutes=30),
-                            with_whom="Karl Dunn", method="phone", summary="Spoke to the parent.")
-    services.case_transition(case=case, to="investigating", by=lead)
+    evidence_services.contact_record(case=case, by=lead, happened_at=now - datetime.timedelta(minutes=30),
+                                     with_whom="Karl Dunn", method="phone", summary="Spoke to the parent.")
+    case_services.case_transition(case=case, to="investigating", by=lead)
     page = client_for(lead).get(f"/cases/{case.reference}/").content.decode()
     timeline = page[page.index('data-testid="timeline"'):]
     order = [timeline.index(text) for text in ["Concern received", "Phone call with Karl Dunn", "New → Investigating"]]
@@ -94,7 +95,7 @@ def test_case_list_filters_searches_sorts_and_pages(client_for, head, log_concer
     for i in range(30):
         log_concern(description=f"Ordinary concern {i}")
     special = log_concern(description="Mentioned the unicorn costume").case
-    services.case_update(case=special, by=head, expected_version=special.version, severity="high")
+    case_services.case_update(case=special, by=head, expected_version=special.version, severity="high")
     client = client_for(head)
     first_page = client.get("/cases/").content.decode()
     assert 'data-testid="case-count">31<' in first_page and "Page 1 of 2" in first_page
@@ -133,7 +134,7 @@ def test_a_filtered_list_under_the_cap_pages_through_what_it_may_show_in_order(c
 
 def test_a_filter_matching_more_than_the_cap_says_so_and_offers_only_the_first(
         client_for, head, log_concern, monkeypatch):
-    from incidents.paging import CappedPaginator
+    from incidents.cases.paging import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 30)
     for i in range(32):
@@ -205,7 +206,7 @@ def test_two_people_editing_the_second_is_told_what_changed(client_for, case, le
 
 
 def test_field_history_is_one_click_away(client_for, case, head):
-    services.case_update(case=case, by=head, expected_version=case.version, severity="high")
+    case_services.case_update(case=case, by=head, expected_version=case.version, severity="high")
     page = client_for(head).get(f"/cases/{case.reference}/history/").content.decode()
     assert "severity" in page and "high" in page and head.display_name in page
 
@@ -246,8 +247,8 @@ def test_a_wrong_file_type_gets_a_clear_message_and_nothing_is_kept(client_for, 
 
 
 def test_evidence_downloads_as_an_attachment_never_inline(client_for, head, case):
-    evidence = services.evidence_add(case=case, by=head, data=PNG, file_name="shot.png", provided_by="x",
-                                     provided_at=timezone.now())
+    evidence = evidence_services.evidence_add(case=case, by=head, data=PNG, file_name="shot.png", provided_by="x",
+                                              provided_at=timezone.now())
     response = client_for(head).get(f"/cases/{case.reference}/evidence/{evidence.pk}/download/")
     assert response["Content-Disposition"].startswith('attachment; filename="shot.png"')
     assert response["X-Content-Type-Options"] == "nosniff"

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from incidents import services
+from incidents.access.visibility import cases_visible_to
+from incidents.evidence import services as evidence_services
 from incidents.roles import Role
-from incidents.selectors import cases_visible_to
 from tests import factories
 from tests.incidents.conftest import PNG
 
@@ -28,8 +28,8 @@ def world(cast, log_concern, school):
                 setattr(case, field, value)
         case.title = f"Case {name}"
         case.save()
-        services.evidence_add(case=case, by=head, data=PNG, file_name=f"{name}.png", provided_by="x",
-                              provided_at=timezone.now())
+        evidence_services.evidence_add(case=case, by=head, data=PNG, file_name=f"{name}.png", provided_by="x",
+                                       provided_at=timezone.now())
         return case
 
     return {

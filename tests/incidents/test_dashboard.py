@@ -3,8 +3,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents import dashboard, services
+from incidents.cases import services as case_services
+from incidents.home import dashboard
+from incidents.letters import services as letter_services
 from incidents.models import Case, Letter, User
+from incidents.records import services as record_services
 from incidents.roles import Role
 from tests import factories
 from tests.incidents.letter_setup import realistic_case
@@ -13,14 +16,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _waiting(case, lead):
-    services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
-    services.case_transition(case=case, to=Case.Status.AWAITING_DECISION, by=lead, step="recommendation")
+    case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
+    case_services.case_transition(case=case, to=Case.Status.AWAITING_DECISION, by=lead, step="recommendation")
     return case
 
 
 def test_dashboard_head_sees_decisions_waiting_and_their_deadlines(client_for, case, lead, head, parent):
     _waiting(case, lead)
-    services.subject_access_request_record(parent=parent, received_on=timezone.localdate(), by=head)
+    record_services.subject_access_request_record(parent=parent, received_on=timezone.localdate(), by=head)
     page = client_for(head).get("/").content.decode()
     assert "Decisions waiting for you" in page and case.reference in page
     assert "A case has been waiting for a decision" in page  # in the deadlines of the next 14 days
@@ -38,8 +41,8 @@ def test_dashboard_lead_sees_new_cases_to_investigate_and_their_own(client_for, 
 
 def test_dashboard_office_sees_approved_letters_to_issue_and_concerns_logged(client_for, school, office, lead, head):
     case, parent = realistic_case(school=school, office=office, lead=lead)
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
-    services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     page = client_for(office).get("/").content.decode()
     assert "Approved letters to issue" in page and f"/letters/{letter.pk}/" in page
     assert "Concerns you logged" in page and case.reference in page
@@ -78,7 +81,8 @@ def test_dashboard_query_count_does_not_grow_with_data(role, client_for, cast, s
             case = log_concern(parents=[parent]).case
             Case.objects.filter(pk=case.pk).update(lead=cast["lead"])
             _waiting(case, cast["lead"])
-            services.subject_access_request_record(parent=parent, received_on=timezone.localdate(), by=cast["head"])
+            record_services.subject_access_request_record(parent=parent, received_on=timezone.localdate(),
+                                                          by=cast["head"])
 
     client.get("/")  # the first page after signing in stamps the session
     add_cases(2)

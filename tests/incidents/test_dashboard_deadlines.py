@@ -9,8 +9,11 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from incidents import dashboard, reminders, services
+from incidents.cases import services as case_services
+from incidents.home import dashboard
 from incidents.models import Case, CaseEvent
+from incidents.notifications import deadlines, reminders
+from incidents.records import services as record_services
 from incidents.roles import Role
 from tests import factories
 
@@ -20,8 +23,8 @@ Status = Case.Status
 
 def _waiting(case, lead, *, weeks_ago=0):
     """The case awaits a decision, since `weeks_ago` weeks (same weekday: each its own due date)."""
-    services.case_transition(case=case, to=Status.INVESTIGATING, by=lead)
-    services.case_transition(case=case, to=Status.AWAITING_DECISION, by=lead, step="recommendation")
+    case_services.case_transition(case=case, to=Status.INVESTIGATING, by=lead)
+    case_services.case_transition(case=case, to=Status.AWAITING_DECISION, by=lead, step="recommendation")
     if weeks_ago:
         since = timezone.now() - datetime.timedelta(weeks=weeks_ago)
         Case.objects.filter(pk=case.pk).update(status_changed_at=since)
@@ -55,7 +58,7 @@ def test_home_shows_the_ten_nearest_deadlines_and_how_many_more(client_for, log_
 
 
 def test_home_counts_the_rest_only_up_to_a_cap(client_for, log_concern, lead, head, monkeypatch):
-    monkeypatch.setattr(reminders, "COUNT_CAP", 1)
+    monkeypatch.setattr(deadlines, "COUNT_CAP", 1)
     for weeks in range(1, 13):
         _waiting(log_concern().case, lead, weeks_ago=weeks)
     page = client_for(head).get("/").content.decode()
@@ -67,7 +70,8 @@ def test_home_deadlines_are_soonest_first_across_sources(client_for, log_concern
     overdue = _waiting(log_concern().case, lead, weeks_ago=3)
     recent = _waiting(log_concern().case, lead)  # due in five school days
     today = timezone.localdate()
-    services.subject_access_request_record(parent=parent, received_on=today - datetime.timedelta(days=29), by=head)
+    record_services.subject_access_request_record(parent=parent, received_on=today - datetime.timedelta(days=29),
+                                                  by=head)
     links = _deadline_links(client_for(head).get("/").content.decode())
     assert links == [overdue.get_absolute_url(), "/privacy/requests/", recent.get_absolute_url()]
 
@@ -90,20 +94,20 @@ def test_office_never_sees_a_deadline_or_a_count_of_a_case_they_cannot_see(clien
 
 def test_the_daily_reminders_still_find_every_decision_waiting(school, log_concern, lead, head):
     cases = [_waiting(log_concern().case, lead, weeks_ago=2) for _ in range(dashboard.DEADLINES_SHOWN + 3)]
-    planned = services.reminders_due(school=school, today=timezone.localdate())
+    planned = reminders.reminders_due(school=school, today=timezone.localdate())
     reminded = {plan.deadline.case.pk for plan in planned
                 if plan.recipient == head and plan.key.startswith("decision:")}
     assert reminded == {case.pk for case in cases}
 
 
 def test_a_status_change_records_when_the_case_entered_its_status(case, lead):
-    services.case_transition(case=case, to=Status.INVESTIGATING, by=lead)
+    case_services.case_transition(case=case, to=Status.INVESTIGATING, by=lead)
     event = case.events.filter(kind=CaseEvent.Kind.STATUS).latest("id")
     assert case.status_changed_at == event.at
 
 
 def test_the_migration_dates_each_case_by_its_last_status_event_or_its_opening(case, lead, log_concern):
-    services.case_transition(case=case, to=Status.INVESTIGATING, by=lead)
+    case_services.case_transition(case=case, to=Status.INVESTIGATING, by=lead)
     last = case.events.filter(kind=CaseEvent.Kind.STATUS).latest("id").at
     untouched = log_concern().case
     Case.objects.update(status_changed_at=timezone.now() + datetime.timedelta(days=1))

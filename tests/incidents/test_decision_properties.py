@@ -9,7 +9,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.decisions import ban as ban_process
+from incidents.decisions import sanctions as sanction_services
+from incidents.decisions import selectors as decision_selectors
+from incidents.decisions import services as decision_services
 from incidents.models import Case, CaseEvent, Decision, Sanction, SanctionStep
 from incidents.roles import Role
 from policies.models import ResponseType
@@ -51,23 +55,25 @@ def _act(case, users, ladder, name, role, codes, to_state, to_status, days_ago, 
     by = users[role]
     sanctions = list(case.sanctions.order_by("id"))
     if name == "recommend":
-        services.recommendation_submit(case=case, by=by, responses=[ladder[c] for c in codes] or
-                                       [ladder[ResponseType.Code.WARNING]], clauses=[], facts_found="f", reasons="r")
+        responses = [ladder[c] for c in codes] or [ladder[ResponseType.Code.WARNING]]
+        decision_services.recommendation_submit(case=case, by=by, responses=responses, clauses=[], facts_found="f",
+                                                reasons="r")
     elif name in ("decide", "correct"):
         current = case.decisions.filter(superseded_by__isnull=True).first() if name == "correct" else None
-        services.decision_record(case=case, by=by, reasons="r", responses=[ladder[c] for c in codes],
-                                 no_further_action=not codes, justification="j", supersedes=current)
+        decision_services.decision_record(case=case, by=by, reasons="r", responses=[ladder[c] for c in codes],
+                                          no_further_action=not codes, justification="j", supersedes=current)
     elif name == "step" and sanctions:
-        services.sanction_transition(sanction=sanctions[which % len(sanctions)], to=to_state, by=by,
-                                     details=_everything(days_ago))
+        sanction_services.sanction_transition(sanction=sanctions[which % len(sanctions)], to=to_state, by=by,
+                                              details=_everything(days_ago))
     elif name == "review" and sanctions:  # the ban's review, asked for by anyone at any time
         ban = next((s for s in sanctions if s.kind == Sanction.Kind.BAN), sanctions[0])
-        services.sanction_transition(sanction=ban, to=REVIEW_OUTCOMES[which], by=by, details=_everything(days_ago))
+        sanction_services.sanction_transition(sanction=ban, to=REVIEW_OUTCOMES[which], by=by,
+                                              details=_everything(days_ago))
     elif name == "represent" and sanctions:
-        services.representation_record(sanction=sanctions[which % len(sanctions)], by=by, received_on=TODAY,
-                                       text="I apologise.")
+        ban_process.representation_record(sanction=sanctions[which % len(sanctions)], by=by, received_on=TODAY,
+                                          text="I apologise.")
     elif name == "status":
-        services.case_transition(case=case, to=to_status, by=by, reason="r")
+        case_services.case_transition(case=case, to=to_status, by=by, reason="r")
 
 
 def _start_at(start, case, users, ladder):
@@ -75,28 +81,30 @@ def _start_at(start, case, users, ladder):
     head, lead, code = users[Role.HEAD], users[Role.LEAD], ResponseType.Code
     if start == "investigating":
         return
-    services.recommendation_submit(case=case, by=lead, responses=[ladder[code.WARNING]], clauses=[],
-                                   facts_found="f", reasons="r")
+    decision_services.recommendation_submit(case=case, by=lead, responses=[ladder[code.WARNING]], clauses=[],
+                                            facts_found="f", reasons="r")
     if start == "awaiting":
         return
     codes = [code.PROVISIONAL_BAN] + ([code.MEETING, code.LEGAL_ADVICE] if start == "several" else [])
-    services.decision_record(case=case, by=head, responses=[ladder[c] for c in codes], reasons="r", justification="j")
+    decision_services.decision_record(case=case, by=head, responses=[ladder[c] for c in codes], reasons="r",
+                                      justification="j")
     ban = case.sanctions.get(kind=Sanction.Kind.BAN)
     days_ago = 30 if start == "ban_started_long_ago" else 0
-    services.sanction_transition(sanction=ban, to=Sanction.State.PROVISIONAL, by=lead, details=_everything(days_ago))
+    sanction_services.sanction_transition(sanction=ban, to=Sanction.State.PROVISIONAL, by=lead,
+                                          details=_everything(days_ago))
 
 
 def _check_invariants(case):
     for line in case.events.filter(kind=CaseEvent.Kind.STATUS):
         move = (line.data["from"], line.data["to"])
-        assert move[1] in services.ALLOWED_MOVES[move[0]], move
-        if move in services.HEAD_ONLY_MOVES:
+        assert move[1] in case_services.ALLOWED_MOVES[move[0]], move
+        if move in case_services.HEAD_ONLY_MOVES:
             assert line.actor.has_role(Role.HEAD)
     for decision in Decision.objects.filter(case=case):
         assert decision.decided_by.has_role(Role.HEAD)
     assert case.events.filter(kind=CaseEvent.Kind.DECISION).exclude(actor__groups__name=Role.HEAD.value).count() == 0
     for step in SanctionStep.objects.filter(sanction__case=case).select_related("sanction"):
-        assert step.to_state in services.SANCTION_MOVES[step.sanction.kind][step.from_state]
+        assert step.to_state in sanction_services.SANCTION_MOVES[step.sanction.kind][step.from_state]
         if step.from_state == Sanction.State.PROVISIONAL and step.to_state in (Sanction.State.CONFIRMED,
                                                                                Sanction.State.VARIED):
             # Confirmed straight from provisional: only once the deadline had passed.
@@ -105,7 +113,7 @@ def _check_invariants(case):
         if sanction.state in (Sanction.State.CONFIRMED, Sanction.State.VARIED):
             assert sanction.review_on is not None
     if case.status == Case.Status.CLOSED:
-        assert not services.case_has_active_sanctions(case)
+        assert not decision_selectors.case_has_active_sanctions(case)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -117,9 +125,9 @@ def test_no_sequence_of_actions_breaks_the_rules(start, actions):
         school = factories.SchoolFactory()
         ladder = factories.ladder_for(school)
         users = {role: factories.UserFactory(username=f"p-{role or 'none'}", role=role) for role in ROLES}
-        case = services.case_open(school=school, by=users[Role.LEAD], title="T", incident_date=TODAY,
-                                  parents=[factories.ParentFactory(school=school)], lead=users[Role.LEAD])
-        services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=users[Role.LEAD])
+        case = case_services.case_open(school=school, by=users[Role.LEAD], title="T", incident_date=TODAY,
+                                       parents=[factories.ParentFactory(school=school)], lead=users[Role.LEAD])
+        case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=users[Role.LEAD])
         _start_at(start, case, users, ladder)
         for name, role, codes, to_state, to_status, days_ago, which in actions:
             try:

@@ -5,8 +5,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from incidents import selectors, services
+from incidents.cases import services as case_services
+from incidents.decisions import sanctions
+from incidents.decisions import selectors as decision_selectors
+from incidents.decisions import services as decision_services
 from incidents.models import Case, CaseEvent, Decision, DecisionImmutable, Sanction
+from incidents.transitions import IllegalTransition
 from policies.models import ResponseType
 from tests import factories
 
@@ -19,16 +23,16 @@ def test_recommendation_submits_the_case_to_the_head(school, lead):
     assert case.status == Case.Status.AWAITING_DECISION
     summaries = list(case.events.values_list("summary", flat=True))
     assert any("Recommended: Cautionary notice. Submitted to the Head Teacher" in s for s in summaries)
-    assert selectors.latest_recommendation(case).recommended_by == lead
+    assert decision_selectors.latest_recommendation(case).recommended_by == lead
 
 
 def test_recommendation_refused_to_office_staff(school, lead, office):
     ladder = factories.ladder_for(school)
-    case = services.case_open(school=school, by=lead, title="T", incident_date=datetime.date.today())
-    services.case_transition(case=case, to="investigating", by=lead)
+    case = case_services.case_open(school=school, by=lead, title="T", incident_date=datetime.date.today())
+    case_services.case_transition(case=case, to="investigating", by=lead)
     with pytest.raises(PermissionDenied):
-        services.recommendation_submit(case=case, by=office, responses=[ladder[Code.WARNING]], clauses=[],
-                                       facts_found="f", reasons="r")
+        decision_services.recommendation_submit(case=case, by=office, responses=[ladder[Code.WARNING]], clauses=[],
+                                                facts_found="f", reasons="r")
 
 
 @pytest.mark.parametrize("role", ["office", "lead", "dsl", "governor", "admin", "outsider"])
@@ -36,7 +40,7 @@ def test_decision_refused_to_everyone_but_the_head(school, cast, role):
     case = factories.case_awaiting_decision(school=school, lead=cast["lead"])
     ladder = factories.ladder_for(school)
     with pytest.raises(PermissionDenied):
-        services.decision_record(case=case, by=cast[role], responses=[ladder[Code.WARNING]], reasons="r")
+        decision_services.decision_record(case=case, by=cast[role], responses=[ladder[Code.WARNING]], reasons="r")
     case.refresh_from_db()
     assert case.status == Case.Status.AWAITING_DECISION and not case.decisions.exists()
 
@@ -54,20 +58,21 @@ def test_decision_needs_reasons_and_a_choice(school, lead, head):
     case = factories.case_awaiting_decision(school=school, lead=lead)
     ladder = factories.ladder_for(school)
     with pytest.raises(ValidationError, match="reasons"):
-        services.decision_record(case=case, by=head, responses=[ladder[Code.WARNING]], reasons="  ")
+        decision_services.decision_record(case=case, by=head, responses=[ladder[Code.WARNING]], reasons="  ")
     with pytest.raises(ValidationError, match="not both"):
-        services.decision_record(case=case, by=head, reasons="r")
+        decision_services.decision_record(case=case, by=head, reasons="r")
     with pytest.raises(ValidationError, match="not both"):
-        services.decision_record(case=case, by=head, reasons="r", no_further_action=True,
-                                 responses=[ladder[Code.WARNING]])
+        decision_services.decision_record(case=case, by=head, reasons="r", no_further_action=True,
+                                          responses=[ladder[Code.WARNING]])
 
 
 def test_no_further_action_asks_for_the_outcome_letter(school, lead, head):
     case = factories.case_awaiting_decision(school=school, lead=lead)
-    decision = services.decision_record(case=case, by=head, no_further_action=True, reasons="Apologised at once.")
+    decision = decision_services.decision_record(case=case, by=head, no_further_action=True,
+                                                 reasons="Apologised at once.")
     assert decision.letter_purpose == "outcome_nfa"
     assert not case.sanctions.exists()
-    services.case_transition(case=case, to="closed", by=head)
+    case_services.case_transition(case=case, to="closed", by=head)
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
 
@@ -85,30 +90,31 @@ def test_a_recorded_decision_cannot_be_changed_or_deleted(school, lead, head):
 def test_a_correction_supersedes_and_both_stay_on_record(school, lead, head):
     case, first = factories.decided_case(school=school, lead=lead, head=head, codes=[Code.MEETING])
     ladder = factories.ladder_for(school)
-    second = services.decision_record(case=case, by=head, responses=[ladder[Code.WARNING]],
-                                      reasons="The meeting is not needed: a warning suffices.", supersedes=first)
-    assert [d.pk for d in selectors.case_decisions(case)] == [first.pk, second.pk]
-    assert selectors.current_decision(case) == second
+    second = decision_services.decision_record(case=case, by=head, responses=[ladder[Code.WARNING]],
+                                               reasons="The meeting is not needed: a warning suffices.",
+                                               supersedes=first)
+    assert [d.pk for d in decision_selectors.case_decisions(case)] == [first.pk, second.pk]
+    assert decision_selectors.current_decision(case) == second
     assert first.sanctions.get().state == Sanction.State.WITHDRAWN
     assert second.sanctions.get().state == Sanction.State.PENDING
     with pytest.raises(ValidationError, match="current decision"):
-        services.decision_record(case=case, by=head, no_further_action=True, reasons="r", supersedes=first)
+        decision_services.decision_record(case=case, by=head, no_further_action=True, reasons="r", supersedes=first)
 
 
 def test_a_second_plain_decision_is_refused(school, lead, head):
     case, _ = factories.decided_case(school=school, lead=lead, head=head)
     with pytest.raises(ValidationError, match="supersedes"):
-        services.decision_record(case=case, by=head, no_further_action=True, reasons="r")
+        decision_services.decision_record(case=case, by=head, no_further_action=True, reasons="r")
 
 
 def test_proportionality_asks_for_justification_far_above_the_usual(school, lead, head):
     ladder = factories.ladder_for(school)
     case = factories.case_awaiting_decision(school=school, lead=lead)
     # No history: the usual response is the warning (level 2); a meeting (3) is one rung above.
-    assert selectors.proportionality_for(case).usual_level == 2
+    assert decision_selectors.proportionality_for(case).usual_level == 2
     with pytest.raises(ValidationError, match="proportionate"):
-        services.decision_record(case=case, by=head, responses=[ladder[Code.PROVISIONAL_BAN]], reasons="r")
-    decision = services.decision_record(case=case, by=head, responses=[ladder[Code.MEETING]], reasons="r")
+        decision_services.decision_record(case=case, by=head, responses=[ladder[Code.PROVISIONAL_BAN]], reasons="r")
+    decision = decision_services.decision_record(case=case, by=head, responses=[ladder[Code.MEETING]], reasons="r")
     assert decision.justification == ""
 
 
@@ -119,19 +125,19 @@ def test_proportionality_counts_earlier_responses_for_the_same_clauses(school, l
     for _ in range(2):  # two first cases about this clause, both answered with a moderator request
         case = factories.case_awaiting_decision(school=school, lead=lead)
         case.clauses.set([clause])
-        services.decision_record(case=case, by=head, responses=[ladder[Code.MODERATOR_REQUEST]], reasons="r")
+        decision_services.decision_record(case=case, by=head, responses=[ladder[Code.MODERATOR_REQUEST]], reasons="r")
     repeat = factories.ParentFactory(school=school)
     earlier = factories.case_awaiting_decision(school=school, lead=lead, parent=repeat)
-    services.decision_record(case=earlier, by=head, responses=[ladder[Code.WARNING]], reasons="r")
+    decision_services.decision_record(case=earlier, by=head, responses=[ladder[Code.WARNING]], reasons="r")
     now = factories.case_awaiting_decision(school=school, lead=lead, parent=repeat)
     now.clauses.set([clause])
-    panel = selectors.proportionality_for(now)
+    panel = decision_selectors.proportionality_for(now)
     assert panel.response_counts == [("Request to group moderators", 2)]
     assert panel.usual_level == 1 and panel.first_cases_counted == 2
     assert panel.earlier_cases == [(earlier, "Cautionary notice")]
     # A meeting (3) is two rungs above the usual moderator request (1): justify it.
-    assert services.decision_justification_needed(case=now, responses=[ladder[Code.MEETING]])
-    assert not services.decision_justification_needed(case=now, responses=[ladder[Code.WARNING]])
+    assert decision_selectors.decision_justification_needed(case=now, responses=[ladder[Code.MEETING]])
+    assert not decision_selectors.decision_justification_needed(case=now, responses=[ladder[Code.WARNING]])
 
 
 def _policy_with_clause(school, user):
@@ -149,38 +155,38 @@ def test_simple_sanction_lifecycles_are_recorded_with_who_and_when(school, lead,
         school=school, lead=lead, head=head, codes=[Code.WARNING, Code.MEETING, Code.AUTHORITIES,
                                                     Code.MODERATOR_REQUEST], justification="Police involved.")
     by_kind = {s.kind: s for s in case.sanctions.all()}
-    step = services.sanction_transition(sanction=by_kind["warning"], to="issued", by=lead)
+    step = sanctions.sanction_transition(sanction=by_kind["warning"], to="issued", by=lead)
     assert step.letter_purpose == "warning" and step.by == lead
     case.refresh_from_db()
     assert case.status == Case.Status.SANCTION_IN_FORCE
-    services.sanction_transition(sanction=by_kind["meeting"], to="invited", by=lead,
-                                 details={"meeting_on": "2026-11-30"})
+    sanctions.sanction_transition(sanction=by_kind["meeting"], to="invited", by=lead,
+                                  details={"meeting_on": "2026-11-30"})
     with pytest.raises(ValidationError, match="attendees"):
-        services.sanction_transition(sanction=by_kind["meeting"], to="held", by=lead, details={"notes": "n"})
-    services.sanction_transition(sanction=by_kind["meeting"], to="held", by=lead,
-                                 details={"attendees": "Mrs Hart, Mr Dunn", "notes": "Agreed to stop."})
-    services.sanction_transition(sanction=by_kind["referral"], to="referred", by=lead,
-                                 details={"organisation": "Police", "reference": "PC-123"})
-    services.sanction_transition(sanction=by_kind["referral"], to="outcome_recorded", by=lead,
-                                 details={"outcome": "Words of advice given"})
-    services.sanction_transition(sanction=by_kind["moderators"], to="requested", by=lead,
-                                 details={"group": "Year 4 parents"})
-    with pytest.raises(services.IllegalTransition):
-        services.sanction_transition(sanction=by_kind["moderators"], to="held", by=lead)
-    services.sanction_transition(sanction=by_kind["moderators"], to="result_recorded", by=lead,
-                                 details={"result": "Removed from the group"})
+        sanctions.sanction_transition(sanction=by_kind["meeting"], to="held", by=lead, details={"notes": "n"})
+    sanctions.sanction_transition(sanction=by_kind["meeting"], to="held", by=lead,
+                                  details={"attendees": "Mrs Hart, Mr Dunn", "notes": "Agreed to stop."})
+    sanctions.sanction_transition(sanction=by_kind["referral"], to="referred", by=lead,
+                                  details={"organisation": "Police", "reference": "PC-123"})
+    sanctions.sanction_transition(sanction=by_kind["referral"], to="outcome_recorded", by=lead,
+                                  details={"outcome": "Words of advice given"})
+    sanctions.sanction_transition(sanction=by_kind["moderators"], to="requested", by=lead,
+                                  details={"group": "Year 4 parents"})
+    with pytest.raises(IllegalTransition):
+        sanctions.sanction_transition(sanction=by_kind["moderators"], to="held", by=lead)
+    sanctions.sanction_transition(sanction=by_kind["moderators"], to="result_recorded", by=lead,
+                                  details={"result": "Removed from the group"})
     summaries = case.events.values_list("summary", flat=True)
     assert "Referral to the police: Referred (with Police; ref. PC-123)" in summaries
-    assert not services.case_has_active_sanctions(case)
-    services.case_transition(case=case, to="closed", by=lead)
+    assert not decision_selectors.case_has_active_sanctions(case)
+    case_services.case_transition(case=case, to="closed", by=lead)
 
 
 def test_case_cannot_close_while_a_sanction_is_active(school, lead, head):
     case, _ = factories.decided_case(school=school, lead=lead, head=head, codes=[Code.MEETING])
-    services.sanction_transition(sanction=case.sanctions.get(), to="invited", by=lead,
-                                 details={"meeting_on": "2026-11-30"})
-    with pytest.raises(services.IllegalTransition, match="still active"):
-        services.case_transition(case=case, to="closed", by=lead)
+    sanctions.sanction_transition(sanction=case.sanctions.get(), to="invited", by=lead,
+                                  details={"meeting_on": "2026-11-30"})
+    with pytest.raises(IllegalTransition, match="still active"):
+        case_services.case_transition(case=case, to="closed", by=lead)
 
 
 def test_legal_advice_is_the_heads_and_its_summary_never_reaches_the_timeline(school, lead, head):
@@ -188,10 +194,10 @@ def test_legal_advice_is_the_heads_and_its_summary_never_reaches_the_timeline(sc
                                      justification="Defamation.")
     sanction = case.sanctions.get()
     with pytest.raises(PermissionDenied):
-        services.sanction_transition(sanction=sanction, to="advice_sought", by=lead, details={"adviser": "LA"})
-    step = services.sanction_transition(sanction=sanction, to="advice_sought", by=head,
-                                        details={"adviser": "LA legal team"},
-                                        head_only_note="Advice: the posts are likely defamatory.")
+        sanctions.sanction_transition(sanction=sanction, to="advice_sought", by=lead, details={"adviser": "LA"})
+    step = sanctions.sanction_transition(sanction=sanction, to="advice_sought", by=head,
+                                         details={"adviser": "LA legal team"},
+                                         head_only_note="Advice: the posts are likely defamatory.")
     assert step.head_only_note.startswith("Advice")
     assert not any("defamatory" in s for s in case.events.values_list("summary", flat=True))
     assert not any("defamatory" in str(d) for d in case.events.values_list("data", flat=True))
@@ -200,7 +206,7 @@ def test_legal_advice_is_the_heads_and_its_summary_never_reaches_the_timeline(sc
 def test_sanction_history_is_kept(school, lead, head):
     case, _ = factories.decided_case(school=school, lead=lead, head=head)
     sanction = case.sanctions.get()
-    services.sanction_transition(sanction=sanction, to="issued", by=lead)
+    sanctions.sanction_transition(sanction=sanction, to="issued", by=lead)
     assert [h.state for h in sanction.history.order_by("history_date")] == ["pending", "issued"]
 
 
@@ -240,13 +246,13 @@ def test_proportionality_reads_the_same_few_queries_however_many_cases_compare(s
     def decided_about_the_clause(parent=None):
         case = factories.case_awaiting_decision(school=school, lead=lead, parent=parent)
         case.clauses.set([clause])
-        services.decision_record(case=case, by=head, responses=[ladder[Code.MODERATOR_REQUEST]], reasons="r")
+        decision_services.decision_record(case=case, by=head, responses=[ladder[Code.MODERATOR_REQUEST]], reasons="r")
 
     def panel_and_queries():
         now = factories.case_awaiting_decision(school=school, lead=lead, parent=repeat)
         now.clauses.set([clause])
         with CaptureQueriesContext(connection) as queries:
-            panel = selectors.proportionality_for(now)
+            panel = decision_selectors.proportionality_for(now)
         return panel, len(queries)
 
     decided_about_the_clause(parent=repeat)

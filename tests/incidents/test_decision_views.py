@@ -4,7 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.decisions import complaints
 from incidents.models import Case, Decision, Sanction
 from policies.models import ResponseType
 from tests import factories
@@ -24,8 +25,8 @@ def _decision_post(ladder, code=Code.WARNING, **overrides):
 
 def test_lead_recommends_through_the_page_and_the_head_sees_it(client_for, school, lead, head):
     ladder = factories.ladder_for(school)
-    case = services.case_open(school=school, by=lead, title="T", incident_date=TODAY, lead=lead)
-    services.case_transition(case=case, to="investigating", by=lead)
+    case = case_services.case_open(school=school, by=lead, title="T", incident_date=TODAY, lead=lead)
+    case_services.case_transition(case=case, to="investigating", by=lead)
     client = client_for(lead)
     assert "Recommend a response" in client.get(case.get_absolute_url()).content.decode()
     client.post(f"/cases/{case.reference}/recommend/", {
@@ -123,7 +124,7 @@ def test_ban_page_withholds_confirmation_until_representations_arrive(client_for
 
 def test_referred_governor_sees_the_case_but_no_write_view(client_for, school, lead, head, governor):
     case, _ = factories.decided_case(school=school, lead=lead, head=head, codes=[Code.MEETING])
-    complaint = services.complaint_record(case=case, by=lead, received_on=TODAY, summary="Unfair.")
+    complaint = complaints.complaint_record(case=case, by=lead, received_on=TODAY, summary="Unfair.")
     head_client = client_for(head)
     head_client.post(f"/cases/{case.reference}/complaints/{complaint.pk}/refer/", {
         "governors": [governor.pk], "on": TODAY.isoformat(), "submission_token": "refer-1"})
@@ -143,8 +144,8 @@ def test_referred_governor_sees_the_case_but_no_write_view(client_for, school, l
 def test_every_demo_case_page_renders_for_each_role(client):
     from django.core.management import call_command
 
+    from incidents.access.visibility import cases_visible_to
     from incidents.models import User
-    from incidents.selectors import cases_visible_to
 
     call_command("seed_demo")
     for username in ["head", "lead", "office", "governor"]:

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from pypdf import PdfReader
 
-from incidents import services
+from incidents.letters import pdf as letter_pdf
+from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, Letter
 from policies.defaults import DEFAULT_LETTERS
 from tests.incidents.letter_setup import realistic_case
@@ -19,7 +20,7 @@ def setup(school, office, lead):
 
 def _pdf_ready(letter, capture):
     with capture(execute=True), transaction.atomic():
-        services.letter_request_pdf(letter=letter)
+        letter_services.letter_request_pdf(letter=letter)
     letter.refresh_from_db()
     return letter
 
@@ -31,7 +32,7 @@ def _pdf_text(letter) -> str:
 
 def test_letter_pdf_has_letterhead_parent_reference_and_conduct(setup, lead, django_capture_on_commit_callbacks):
     case, parent = setup
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
     assert letter.render_state == Letter.RenderState.READY
     text = " ".join(_pdf_text(letter).split())
@@ -47,7 +48,7 @@ def test_letter_pdf_has_letterhead_parent_reference_and_conduct(setup, lead, dja
 @pytest.mark.parametrize("purpose", list(DEFAULT_LETTERS))
 def test_letter_every_default_template_renders_html_and_pdf(setup, lead, purpose, django_capture_on_commit_callbacks):
     case, parent = setup
-    letter = services.letter_start(
+    letter = letter_services.letter_start(
         case=case, purpose=purpose, by=lead, recipient=parent,
         parts={"decision_reasons": "The posts were seen by 30 parents.", "meeting_at": "2026-12-01T15:30",
                "meeting_place": "the school office", "ban_length": "until the end of term",
@@ -62,7 +63,7 @@ def test_letter_every_default_template_renders_html_and_pdf(setup, lead, purpose
 
 def test_letter_free_text_is_data_not_template_code(setup, lead, django_capture_on_commit_callbacks):
     case, parent = setup
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent, parts={
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent, parts={
         "free_text": "{{ settings.SECRET_KEY }} <script>alert(1)</script>",
     })
     assert "{{ settings.SECRET_KEY }}" in letter.html
@@ -74,22 +75,23 @@ def test_letter_free_text_is_data_not_template_code(setup, lead, django_capture_
 def test_letter_lifecycle_approve_issue_acknowledge_with_timeline(setup, lead, head, office,
                                                                   django_capture_on_commit_callbacks, mailoutbox):
     case, parent = setup
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     with pytest.raises(PermissionDenied, match="Only the Head Teacher"):
-        services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=lead)
+        letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=lead)
     with pytest.raises(ValidationError, match="cannot become"):
-        services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="post")
-    services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
+        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="post")
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     with pytest.raises(ValidationError, match="Prepare the PDF first"):
-        services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="post")
+        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="post")
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="email")
+        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="email")
     letter.refresh_from_db()
     assert letter.status == Letter.Status.ISSUED and letter.issued_by == office and letter.emailed_at
     assert mailoutbox[0].to == ["karl.dunn@parents.example"]
     assert mailoutbox[0].attachments[0][0] == f"{case.reference}-v1.pdf"
-    services.letter_transition(letter=letter, to=Letter.Status.ACKNOWLEDGED, by=office, note="Signed slip returned")
+    letter_services.letter_transition(letter=letter, to=Letter.Status.ACKNOWLEDGED, by=office,
+                                      note="Signed slip returned")
     summaries = list(case.events.filter(kind=CaseEvent.Kind.LETTER).values_list("summary", flat=True))
     assert [s.split(":")[0] for s in summaries] == [
         "Letter drafted", "Letter approved", "Letter issued", "Letter acknowledged"]
@@ -98,21 +100,21 @@ def test_letter_lifecycle_approve_issue_acknowledge_with_timeline(setup, lead, h
 def test_letter_issued_is_frozen_and_changes_make_a_new_version(setup, lead, head, office,
                                                                django_capture_on_commit_callbacks):
     case, parent = setup
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
-    services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
-    services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="hand")
+    letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="hand")
     letter.refresh_from_db()
     issued_sha, issued_html = letter.sha256, letter.html
     with pytest.raises(ValidationError):
-        services.letter_update(letter=letter, by=lead, parts={"free_text": "changed"}, recipient=parent)
+        letter_services.letter_update(letter=letter, by=lead, parts={"free_text": "changed"}, recipient=parent)
     letter.html = "tampered"
     with pytest.raises(ValidationError, match="cannot be changed"):
         letter.save()
     with pytest.raises(ValidationError, match="issued"):
-        services.letter_request_pdf(letter=letter)
-    new = services.letter_new_version(letter=letter, by=lead)
-    services.letter_update(letter=new, by=lead, parts={"free_text": "A corrected paragraph."}, recipient=parent)
+        letter_services.letter_request_pdf(letter=letter)
+    new = letter_services.letter_new_version(letter=letter, by=lead)
+    letter_services.letter_update(letter=new, by=lead, parts={"free_text": "A corrected paragraph."}, recipient=parent)
     new.refresh_from_db()
     letter.refresh_from_db()
     assert new.version == 2 and new.previous == letter and "A corrected paragraph." in new.html
@@ -122,25 +124,25 @@ def test_letter_issued_is_frozen_and_changes_make_a_new_version(setup, lead, hea
 def test_letter_cannot_be_issued_by_post_without_address_nor_email_without_email(
         setup, lead, head, office, django_capture_on_commit_callbacks):
     case, _parent = setup
-    letter = services.letter_start(case=case, purpose="moderator_request", by=lead,
-                                   recipient_details={"full_name": "Moderator Mo"})
-    services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
+    letter = letter_services.letter_start(case=case, purpose="moderator_request", by=lead,
+                                          recipient_details={"full_name": "Moderator Mo"})
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
     with pytest.raises(ValidationError, match="no postal address"):
-        services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="post")
+        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="post")
     with pytest.raises(ValidationError, match="no e-mail address"):
-        services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="email")
-    services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="hand")
+        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="email")
+    letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="hand")
     assert Letter.objects.get(pk=letter.pk).status == Letter.Status.ISSUED
 
 
 def test_letter_render_rerun_leaves_exactly_one_pdf(setup, lead, django_capture_on_commit_callbacks):
     case, parent = setup
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
     folder = letter.pdf.storage.path(f"letters/{case.pk}")
-    services.letter_render_pdf(letter_id=letter.pk)  # a re-run, as after a crash between file and row
-    services.letter_render_pdf(letter_id=letter.pk)
+    letter_services.letter_render_pdf(letter_id=letter.pk)  # a re-run, as after a crash between file and row
+    letter_services.letter_render_pdf(letter_id=letter.pk)
     import os
 
     assert [name for name in os.listdir(folder) if name.startswith(f"{letter.pk}-")] == [f"{letter.pk}-v1.pdf"]
@@ -149,14 +151,14 @@ def test_letter_render_rerun_leaves_exactly_one_pdf(setup, lead, django_capture_
 def test_letter_render_failure_is_retried_then_shown_plainly(setup, lead, monkeypatch,
                                                              django_capture_on_commit_callbacks):
     case, parent = setup
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     calls = []
 
     def broken(html):
         calls.append(1)
         raise RuntimeError("fonts unavailable")
 
-    monkeypatch.setattr(services.letter_pdf, "html_to_pdf", broken)
+    monkeypatch.setattr(letter_pdf, "html_to_pdf", broken)
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
     assert len(calls) == 4  # the first try and three retries
     assert letter.render_state == Letter.RenderState.FAILED

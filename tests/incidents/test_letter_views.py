@@ -3,7 +3,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.decisions import sanctions
+from incidents.decisions import services as decision_services
+from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, Letter
 from tests.incidents.letter_setup import realistic_case
 
@@ -16,9 +19,9 @@ def setup(school, office, lead):
 @pytest.fixture
 def ready_letter(setup, lead, django_capture_on_commit_callbacks):
     case, parent = setup
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_request_pdf(letter=letter)
+        letter_services.letter_request_pdf(letter=letter)
     letter.refresh_from_db()
     return letter
 
@@ -79,10 +82,10 @@ def test_letter_register_lists_and_filters(ready_letter, lead, client_for):
 
 
 def test_letter_register_pages_newest_first_and_says_when_it_stops(setup, lead, client_for, monkeypatch):
-    from incidents.paging import CappedPaginator
+    from incidents.cases.paging import CappedPaginator
 
     case, parent = setup
-    letters = [services.letter_start(case=case, purpose="warning", by=lead, recipient=parent) for _ in range(28)]
+    letters = [letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent) for _ in range(28)]
     client = client_for(lead)
     first = client.get(reverse("incidents:letter_register")).content.decode()
     shown = [int(pk) for pk in re.findall(r'href="/letters/(\d+)/"', first)]
@@ -96,7 +99,7 @@ def test_letter_register_pages_newest_first_and_says_when_it_stops(setup, lead, 
 
 def test_letter_status_fragment_polls_while_pending(setup, lead, client_for):
     case, parent = setup
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     Letter.objects.filter(pk=letter.pk).update(render_state=Letter.RenderState.PENDING)
     page = client_for(lead).get(reverse("incidents:letter_status", args=[letter.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in page and "being prepared" in page
@@ -125,10 +128,10 @@ def test_letter_issue_without_email_address_shows_plain_message(setup, lead, hea
     case, parent = setup
     parent.email = ""
     parent.save()
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
-    services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_request_pdf(letter=letter)
+        letter_services.letter_request_pdf(letter=letter)
     response = client_for(lead).post(reverse("incidents:letter_issue", args=[letter.pk]),
                                      {"method": "email", "submission_token": "t2"}, follow=True)
     assert "Karl Dunn has no e-mail address on this letter" in response.content.decode()
@@ -142,11 +145,12 @@ def test_a_step_that_needs_a_letter_links_to_preparing_it(client_for, lead, head
 
     load_defaults(school=school)
     case = log_concern(by=lead).case
-    services.case_transition(case=case, to="investigating", by=lead)
+    case_services.case_transition(case=case, to="investigating", by=lead)
     warning = ResponseType.objects.get(school=school, code="warning")
-    services.recommendation_submit(case=case, by=lead, responses=[warning], clauses=[], facts_found="x", reasons="y")
-    decision = services.decision_record(case=case, by=head, reasons="Proportionate.", responses=[warning])
-    services.sanction_transition(sanction=decision.sanctions.get(), to="issued", by=head)
+    decision_services.recommendation_submit(case=case, by=lead, responses=[warning], clauses=[], facts_found="x",
+                                            reasons="y")
+    decision = decision_services.decision_record(case=case, by=head, reasons="Proportionate.", responses=[warning])
+    sanctions.sanction_transition(sanction=decision.sanctions.get(), to="issued", by=head)
     page = client_for(lead).get(f"/cases/{case.reference}/").content.decode()
     assert "Letter needed: Cautionary notice / warning letter" in page
     assert f"/cases/{case.reference}/letters/new/?purpose=warning" in page
@@ -156,7 +160,7 @@ def test_a_step_that_needs_a_letter_links_to_preparing_it(client_for, lead, head
 
 @pytest.mark.parametrize("role", ["office", "lead", "head", "governor", "outsider"])
 def test_the_register_lists_exactly_the_letters_of_cases_the_user_may_see(role, ready_letter, request, client_for):
-    from incidents.selectors import letters_visible_to
+    from incidents.letters.selectors import letters_visible_to
 
     user = request.getfixturevalue(role)
     expected = set(letters_visible_to(user).values_list("pk", flat=True))

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from incidents import services
+from incidents.letters import services as letter_services
 from incidents.models import Letter
 from tests.incidents.letter_setup import realistic_case
 
@@ -12,8 +12,8 @@ from tests.incidents.letter_setup import realistic_case
 @pytest.mark.django_db(transaction=True)
 def test_letter_pdf_rendered_by_the_worker_on_redis(needs_postgresql, celery_worker_on_redis, school, office, lead):
     case, parent = realistic_case(school=school, office=office, lead=lead)
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
-    letter = services.letter_request_pdf(letter=letter)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter = letter_services.letter_request_pdf(letter=letter)
     assert letter.render_state == Letter.RenderState.PENDING  # the request only enqueued
     deadline = time.monotonic() + 60  # generous: a loaded machine is slow, not broken
     while time.monotonic() < deadline:

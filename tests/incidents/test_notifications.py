@@ -4,8 +4,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.letters import services as letter_services
 from incidents.models import Case, Letter, Notification, User
+from incidents.notifications import reminders
+from incidents.notifications import services as notification_services
 from incidents.roles import Role
 from tests import factories
 from tests.incidents.letter_setup import realistic_case
@@ -56,14 +59,14 @@ def test_notification_safeguarding_goes_to_the_safeguarding_lead_at_once_even_wi
 def test_notification_safeguarding_flag_set_later_tells_the_safeguarding_lead(case, lead, dsl,
                                                                               django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_update(case=case, by=lead, expected_version=case.version, safeguarding=True)
+        case_services.case_update(case=case, by=lead, expected_version=case.version, safeguarding=True)
     assert len(_mails_to(dsl)) == 1
 
 
 def test_notification_restricted_case_tells_only_those_who_may_see_it(case, head, lead, log_concern, parent,
                                                                       django_capture_on_commit_callbacks):
     other_lead = factories.UserFactory(username="lead2", role=Role.LEAD)
-    services.case_set_restricted(case=case, by=head, restricted=True, reason="Staff matter")
+    case_services.case_set_restricted(case=case, by=head, restricted=True, reason="Staff matter")
     with django_capture_on_commit_callbacks(execute=True):
         log_concern(parents=[parent], link_to=case)
     assert len(_mails_to(lead)) == 1  # the case's own lead
@@ -72,9 +75,9 @@ def test_notification_restricted_case_tells_only_those_who_may_see_it(case, head
 
 
 def test_notification_awaiting_decision_tells_the_head_teacher(case, lead, head, django_capture_on_commit_callbacks):
-    services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
+    case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_transition(case=case, to=Case.Status.AWAITING_DECISION, by=lead, step="recommendation")
+        case_services.case_transition(case=case, to=Case.Status.AWAITING_DECISION, by=lead, step="recommendation")
     [message] = _mails_to(head)
     assert message.subject == f"A case is waiting for your decision ({case.reference})"
 
@@ -83,9 +86,9 @@ def test_notification_letter_approved_tells_office_staff_who_can_see_the_case(
         school, office, lead, head, django_capture_on_commit_callbacks):
     case, parent = realistic_case(school=school, office=office, lead=lead)
     stranger = factories.UserFactory(username="office2", role=Role.OFFICE)  # logged nothing: cannot see it
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
+        letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     [message] = _mails_to(office)
     assert "ready to issue" in message.subject
     assert not _mails_to(stranger)
@@ -110,7 +113,7 @@ def test_notification_digest_is_held_then_sent_once_a_day_as_one_email(logged, l
     assert Notification.objects.filter(recipient=lead, digest=True, state="queued").count() == 2
     for _ in range(2):  # the job run twice: the second finds nothing held
         with django_capture_on_commit_callbacks(execute=True):
-            services.daily_job(today=datetime.date(2026, 3, 2))
+            reminders.daily_job(today=datetime.date(2026, 3, 2))
     [message] = _mails_to(lead)
     assert "2 notifications for 2 March 2026" in message.subject
     assert first.reference in message.body and second.reference in message.body
@@ -145,11 +148,11 @@ def test_notification_no_email_names_a_parent_child_or_what_happened(
         school, office, lead, head, dsl, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case, parent = realistic_case(school=school, office=office, lead=lead)
-        services.case_update(case=case, by=lead, expected_version=case.version, safeguarding=True)
-        services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
-        services.case_transition(case=case, to=Case.Status.AWAITING_DECISION, by=lead, step="recommendation")
-        letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
-        services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
+        case_services.case_update(case=case, by=lead, expected_version=case.version, safeguarding=True)
+        case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
+        case_services.case_transition(case=case, to=Case.Status.AWAITING_DECISION, by=lead, step="recommendation")
+        letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+        letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     assert len(mail.outbox) >= 4
     secrets = ["Karl", "Dunn", "Amy", "Ben", "Patel", "useless", "Ruth", "Adeyemi", "Year 4 parents"]
     for message in mail.outbox:
@@ -169,7 +172,7 @@ def test_telling_more_leads_costs_two_queries_each_not_more(case, lead, django_c
 
     def told() -> tuple[int, int]:
         with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as queued:
-            sent = services.case_notify(case_id=case.pk, kind=Notification.Kind.CONCERN_LOGGED)
+            sent = notification_services.case_notify(case_id=case.pk, kind=Notification.Kind.CONCERN_LOGGED)
         assert len(queued) == len(sent)
         return len(sent), len(queries)
 

@@ -8,9 +8,10 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from incidents import forms, services
+from incidents.cases import forms as case_forms
+from incidents.cases import services as case_services
+from incidents.cases.selectors import parents_matching
 from incidents.models import Case, Concern
-from incidents.selectors import parents_matching
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def large_school(monkeypatch):
     """Any school with more than two parents counts as too large to list them all."""
-    monkeypatch.setattr(forms, "PARENT_LIST_MAX", 2)
+    monkeypatch.setattr(case_forms, "PARENT_LIST_MAX", 2)
 
 
 @pytest.fixture
@@ -145,7 +146,7 @@ def test_a_search_finding_nobody_says_so(client_for, office, parents, large_scho
 
 def test_a_search_with_too_many_matches_asks_for_more_of_the_name(client_for, office, school, large_school,
                                                                    monkeypatch):
-    monkeypatch.setattr(forms, "PARENT_MATCHES_SHOWN", 3)
+    monkeypatch.setattr(case_forms, "PARENT_MATCHES_SHOWN", 3)
     for _ in range(4):
         factories.ParentFactory(school=school, last_name="Morgan")
     page = client_for(office).get("/concerns/parents/", {"parent_search": "morgan"}).content.decode()
@@ -233,8 +234,8 @@ def test_the_search_shows_no_contact_details_and_nothing_of_restricted_cases(cli
     karl.email, karl.phone, karl.postcode = "karl@example.org", "07700 900123", "ZZ9 9ZZ"
     karl.save()
     case = log_concern(parents=[karl], by=head).case
-    services.case_update(case=case, by=head, expected_version=case.version, title="Secret matter")
-    services.case_set_restricted(case=case, by=head, restricted=True, reason="Police involved.")
+    case_services.case_update(case=case, by=head, expected_version=case.version, title="Secret matter")
+    case_services.case_set_restricted(case=case, by=head, restricted=True, reason="Police involved.")
     page = client_for(office).get("/concerns/parents/", {"parent_search": "dunn"}).content.decode()
     assert "Karl Dunn" in page
     for hidden in ("karl@example.org", "07700 900123", "ZZ9 9ZZ", "Secret matter", case.reference):
@@ -262,7 +263,7 @@ def test_the_search_reads_a_fixed_number_of_queries(client_for, office, school, 
     # savepoint). The search: the school, the chosen parents, the matches, their children.
     with django_assert_max_num_queries(12):
         response = client.get("/concerns/parents/", {"parent_search": "morgan", "parents": chosen})
-    assert response.content.decode().count("Morgan") == forms.PARENT_MATCHES_SHOWN
+    assert response.content.decode().count("Morgan") == case_forms.PARENT_MATCHES_SHOWN
 
 
 # --- the case list's "Parent's name" filter -----------------------------------------------------

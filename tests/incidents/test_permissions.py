@@ -2,7 +2,7 @@
 
 import pytest
 
-from incidents import permissions
+from incidents.access import permissions
 from incidents.models import Case
 from incidents.roles import Role
 

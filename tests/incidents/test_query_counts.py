@@ -6,7 +6,6 @@ concerns, evidence, statements, contacts, decisions, sanctions and letters, as a
 """
 
 import datetime
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -14,7 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import bulk, services
+from incidents.cases import services as case_services
+from incidents.chats import services as chat_services
+from incidents.decisions import services as decision_services
+from incidents.demo import bulk
+from incidents.demo.seed import DEMO_CHAT_PATH
+from incidents.evidence import services as evidence_services
+from incidents.letters import services as letter_services
 from incidents.models import Case, ChatMessage, Letter
 from policies.models import Clause
 from tests import factories
@@ -93,34 +98,36 @@ def test_query_counts_case_page_does_not_grow_with_what_the_case_gathers(seeded,
     when = timezone.now() - datetime.timedelta(hours=1)
     parent = case.parents.first()
     for n in range(5):
-        services.statement_add(case=case, by=lead, given_by=f"Witness {n}", given_on=datetime.date(2026, 10, 1),
-                               text="I saw the posts.")
-        services.contact_record(case=case, by=lead, happened_at=when, with_whom=parent.full_name, method="phone",
-                                summary="Spoke to the parent.", parent=parent)
-        services.concern_log(school=case.school, by=lead, received_at=when, channel="whatsapp",
-                             description="Posted again.", parents=[parent], link_to=case)
+        evidence_services.statement_add(case=case, by=lead, given_by=f"Witness {n}", given_on=datetime.date(2026, 10,
+                                        1),
+                                        text="I saw the posts.")
+        evidence_services.contact_record(case=case, by=lead, happened_at=when, with_whom=parent.full_name,
+                                         method="phone",
+                                         summary="Spoke to the parent.", parent=parent)
+        case_services.concern_log(school=case.school, by=lead, received_at=when, channel="whatsapp",
+                                  description="Posted again.", parents=[parent], link_to=case)
     page = client.get(case.get_absolute_url()).content.decode()
     assert "Witness 4" in page
     assert _queries(client, case.get_absolute_url()) == before
 
 
-DEMO_CHAT = (Path(__file__).parents[2] / "incidents" / "demo_data" / "year4_kestrels_chat.txt").read_bytes()
+DEMO_CHAT = DEMO_CHAT_PATH.read_bytes()
 
 
 def _gather_more(case: Case, *, n: int, lead, head) -> None:
     """A screenshot, a chat with a marked message and a letter; and a correction of the decision."""
     when = timezone.now() - datetime.timedelta(hours=1)
     clause = Clause.objects.filter(version=case.policy_version).order_by("position").first()
-    services.evidence_add(case=case, by=lead, data=factories.PNG, file_name=f"screenshot-{n}.png",
-                          provided_by="Ruth Adeyemi", provided_at=when)
-    chat = services.evidence_add_chat(case=case, by=lead, data=DEMO_CHAT, file_name=f"chat-{n}.txt",
-                                      provided_by="Ruth Adeyemi", provided_at=when).chat_import
+    evidence_services.evidence_add(case=case, by=lead, data=factories.PNG, file_name=f"screenshot-{n}.png",
+                                   provided_by="Ruth Adeyemi", provided_at=when)
+    chat = chat_services.evidence_add_chat(case=case, by=lead, data=DEMO_CHAT, file_name=f"chat-{n}.txt",
+                                           provided_by="Ruth Adeyemi", provided_at=when).chat_import
     message = chat.messages.filter(kind=ChatMessage.Kind.MESSAGE).order_by("position").first()
-    services.chat_message_mark(message=message, clause=clause, by=lead, note=f"Mark {n}")
-    services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
+    chat_services.chat_message_mark(message=message, clause=clause, by=lead, note=f"Mark {n}")
+    letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
     current = case.decisions.filter(superseded_by__isnull=True).get()
-    services.decision_record(case=case, by=head, reasons=f"Corrected on review {n}.", no_further_action=True,
-                             supersedes=current)
+    decision_services.decision_record(case=case, by=head, reasons=f"Corrected on review {n}.", no_further_action=True,
+                                      supersedes=current)
 
 
 @pytest.mark.parametrize("role", ["head", "office"])

@@ -7,11 +7,13 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from incidents import reminders, services
+from incidents.cases import services as case_services
+from incidents.letters import services as letter_services
 from incidents.models import Case, Letter, Notification
+from incidents.records import services as record_services
 from incidents.roles import Role
 from policies.models import TermHoliday
-from policies.selectors import adopted_policy, school_days_after
+from policies.selectors import SchoolDays, adopted_policy, school_days_after
 from tests import factories
 from tests.incidents.letter_setup import realistic_case
 
@@ -39,15 +41,15 @@ def _reminders_to(user):
 
 @pytest.fixture
 def waiting_case(case, lead):
-    services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
-    services.case_transition(case=case, to=Case.Status.AWAITING_DECISION, by=lead, step="recommendation")
+    case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
+    case_services.case_transition(case=case, to=Case.Status.AWAITING_DECISION, by=lead, step="recommendation")
     return case
 
 
 def test_reminders_school_days_agree_with_the_policy_calendar(school):
     TermHoliday.objects.create(school=school, name="Half term", starts_on=datetime.date(2026, 2, 16),
                                ends_on=datetime.date(2026, 2, 20))
-    calendar = reminders.SchoolDays(school, datetime.date(2026, 1, 1))
+    calendar = SchoolDays(school, datetime.date(2026, 1, 1))
     for start in [datetime.date(2026, 2, 12), datetime.date(2026, 2, 13), datetime.date(2026, 3, 6)]:
         for days in (1, 2, 5, 10):
             assert calendar.after(start, days) == school_days_after(school=school, start=start, days=days)
@@ -79,7 +81,8 @@ def test_reminders_dry_run_prints_what_it_would_send_and_records_nothing(run, wa
 
 
 def test_reminders_subject_access_request_a_week_before_and_when_overdue(run, head, parent, school):
-    request = services.subject_access_request_record(parent=parent, received_on=datetime.date(2026, 3, 2), by=head)
+    request = record_services.subject_access_request_record(parent=parent, received_on=datetime.date(2026, 3, 2),
+                                                            by=head)
     assert request.due_on == datetime.date(2026, 4, 2)
     assert "0 reminder(s)" in run(datetime.date(2026, 3, 25))
     assert "1 reminder(s)" in run(datetime.date(2026, 3, 26))
@@ -107,8 +110,8 @@ def test_reminders_policy_review_goes_to_the_head_and_administrators(run, school
 def test_reminders_approved_letter_not_issued_reminds_office_staff_who_can_see_it(run, school, office, lead, head):
     case, parent = realistic_case(school=school, office=office, lead=lead)
     stranger = factories.UserFactory(username="office2", role=Role.OFFICE)
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
-    services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     approved_on = timezone.localdate()
     run(school_days_after(school=school, start=approved_on, days=2))
     assert not _reminders_to(office).exists()
@@ -132,14 +135,14 @@ def test_reminders_daily_job_is_scheduled_for_seven_in_the_morning():
     from config.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["daily-reminders"]
-    assert entry["task"] == "incidents.tasks.daily_reminders"
+    assert entry["task"] == "incidents.notifications.tasks.daily_reminders"
     assert entry["task"] in app.tasks
     assert entry["schedule"].hour == {7} and entry["schedule"].minute == {0}
     assert settings.CELERY_TIMEZONE == "Europe/London"
 
 
 def test_reminders_daily_task_runs_the_same_job(waiting_case, head, school):
-    from incidents.tasks import daily_reminders
+    from incidents.notifications.tasks import daily_reminders
 
     sixth = school_days_after(school=school, start=timezone.localdate(), days=6)
     assert daily_reminders.delay(sixth.isoformat()).get() == {"reminders": 1, "digests": 0}

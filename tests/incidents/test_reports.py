@@ -6,17 +6,18 @@ from django.core.management import call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
-from incidents import reports, services
-from incidents.demo import DEMO_USERS
+from incidents.cases import services as case_services
+from incidents.demo.seed import DEMO_USERS
 from incidents.models import Case, Child, Parent
+from incidents.reports import statistics as reports
 
 pytestmark = pytest.mark.django_db
 
 
 def _decided(case, lead, head):
-    services.case_transition(case=case, to="investigating", by=lead)
-    services.case_transition(case=case, to="awaiting_decision", by=lead, step="recommendation")
-    services.case_transition(case=case, to="decided", by=head, step="decision")
+    case_services.case_transition(case=case, to="investigating", by=lead)
+    case_services.case_transition(case=case, to="awaiting_decision", by=lead, step="recommendation")
+    case_services.case_transition(case=case, to="decided", by=head, step="decision")
     return case
 
 

@@ -6,9 +6,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.cases.selectors import case_search
+from incidents.evidence import services as evidence_services
 from incidents.models import Case
-from incidents.selectors import case_search
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
@@ -38,14 +39,15 @@ def test_search_finds_a_case_by_its_reference(log_concern):
 def test_search_finds_a_statement_added_after_the_case_was_opened(log_concern, lead):
     case = log_concern(description="Posted in the class group.").case
     assert _found("gatepost") == set()
-    services.statement_add(case=case, by=lead, given_by="A teaching assistant", given_on=datetime.date(2026, 10, 1),
-                           text="He shouted at me by the gatepost.")
+    evidence_services.statement_add(case=case, by=lead, given_by="A teaching assistant", given_on=datetime.date(2026,
+                                    10, 1),
+                                    text="He shouted at me by the gatepost.")
     assert _found("gatepost") == {case.reference}
 
 
 def test_search_finds_a_new_title_after_an_edit(log_concern, lead):
     case = log_concern().case
-    services.case_update(case=case, by=lead, expected_version=case.version, title="Threats at the zebra crossing")
+    case_services.case_update(case=case, by=lead, expected_version=case.version, title="Threats at the zebra crossing")
     assert _found("zebra") == {case.reference}
 
 

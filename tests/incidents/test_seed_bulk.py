@@ -4,8 +4,8 @@ the 100,000-case runs are benchmarks (bench/), never tests."""
 import pytest
 from django.core.management import CommandError, call_command
 
-from incidents import integrity
 from incidents.models import Case, CaseEvent, Concern, Decision, Evidence, Letter
+from incidents.records import integrity
 
 pytestmark = pytest.mark.django_db
 

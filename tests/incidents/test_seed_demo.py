@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import call_command
 
+from incidents.chats import selectors as chat_selectors
 from incidents.models import User
 from incidents.roles import Role
 
@@ -34,14 +35,13 @@ def test_seed_demo_twice_changes_nothing(capsys):
 
 @pytest.mark.django_db
 def test_seed_demo_imports_a_chat_with_two_marked_messages(capsys):
-    from incidents import selectors
     from incidents.models import Case, ChatImport
 
     call_command("seed_demo")
     chat = ChatImport.objects.get()
     assert chat.status == "read" and "Karl Dunn" in chat.authors
     case = Case.objects.get(title="Abusive comments about a class teacher")
-    quoted = selectors.marked_messages_for(case, redact_others=True)
+    quoted = chat_selectors.marked_messages_for(case, redact_others=True)
     assert [q["author"] for q in quoted] == ["Karl Dunn", "Karl Dunn"]
     assert quoted[1]["text"].startswith("[group member")
     call_command("seed_demo")

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.evidence import services as evidence_services
 from incidents.models import Case, Evidence
 from tests import factories
 
@@ -20,9 +21,9 @@ def test_a_backup_restores_into_an_empty_installation_with_the_same_cases_and_ha
     private_files, tmp_path, log_concern, office, lead, capsys
 ):
     case = log_concern(by=office).case
-    services.case_transition(case=case, to="investigating", by=lead)
-    services.evidence_add(case=case, by=office, data=factories.PNG, file_name="shot.png", provided_by="x",
-                          provided_at=timezone.now())
+    case_services.case_transition(case=case, to="investigating", by=lead)
+    evidence_services.evidence_add(case=case, by=office, data=factories.PNG, file_name="shot.png", provided_by="x",
+                                   provided_at=timezone.now())
     log_concern(by=office)
     before_cases = sorted(Case.objects.values_list("reference", "status"))
     before_hashes = sorted(Evidence.objects.values_list("sha256", flat=True))

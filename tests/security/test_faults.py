@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from incidents import services
+from incidents.letters import services as letter_services
 from incidents.models import Letter
 from policies.defaults import load_defaults
 
@@ -12,7 +12,7 @@ from policies.defaults import load_defaults
 @pytest.fixture
 def draft_letter(school, case, lead):
     load_defaults(school=school)
-    return services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
+    return letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
 
 
 def test_with_redis_stopped_pages_work_and_the_letter_waits_visibly(celery_broker_down, draft_letter, client_for,
@@ -39,7 +39,7 @@ def test_a_waiting_letter_is_prepared_once_redis_is_back(
 ):
     # As the test above leaves it: pending, with the note that the queue could not be reached.
     Letter.objects.filter(pk=draft_letter.pk).update(render_state=Letter.RenderState.PENDING,
-                                                     render_error=services.LETTER_WAITING_FOR_QUEUE)
+                                                     render_error=letter_services.LETTER_WAITING_FOR_QUEUE)
     client = client_for(lead)
     deadline = time.monotonic() + 60  # generous: a loaded machine is slow, not broken
     fragment = ""
@@ -53,7 +53,7 @@ def test_a_waiting_letter_is_prepared_once_redis_is_back(
 
 def test_the_every_minute_job_queues_waiting_letters_again(draft_letter, settings):
     Letter.objects.filter(pk=draft_letter.pk).update(render_state=Letter.RenderState.PENDING,
-                                                     render_error=services.LETTER_WAITING_FOR_QUEUE)
+                                                     render_error=letter_services.LETTER_WAITING_FOR_QUEUE)
     from incidents.tasks import requeue_waiting_work
 
     assert requeue_waiting_work() == 1  # in-process here: the PDF is made at once

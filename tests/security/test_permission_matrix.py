@@ -14,7 +14,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.chats import services as chat_services
+from incidents.decisions import complaints
+from incidents.decisions import services as decision_services
+from incidents.evidence import services as evidence_services
+from incidents.letters import services as letter_services
+from incidents.records import services as record_services
 from tests import factories
 
 ROLES = ["office", "lead", "head", "dsl", "governor", "admin", "outsider", "anonymous"]
@@ -123,31 +129,32 @@ def world(cast, school, log_concern, parent):
     case = log_concern(by=cast["office"], parents=[parent]).case
     case.lead = cast["lead"]
     case.save()
-    evidence = services.evidence_add(case=case, by=cast["office"], data=factories.PNG, file_name="a.png",
-                                     provided_by="x", provided_at=timezone.now())
+    evidence = evidence_services.evidence_add(case=case, by=cast["office"], data=factories.PNG, file_name="a.png",
+                                              provided_by="x", provided_at=timezone.now())
     from policies.models import Clause, LetterTemplateVersion
     from tests.incidents.chat.conftest import DEMO_CHAT, JPEG, make_zip
 
-    chat = services.evidence_add_chat(
+    chat = chat_services.evidence_add_chat(
         case=case, by=cast["office"], data=make_zip({"WhatsApp Chat with Year 4 Kestrels.txt": DEMO_CHAT,
                                                      "IMG-20261013-WA0001.jpg": JPEG}),
         file_name="chat.zip", provided_by="x", provided_at=timezone.now(),
     ).chat_import
     message = chat.messages.filter(kind="message").first()
-    mark = services.chat_message_mark(message=message, clause=Clause.objects.filter(kind="inappropriate").first(),
-                                      by=cast["lead"])
+    mark = chat_services.chat_message_mark(message=message, clause=Clause.objects.filter(kind="inappropriate").first(),
+                                           by=cast["lead"])
 
     # A decision with one sanction (a warning) and a complaint about it.
     from policies.models import ResponseType
 
     warning = ResponseType.objects.get(school=school, code="warning")
-    services.case_transition(case=case, to="investigating", by=cast["lead"])
-    services.recommendation_submit(case=case, by=cast["lead"], responses=[warning], clauses=[],
-                                   facts_found="Posted abuse.", reasons="First time.")
-    decision = services.decision_record(case=case, by=cast["head"], reasons="Proportionate.", responses=[warning])
+    case_services.case_transition(case=case, to="investigating", by=cast["lead"])
+    decision_services.recommendation_submit(case=case, by=cast["lead"], responses=[warning], clauses=[],
+                                            facts_found="Posted abuse.", reasons="First time.")
+    decision = decision_services.decision_record(case=case, by=cast["head"], reasons="Proportionate.",
+                                                 responses=[warning])
     sanction = decision.sanctions.get()
-    complaint = services.complaint_record(case=case, by=cast["lead"], received_on=timezone.localdate(),
-                                          summary="The parent contests the warning.")
+    complaint = complaints.complaint_record(case=case, by=cast["lead"], received_on=timezone.localdate(),
+                                            summary="The parent contests the warning.")
 
     return {
         "sanction": sanction.pk, "complaint": complaint.pk,
@@ -156,8 +163,8 @@ def world(cast, school, log_concern, parent):
         "evidence": evidence.pk,
         "parent": parent.pk,
         "template_version": LetterTemplateVersion.objects.filter(template__school=school).first().pk,
-        "letter": services.letter_start(case=case, purpose="warning", by=cast["lead"], recipient=parent).pk,
-        "access_request": services.subject_access_request_record(
+        "letter": letter_services.letter_start(case=case, purpose="warning", by=cast["lead"], recipient=parent).pk,
+        "access_request": record_services.subject_access_request_record(
             parent=parent, received_on=timezone.localdate(), by=cast["head"]).pk,
     }
 

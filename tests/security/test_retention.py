@@ -4,9 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.evidence import services as evidence_services
 from incidents.models import Case, CaseEvent, CaseTombstone, Concern, Evidence, Statement
-from incidents.selectors import cases_due_for_disposal
+from incidents.records import services as record_services
+from incidents.records.selectors import cases_due_for_disposal
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -15,10 +17,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def old_case(case, lead, head, office, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    services.statement_add(case=case, by=lead, given_by="Ruth", given_on=timezone.localdate(), text="Saw it.")
-    evidence = services.evidence_add(case=case, by=office, data=factories.PNG, file_name="shot.png",
-                                     provided_by="x", provided_at=timezone.now())
-    services.case_transition(case=case, to="closed", by=head, reason="Resolved")
+    evidence_services.statement_add(case=case, by=lead, given_by="Ruth", given_on=timezone.localdate(), text="Saw it.")
+    evidence = evidence_services.evidence_add(case=case, by=office, data=factories.PNG, file_name="shot.png",
+                                              provided_by="x", provided_at=timezone.now())
+    case_services.case_transition(case=case, to="closed", by=head, reason="Resolved")
     Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - datetime.timedelta(days=365 * 7))
     case.refresh_from_db()
     return case, evidence
@@ -54,7 +56,7 @@ def test_disposal_removes_the_content_and_keeps_a_tombstone(old_case, head, clie
 
 def test_an_open_or_recent_case_cannot_be_disposed_of(case, head):
     with pytest.raises(ValidationError, match="not due"):
-        services.case_dispose(case=case, by=head, reason="x")
+        record_services.case_dispose(case=case, by=head, reason="x")
     assert Case.objects.filter(pk=case.pk).exists()
 
 

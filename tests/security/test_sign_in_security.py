@@ -11,8 +11,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents.middleware import LAST_SEEN
-from incidents.twofactor import CONFIRMED_AT, recent_confirmation_required
+from incidents.access.middleware import LAST_SEEN
+from incidents.access.twofactor import CONFIRMED_AT, recent_confirmation_required
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ def test_fresh_confirmation_keeps_the_form_and_asks_for_the_password(rf, head, s
 
 
 def test_recording_a_decision_asks_for_the_password_again_and_keeps_the_reasons(client_for, head, school, lead):
-    from incidents.twofactor import CONFIRMED_AT
+    from incidents.access.twofactor import CONFIRMED_AT
     from tests import factories
 
     case = factories.case_awaiting_decision(school=school, lead=lead)

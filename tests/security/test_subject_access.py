@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from incidents import services
+from incidents.evidence import services as evidence_services
 from incidents.models.privacy import one_calendar_month_after
+from incidents.records import services as record_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +28,12 @@ def history(school, parent, office, lead, log_concern):
     witness = factories.ParentFactory(school=school, first_name="Ruth", last_name="Adeyemi")
     case = log_concern(parents=[parent], raised_by_name="Ruth Adeyemi",
                        description="Karl Dunn wrote that Ruth Adeyemi's son is a liar.").case
-    services.statement_add(case=case, by=lead, given_by="Ruth Adeyemi", given_on=timezone.localdate(),
-                           text="Karl Dunn posted about my son.")
-    services.statement_add(case=case, by=lead, given_by="Karl Dunn", given_on=timezone.localdate(),
-                           text="I was upset and I apologise.")
-    services.evidence_add(case=case, by=office, data=factories.PNG, file_name="shot.png", provided_by="Ruth",
-                          provided_at=timezone.now())
+    evidence_services.statement_add(case=case, by=lead, given_by="Ruth Adeyemi", given_on=timezone.localdate(),
+                                    text="Karl Dunn posted about my son.")
+    evidence_services.statement_add(case=case, by=lead, given_by="Karl Dunn", given_on=timezone.localdate(),
+                                    text="I was upset and I apologise.")
+    evidence_services.evidence_add(case=case, by=office, data=factories.PNG, file_name="shot.png", provided_by="Ruth",
+                                   provided_at=timezone.now())
     other = log_concern(parents=[witness], description="Unrelated case about someone else.").case
     return case, other
 
@@ -63,8 +64,8 @@ def test_head_records_a_request_and_exports_everything_about_the_parent(client_f
 
 
 def test_other_peoples_names_are_withheld_when_chosen(client_for, head, parent, history):
-    access_request = services.subject_access_request_record(parent=parent, received_on=timezone.localdate(),
-                                                            by=head)
+    access_request = record_services.subject_access_request_record(parent=parent, received_on=timezone.localdate(),
+                                                                   by=head)
     _, summary = _export(client_for(head), access_request, redact=True)
     assert "Ruth Adeyemi" not in summary
     assert "[name withheld]" in summary
@@ -72,8 +73,8 @@ def test_other_peoples_names_are_withheld_when_chosen(client_for, head, parent, 
 
 
 def test_only_the_head_teacher_handles_subject_access(client_for, lead, office, parent, head):
-    access_request = services.subject_access_request_record(parent=parent, received_on=timezone.localdate(),
-                                                            by=head)
+    access_request = record_services.subject_access_request_record(parent=parent, received_on=timezone.localdate(),
+                                                                   by=head)
     for user in (lead, office):
         assert client_for(user).get("/privacy/requests/").status_code == 403
         assert client_for(user).post(f"/privacy/requests/{access_request.pk}/export/").status_code == 403

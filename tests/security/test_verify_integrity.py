@@ -2,7 +2,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.evidence import services as evidence_services
+from incidents.letters import services as letter_services
 from incidents.models import CaseEvent
 from tests.incidents.conftest import PNG
 
@@ -20,9 +22,9 @@ def _run(capsys):
 
 @pytest.fixture
 def recorded(case, lead, office):
-    services.case_transition(case=case, to="investigating", by=lead)
-    services.evidence_add(case=case, by=office, data=PNG, file_name="shot.png", provided_by="x",
-                          provided_at=timezone.now())
+    case_services.case_transition(case=case, to="investigating", by=lead)
+    evidence_services.evidence_add(case=case, by=office, data=PNG, file_name="shot.png", provided_by="x",
+                                   provided_at=timezone.now())
     return case
 
 
@@ -58,8 +60,8 @@ def test_an_altered_letter_pdf_is_reported(recorded, lead, school, capsys):
     from policies.defaults import load_defaults
 
     load_defaults(school=school)
-    letter = services.letter_start(case=recorded, purpose="warning", by=lead, recipient=recorded.parents.first())
-    services.letter_render_pdf(letter_id=letter.pk)
+    letter = letter_services.letter_start(case=recorded, purpose="warning", by=lead, recipient=recorded.parents.first())
+    letter_services.letter_render_pdf(letter_id=letter.pk)
     letter.refresh_from_db()
     assert _run(capsys)[0] == 0
     with open(letter.pdf.path, "ab") as handle:

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from incidents import services
+from incidents.letters import services as letter_services
 from incidents.models import Letter
 from policies.defaults import load_defaults
 from tests.services import redis_available, require
@@ -63,8 +63,8 @@ def test_a_worker_killed_mid_render_leaves_exactly_one_pdf_after_the_retry(schoo
     settings.MEDIA_ROOT = tmp_path / "private"
     load_defaults(school=school)
     # A long letter, so that rendering takes long enough to be interrupted.
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first(),
-                                   parts={"conduct_summary": "Posted abusive messages about staff. " * 4000})
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first(),
+                                          parts={"conduct_summary": "Posted abusive messages about staff. " * 4000})
     queue = f"casebook-kill-{uuid.uuid4().hex[:8]}"
     first_log, second_log = tmp_path / "first-worker.log", tmp_path / "second-worker.log"
     first = _worker(queue, first_log)
@@ -72,13 +72,13 @@ def test_a_worker_killed_mid_render_leaves_exactly_one_pdf_after_the_retry(schoo
         # Publish only once the worker has bound its queue: a message sent before is routed nowhere.
         assert _wait_for(lambda: b"ready." in first_log.read_bytes(), 60), first_log.read_text()
         from config.celery import app
-        from incidents.tasks import render_letter_pdf
+        from incidents.letters.tasks import render_letter_pdf
 
         app.conf.update(broker_url="redis://127.0.0.1:6379/14", task_always_eager=False)
         app._pool = None
         app.amqp._producer_pool = None
         render_letter_pdf.apply_async(args=[letter.pk], queue=queue)
-        assert _wait_for(lambda: b"Task incidents.tasks.render_letter_pdf" in first_log.read_bytes(), 30), \
+        assert _wait_for(lambda: b"Task incidents.letters.tasks.render_letter_pdf" in first_log.read_bytes(), 30), \
             first_log.read_text()
         time.sleep(0.5)  # in the middle of rendering
         letter.refresh_from_db()

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from incidents.backup import backup_write
+from incidents.records.backup import backup_write
 
 
 class Command(BaseCommand):

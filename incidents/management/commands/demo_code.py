@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents.demo import DEMO_DEVICE_NAME
+from incidents.demo.seed import DEMO_DEVICE_NAME
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents.chat.archive import ChatUploadError, read_chat_upload
-from incidents.chat.parser import DATE_ORDERS, AmbiguousDateOrder, ChatParseError, ParsedChat, parse_chat
+from incidents.chats.archive import ChatUploadError, read_chat_upload
+from incidents.chats.parser import DATE_ORDERS, AmbiguousDateOrder, ChatParseError, ParsedChat, parse_chat
 
 EXIT_UNUSABLE = 1
 EXIT_AMBIGUOUS = 2

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents import bulk
+from incidents.demo import bulk
 
 
 class Command(BaseCommand):

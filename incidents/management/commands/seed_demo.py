@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from incidents import demo
+from incidents.demo import seed as demo
 from policies import demo as policies_demo
 
 

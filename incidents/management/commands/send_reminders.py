@@ -1,6 +1,6 @@
 """Run the daily job: reminders of deadlines, then the daily digests.
 
-In production Celery beat runs it each morning (incidents.tasks.daily_reminders). With the
+In production Celery beat runs it each morning (incidents.notifications.tasks.daily_reminders). With the
 embedded default (no beat), run this from cron. Safe to run more than once a day: each reminder
 goes once per event and person.
 """
@@ -10,7 +10,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from incidents import services
+from incidents.notifications import reminders
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             day = datetime.date.fromisoformat(today) if today else timezone.localdate()
         except ValueError:
             raise CommandError(f"--today must be a date like 2026-03-02, not {today!r}") from None
-        run = services.daily_job(today=day, dry_run=dry_run)
+        run = reminders.daily_job(today=day, dry_run=dry_run)
         if dry_run:
             self.stdout.write(f"Dry run for {day:%d %b %Y}: nothing sent or recorded.")
             for plan in run.reminders:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from incidents.integrity import CHECKS
+from incidents.records.integrity import CHECKS
 
 
 class Command(BaseCommand):

@@ -6,12 +6,14 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from incidents import services
+from incidents.cases import services as case_services
+from incidents.chats import services as chat_services
+from incidents.demo.seed import DEMO_CHAT_PATH
 from incidents.models import ChatMessage
 from policies.models import Clause, Policy, PolicyVersion
 from tests import factories
 
-DEMO_CHAT = (Path(__file__).parents[3] / "incidents" / "demo_data" / "year4_kestrels_chat.txt").read_bytes()
+DEMO_CHAT = DEMO_CHAT_PATH.read_bytes()
 AMBIGUOUS_CHAT = (Path(__file__).parent / "samples" / "android_example.txt").read_bytes()
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"photo bytes" * 20
 
@@ -39,7 +41,7 @@ def clauses(school):
 def chat_case(clauses, school, office, lead):
     """A case about Karl Dunn, led by `lead`, under the adopted code."""
     karl = factories.ParentFactory(school=school, first_name="Karl", last_name="Dunn")
-    concern = services.concern_log(
+    concern = case_services.concern_log(
         school=school, by=office, received_at=timezone.now() - datetime.timedelta(hours=1), channel="whatsapp",
         description="Called the deputy head useless in the Year 4 group.", parents=[karl],
         raised_by_name="Ruth Adeyemi",
@@ -56,8 +58,8 @@ def import_chat(chat_case, office):
     """import_chat(data=…, name=…) → the ChatEvidenceResult of adding it to chat_case."""
 
     def add(data: bytes = DEMO_CHAT, name: str = "WhatsApp Chat with Year 4 Kestrels.txt"):
-        return services.evidence_add_chat(case=chat_case, by=office, data=data, file_name=name,
-                                          provided_by="Ruth Adeyemi", provided_at=timezone.now())
+        return chat_services.evidence_add_chat(case=chat_case, by=office, data=data, file_name=name,
+                                               provided_by="Ruth Adeyemi", provided_at=timezone.now())
 
     return add
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from incidents.chat import archive
-from incidents.chat.archive import UnreadableUpload, UnsafeArchive, read_chat_upload
-from incidents.chat.parser import parse_chat
+from incidents.chats import archive
+from incidents.chats.archive import UnreadableUpload, UnsafeArchive, read_chat_upload
+from incidents.chats.parser import parse_chat
 
 SAMPLES = Path(__file__).parent / "samples"
 IOS_CHAT = (SAMPLES / "ios_example.txt").read_bytes()

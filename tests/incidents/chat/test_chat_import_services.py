@@ -1,7 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from incidents import selectors, services
+from incidents.chats import selectors as chat_selectors
+from incidents.chats import services as chat_services
+from incidents.evidence import uploads
+from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, ChatImport, ChatMark, ChatMedia, ChatMessage, Evidence
 from policies.templating import render_letter_template, validate_letter_template
 from tests.incidents.chat.conftest import AMBIGUOUS_CHAT, DEMO_CHAT, JPEG, make_zip, message_saying
@@ -21,7 +24,7 @@ def test_evidence_add_chat_keeps_the_bytes_and_reads_every_message(import_chat):
     kit = message_saying(chat, "kit list?")
     assert kit.text == "Thanks Ruth. Does anyone know the kit list?\nTowel, hat, goggles?"
     assert kit.sent_at.isoformat() == "2026-10-12T18:40:00"  # as written: no time zone shift
-    assert kit.key == services.chat_message_key(line_number=5, text=kit.text)
+    assert kit.key == chat_services.chat_message_key(line_number=5, text=kit.text)
     kinds = list(chat.messages.values_list("kind", flat=True))
     assert kinds.count("system") == 4 and kinds.count("deleted") == 1 and kinds.count("media") == 1
     summaries = list(evidence.case.events.values_list("summary", flat=True))
@@ -34,7 +37,7 @@ def test_evidence_add_chat_from_a_zip_keeps_its_photo_with_the_message(import_ch
     chat = import_chat(data, "Year 4.zip").chat_import
     photo = ChatMedia.objects.get(chat_import=chat, name="IMG-20261013-WA0001.jpg")
     assert photo.content_type == "image/jpeg" and photo.file.open("rb").read() == JPEG
-    assert services.uploads.sha256_of(JPEG) == photo.sha256
+    assert uploads.sha256_of(JPEG) == photo.sha256
     assert ChatMedia.objects.get(name="notes.bin").content_type == "application/octet-stream"
     assert chat.messages.get(kind="media").media_name == "IMG-20261013-WA0001.jpg"
 
@@ -45,17 +48,17 @@ def test_evidence_add_chat_asks_for_the_date_order_and_keeps_the_file_meanwhile(
     chat = result.chat_import
     assert chat.status == ChatImport.Status.AWAITING_DATE_ORDER and not chat.messages.exists()
     assert result.evidence.file.open("rb").read() == AMBIGUOUS_CHAT
-    services.chat_import_choose_date_order(chat_import=chat, date_order="dmy", by=office)
+    chat_services.chat_import_choose_date_order(chat_import=chat, date_order="dmy", by=office)
     chat.refresh_from_db()
     assert chat.date_order_chosen and chat.message_count == 8
     assert message_saying(chat, "useless").sent_at.isoformat() == "2026-02-06T20:11:00"
     with pytest.raises(ValidationError, match="already been read"):
-        services.chat_import_choose_date_order(chat_import=chat, date_order="mdy", by=office)
+        chat_services.chat_import_choose_date_order(chat_import=chat, date_order="mdy", by=office)
 
 
 def test_evidence_add_chat_in_month_first_order_reads_may_not_february(import_chat, office):
     chat = import_chat(AMBIGUOUS_CHAT, "chat.txt").chat_import
-    services.chat_import_choose_date_order(chat_import=chat, date_order="mdy", by=office)
+    chat_services.chat_import_choose_date_order(chat_import=chat, date_order="mdy", by=office)
     assert message_saying(chat, "useless").sent_at.isoformat() == "2026-06-02T20:11:00"
 
 
@@ -77,13 +80,13 @@ def test_evidence_add_chat_refuses_an_unsafe_zip_and_keeps_nothing(import_chat):
 def test_chat_message_mark_records_the_clause_and_an_event(import_chat, lead, clauses):
     chat = import_chat().chat_import
     message = message_saying(chat, "useless")
-    mark = services.chat_message_mark(message=message, clause=clauses[0], by=lead, note="Names the deputy head")
+    mark = chat_services.chat_message_mark(message=message, clause=clauses[0], by=lead, note="Names the deputy head")
     assert mark.message_key == message.key
     event = chat.evidence.case.events.order_by("-id").first()
     assert event.kind == CaseEvent.Kind.EVIDENCE
     assert event.summary.startswith("Chat message marked (clause 3.1): Karl Dunn, 13/10/2026 21:14")
     with pytest.raises(ValidationError, match="already marked"):
-        services.chat_message_mark(message=message, clause=clauses[0], by=lead)
+        chat_services.chat_message_mark(message=message, clause=clauses[0], by=lead)
 
 
 def test_chat_message_mark_refuses_a_clause_of_another_policy_and_group_events(import_chat, lead, clauses):
@@ -94,36 +97,36 @@ def test_chat_message_mark_refuses_a_clause_of_another_policy_and_group_events(i
                                          number=1)
     stray = Clause.objects.create(version=other, number="9.9", kind="guideline", text="Elsewhere")
     with pytest.raises(ValidationError, match="policy in force"):
-        services.chat_message_mark(message=message_saying(chat, "useless"), clause=stray, by=lead)
+        chat_services.chat_message_mark(message=message_saying(chat, "useless"), clause=stray, by=lead)
     with pytest.raises(ValidationError, match="Group events"):
-        services.chat_message_mark(message=chat.messages.get(text="Karl Dunn left"), clause=clauses[0], by=lead)
+        chat_services.chat_message_mark(message=chat.messages.get(text="Karl Dunn left"), clause=clauses[0], by=lead)
 
 
 def test_chat_mark_remove_keeps_the_mark_on_record(import_chat, lead, head, clauses):
     chat = import_chat().chat_import
-    mark = services.chat_message_mark(message=message_saying(chat, "useless"), clause=clauses[0], by=lead)
-    services.chat_mark_remove(mark=mark, by=head)
+    mark = chat_services.chat_message_mark(message=message_saying(chat, "useless"), clause=clauses[0], by=lead)
+    chat_services.chat_mark_remove(mark=mark, by=head)
     mark.refresh_from_db()
     assert mark.removed_by == head and mark.removed_at is not None
     assert ChatMark.objects.count() == 1
-    assert selectors.marked_messages_for(chat.evidence.case, redact_others=False) == []
+    assert chat_selectors.marked_messages_for(chat.evidence.case, redact_others=False) == []
     assert chat.evidence.case.events.filter(summary__startswith="Chat mark removed (clause 3.1)").exists()
 
 
 def test_chat_import_rebuild_recreates_the_messages_and_keeps_the_marks(import_chat, lead, clauses):
     chat = import_chat().chat_import
-    services.chat_message_mark(message=message_saying(chat, "useless"), clause=clauses[0], by=lead)
-    services.chat_message_mark(message=message_saying(chat, "teacher's pet"), clause=clauses[1], by=lead)
+    chat_services.chat_message_mark(message=message_saying(chat, "useless"), clause=clauses[0], by=lead)
+    chat_services.chat_message_mark(message=message_saying(chat, "teacher's pet"), clause=clauses[1], by=lead)
     before = list(chat.messages.values_list("key", "position", "author", "text", "kind", "sent_on", "sent_time"))
-    quoted_before = selectors.marked_messages_for(chat.evidence.case, redact_others=False)
+    quoted_before = chat_selectors.marked_messages_for(chat.evidence.case, redact_others=False)
     ChatMessage.objects.filter(chat_import=chat).delete()
-    assert selectors.marked_messages_for(chat.evidence.case, redact_others=False) == []
+    assert chat_selectors.marked_messages_for(chat.evidence.case, redact_others=False) == []
 
-    services.chat_import_rebuild(import_=chat, by=lead)
+    chat_services.chat_import_rebuild(import_=chat, by=lead)
 
     after = list(chat.messages.values_list("key", "position", "author", "text", "kind", "sent_on", "sent_time"))
     assert after == before
-    assert selectors.marked_messages_for(chat.evidence.case, redact_others=False) == quoted_before
+    assert chat_selectors.marked_messages_for(chat.evidence.case, redact_others=False) == quoted_before
     assert [q["clause"] for q in quoted_before] == ["3.1", "3.2"]
 
 
@@ -132,18 +135,18 @@ def test_chat_import_rebuild_refuses_a_stored_file_that_changed(import_chat, lea
     path = chat.evidence.file.path
     with open(path, "ab") as stored:
         stored.write(b"13/10/2026, 23:00 - Karl Dunn: sorry\n")
-    with pytest.raises(services.ChatEvidenceChanged, match="no longer matches its SHA-256"):
-        services.chat_import_rebuild(import_=chat, by=lead)
+    with pytest.raises(chat_services.ChatEvidenceChanged, match="no longer matches its SHA-256"):
+        chat_services.chat_import_rebuild(import_=chat, by=lead)
     assert chat.messages.count() == 13  # nothing was thrown away
 
 
 def test_marked_messages_for_redacts_other_members_and_phone_numbers(import_chat, lead, clauses):
     chat = import_chat().chat_import
-    services.chat_message_mark(message=message_saying(chat, "teacher's pet"), clause=clauses[1], by=lead)
-    services.chat_message_mark(message=message_saying(chat, "spare towel"), clause=clauses[1], by=lead)
-    plain = selectors.marked_messages_for(chat.evidence.case, redact_others=False)
+    chat_services.chat_message_mark(message=message_saying(chat, "teacher's pet"), clause=clauses[1], by=lead)
+    chat_services.chat_message_mark(message=message_saying(chat, "spare towel"), clause=clauses[1], by=lead)
+    plain = chat_selectors.marked_messages_for(chat.evidence.case, redact_others=False)
     assert plain[0]["author"] == "+44 7700 900461" and "07700 900461" in plain[0]["text"]
-    redacted = selectors.marked_messages_for(chat.evidence.case, redact_others=True)
+    redacted = chat_selectors.marked_messages_for(chat.evidence.case, redact_others=True)
     assert redacted[0] == {
         "author": "[group member C]", "sent_at": plain[0]["sent_at"], "clause": "3.2",
         "text": "Hat and goggles yes. Call me on [phone number] if you need a spare towel",
@@ -155,11 +158,11 @@ def test_marked_messages_for_redacts_other_members_and_phone_numbers(import_chat
 
 def test_quoted_messages_can_be_quoted_in_a_letter(import_chat, lead, clauses):
     chat = import_chat().chat_import
-    services.chat_message_mark(message=message_saying(chat, "useless"), clause=clauses[0], by=lead)
+    chat_services.chat_message_mark(message=message_saying(chat, "useless"), clause=clauses[0], by=lead)
     body = ("{% for m in quoted_messages %}{{ m.author }} on {{ m.sent_at|date:'j F Y \\a\\t H:i' }} "
             "(clause {{ m.clause }}): {{ m.text }}{% endfor %}")
     assert validate_letter_template(body) == []
-    quoted = selectors.marked_messages_for(chat.evidence.case, redact_others=True)
+    quoted = chat_selectors.marked_messages_for(chat.evidence.case, redact_others=True)
     assert render_letter_template(body, {"quoted_messages": quoted}) == (
         "Karl Dunn on 13 October 2026 at 21:14 (clause 3.1): The deputy head is useless, "
         "I&#x27;ll be telling her so at the gate tomorrow"
@@ -175,8 +178,8 @@ def test_a_warning_letter_quotes_the_marked_messages_with_other_members_withheld
     case = chat.evidence.case
     message = message_saying(chat, "useless")
     clause = case.policy_version.clauses.filter(kind="inappropriate").first()
-    services.chat_message_mark(message=message, clause=clause, by=lead)
-    letter = services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
+    chat_services.chat_message_mark(message=message, clause=clause, by=lead)
+    letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first())
     html = letter_document_html(letter)
     assert "The messages concerned were" in html
     from django.utils.html import escape

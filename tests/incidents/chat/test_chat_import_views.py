@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from incidents import services
+from incidents.chats import services as chat_services
 from incidents.models import ChatImport, ChatMark, ChatMedia, Evidence
 from tests.incidents.chat.conftest import AMBIGUOUS_CHAT, DEMO_CHAT, JPEG, make_zip, message_saying
 
@@ -178,7 +178,7 @@ def test_photos_show_inline_as_images_and_other_files_download(client_for, lead,
 
 def test_lead_can_rebuild_the_conversation_from_the_page(client_for, lead, import_chat, clauses):
     chat = import_chat().chat_import
-    services.chat_message_mark(message=message_saying(chat, "useless"), clause=clauses[0], by=lead)
+    chat_services.chat_message_mark(message=message_saying(chat, "useless"), clause=clauses[0], by=lead)
     response = client_for(lead).post(f"{_chat_url(chat)}rebuild/", follow=True)
     page = response.content.decode()
     assert "Conversation read again from the original file. Marks are kept." in page

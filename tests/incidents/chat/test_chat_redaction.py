@@ -1,6 +1,6 @@
 import pytest
 
-from incidents.chat.redaction import redact_chat_text
+from incidents.chats.redaction import redact_chat_text
 
 NAMES = {"Karl Dunn", "Ruth Adeyemi", "Ben Castle", "+44 7700 900461"}
 KEEP = {"Karl Dunn"}

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from incidents.chat.parser import AmbiguousDateOrder, ChatEntry, DateOrderMismatch, NotAChatExport, parse_chat
+from incidents.chats.parser import AmbiguousDateOrder, ChatEntry, DateOrderMismatch, NotAChatExport, parse_chat
 
 SAMPLES = Path(__file__).parent / "samples"
 

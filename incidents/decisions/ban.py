@@ -1,0 +1,100 @@
+"""Banning a parent from the school site, fairly: the parent is told why and heard before it is final.
+
+A ban moves through sanction_transition like every sanction (provisional → representations →
+confirmed, varied or lifted, with reviews); the rules that only a ban has are here: the Head
+Teacher's review (with the chair of governors), the ban's terms each step sets, the deadline for
+written representations in school days, and recording the representations themselves.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.decisions import sanctions
+from incidents.decisions.selectors import ban_may_be_confirmed
+from incidents.evidence.services import evidence_add
+from incidents.models import (
+    Evidence,
+    Representation,
+    Sanction,
+    User,
+)
+from policies.selectors import school_days_after
+
+State = Sanction.State
+
+# Moves of a ban that are the Head Teacher's review (optionally with the chair of governors).
+BAN_REVIEW_STATES = {State.CONFIRMED, State.VARIED, State.LIFTED}
+
+
+# The ban's terms each step may set; anything else passed in is kept on the step only.
+BAN_TERMS_SET_BY: dict[str, tuple[str, ...]] = {
+    State.PROVISIONAL: ("reasons", "conditions", "starts_on", "representations_due"),
+    State.CONFIRMED: ("ends_on", "review_on"),
+    State.VARIED: ("conditions", "ends_on", "review_on"),
+}
+
+
+def ban_step_check(*, ban: Sanction, to: str, details: dict, by: User, on: datetime.date) -> None:
+    """The ban's own rules for a step of sanction_transition, which calls it with the ban locked.
+
+    Checks: never confirmed before the representations deadline unless the parent has answered; a
+    review date after the step; a representations deadline after the ban starts (counted in the
+    school's days when not given). Writes onto `ban` (saved by the caller) the terms this step sets,
+    and onto `details` who reviewed it.
+    """
+    if to in (State.CONFIRMED, State.VARIED) and not ban_may_be_confirmed(ban):
+        raise ValidationError(
+            f"The parent has until {ban.representations_due:%d %B %Y} to make representations: "
+            "the ban cannot be confirmed before then unless they have answered."
+        )
+    if to in (State.CONFIRMED, State.VARIED) and details["review_on"] <= on:
+        raise ValidationError("The review date must be after the date of this step.")
+    if to == State.PROVISIONAL:
+        details.setdefault("representations_due", school_days_after(
+            school=ban.case.school, start=details["starts_on"], days=ban.case.school.representation_school_days))
+        if details["representations_due"] <= details["starts_on"]:
+            raise ValidationError("The deadline for representations must be after the ban starts.")
+    if to in BAN_REVIEW_STATES:
+        details["reviewed_by"] = by.display_name + (
+            f" with {ban.case.school.chair_of_governors_name or 'the chair of governors'}"
+            if details.pop("with_chair", False) else "")
+    for term in BAN_TERMS_SET_BY.get(to, ()):
+        if term in details:
+            setattr(ban, term, details[term])
+
+
+@transaction.atomic
+def representation_record(
+    *,
+    sanction: Sanction,
+    by: User,
+    received_on: datetime.date,
+    text: str = "",
+    files: Iterable[tuple[str, bytes]] = (),
+) -> Representation:
+    """Record the parent's written representations against a provisional ban.
+
+    Writes: each file as Evidence (evidence_add: checked, hashed, kept unaltered), Representation,
+    and the ban's move provisional → representations received (sanction_transition).
+    Case workers may call.
+    """
+    files = list(files)
+    if not text.strip() and not files:
+        raise ValidationError("Record what the parent said, or attach what they sent.")
+    step_details = {"received_on": received_on}
+    sanctions.sanction_transition(sanction=sanction, to=State.REPRESENTATIONS, by=by, on=received_on,
+                                  details=step_details)
+    representation = Representation.objects.create(
+        sanction=sanction, received_on=received_on, text=text.strip(), recorded_by=by
+    )
+    when = timezone.make_aware(datetime.datetime.combine(received_on, datetime.time(12)))
+    for name, data in files:
+        representation.files.add(evidence_add(
+            case=sanction.case, by=by, data=data, file_name=name, provided_by="The parent (representations)",
+            provided_at=when, obtained=Evidence.Obtained.DOCUMENT, description="Representations against the ban",
+        ))
+    return representation

@@ -1,0 +1,242 @@
+"""TODO docstring."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods
+
+from incidents.access import permissions
+from incidents.access.twofactor import recent_confirmation_required
+from incidents.cases import selectors as case_selectors
+from incidents.decisions import ban, complaints, selectors, services
+from incidents.decisions import sanctions as sanction_services
+from incidents.decisions.forms import (
+    ComplaintForm,
+    ComplaintOutcomeForm,
+    ComplaintReferForm,
+    DecisionForm,
+    RecommendationForm,
+    SanctionStepForm,
+)
+from incidents.models import Case, Sanction
+from incidents.submissions import once_per_submission
+
+_STEP_LABELS: dict[str, str] = {
+    Sanction.State.ISSUED: "Record the warning as issued",
+    Sanction.State.INVITED: "Record the invitation to meet",
+    Sanction.State.HELD: "Record the meeting held",
+    Sanction.State.DECLINED: "Parent declined to meet",
+    Sanction.State.DID_NOT_ATTEND: "Parent did not attend",
+    Sanction.State.REFERRED: "Record the referral",
+    Sanction.State.OUTCOME_RECORDED: "Record the referral's outcome",
+    Sanction.State.ADVICE_SOUGHT: "Record the legal advice sought",
+    Sanction.State.REQUESTED: "Record the request to the moderators",
+    Sanction.State.RESULT_RECORDED: "Record the moderators' result",
+    Sanction.State.PROVISIONAL: "Issue the provisional ban",
+    Sanction.State.REPRESENTATIONS: "Record the parent's representations",
+    Sanction.State.CONFIRMED: "Review: confirm the ban",
+    Sanction.State.VARIED: "Review: vary the ban",
+    Sanction.State.LIFTED: "Lift the ban",
+}
+
+
+def _step_label(sanction: Sanction, to: str) -> str:
+    if to == sanction.state:
+        return "Review: continue the ban to a new review date"
+    return _STEP_LABELS[to]
+
+
+def decisions_context(user, case: Case) -> dict:
+    """What the case page's decision section shows this user."""
+    decisions = selectors.case_decisions(case)
+    # Sanctions are ordered by a decision and a complaint contests one (decisions are never deleted):
+    # a case not yet decided has neither, and most open cases are spared two queries.
+    sanctions = selectors.case_sanctions(case) if decisions else []
+    rows = []
+    for sanction in sanctions:
+        actions = [
+            (to, _step_label(sanction, to))
+            for to in sorted(sanction_services.sanction_moves_for(sanction), key=list(Sanction.State.values).index)
+            if permissions.can_take_sanction_step(user, sanction, to)
+            and not (to in (Sanction.State.CONFIRMED, Sanction.State.VARIED)
+                     and not selectors.ban_may_be_confirmed(sanction))
+        ]
+        rows.append({"sanction": sanction, "actions": actions,
+                     "awaiting_representations": sanction.state == Sanction.State.PROVISIONAL})
+    return {
+        "recommendation": selectors.latest_recommendation(case),
+        "decisions": decisions,
+        "current_decision": next((d for d in reversed(decisions) if d.is_current), None),
+        "sanction_rows": rows,
+        "complaints": selectors.case_complaints(case) if decisions else [],
+        "can_recommend": permissions.can_recommend(user, case),
+        "can_decide": permissions.can_decide(user),
+        "can_see_legal_advice": permissions.can_see_legal_advice(user),
+        "can_record_complaint": permissions.can_work_on_case(user, case) and bool(decisions),
+        "can_refer": permissions.can_refer_to_governors(user),
+        "can_record_panel_outcome": permissions.can_work_on_case(user, case),
+    }
+
+
+def _decision_form_page(request, case, form, title, button, **extra) -> HttpResponse:
+    return render(request, "incidents/decisions/step_form.html",
+                  {"case": case, "form": form, "title": title, "button": button, **extra})
+
+
+@require_http_methods(["GET", "POST"])
+def recommendation_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_selectors.case_for(request.user, reference)
+    if not permissions.can_recommend(request.user, case):
+        raise PermissionDenied
+    form = RecommendationForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            services.recommendation_submit(case=case, by=request.user, responses=data["responses"],
+                                           clauses=data["clauses"], facts_found=data["facts_found"],
+                                           reasons=data["reasons"])
+            messages.success(request, "Recommendation recorded; the case awaits the Head Teacher's decision.")
+            return case.get_absolute_url() + "#decisions"
+
+        try:
+            return once_per_submission(request, data["submission_token"], write)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return _decision_form_page(request, case, form, "Recommend a response", "Submit to the Head Teacher")
+
+
+@require_http_methods(["GET", "POST"])
+@recent_confirmation_required
+def decision_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_selectors.case_for(request.user, reference)
+    if not permissions.can_decide(request.user):
+        raise PermissionDenied
+    supersedes = None
+    if request.GET.get("supersedes") or request.POST.get("supersedes"):
+        supersedes = get_object_or_404(case.decisions, pk=request.GET.get("supersedes") or request.POST["supersedes"])
+    form = DecisionForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            services.decision_record(
+                case=case, by=request.user, reasons=data["reasons"], responses=data["responses"],
+                no_further_action=data["no_further_action"], seriousness=data["seriousness"],
+                repetition=data["repetition"], effect=data["effect"], parent_response=data["parent_response"],
+                earlier_cases=data["earlier_cases"], justification=data["justification"], supersedes=supersedes,
+            )
+            messages.success(request, "Decision recorded.")
+            return case.get_absolute_url() + "#decisions"
+
+        try:
+            return once_per_submission(request, data["submission_token"], write)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, "incidents/decisions/decision_form.html", {
+        "case": case, "form": form, "supersedes": supersedes,
+        "recommendation": selectors.latest_recommendation(case),
+        "panel": selectors.proportionality_for(case),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def sanction_step(request: HttpRequest, reference: str, pk: int, to: str) -> HttpResponse:
+    case = case_selectors.case_for(request.user, reference)
+    sanction = get_object_or_404(Sanction.objects.select_related("response_type", "case"), case=case, pk=pk)
+    if to not in Sanction.State.values or to == Sanction.State.WITHDRAWN:
+        raise Http404
+    if not permissions.can_take_sanction_step(request.user, sanction, to):
+        raise PermissionDenied
+    form = SanctionStepForm(request.POST or None, request.FILES or None, sanction=sanction, to=to)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            if to == Sanction.State.REPRESENTATIONS:
+                ban.representation_record(
+                    sanction=sanction, by=request.user, received_on=data["on"], text=data["text"],
+                    files=[(upload.name, upload.read()) for upload in data["files"]],
+                )
+            else:
+                sanction_services.sanction_transition(sanction=sanction, to=to, by=request.user, on=data["on"],
+                                                      details=form.details(),
+                                                                           head_only_note=data.get("head_only_note",
+                                                                                                   ""))
+            messages.success(request, f"{sanction.response_type.name}: recorded.")
+            return case.get_absolute_url() + "#sanctions"
+
+        try:
+            return once_per_submission(request, data["submission_token"], write)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return _decision_form_page(request, case, form, _step_label(sanction, to), "Save", sanction=sanction,
+                               multipart=to == Sanction.State.REPRESENTATIONS)
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_selectors.case_for(request.user, reference)
+    if not permissions.can_work_on_case(request.user, case):
+        raise PermissionDenied
+    form = ComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            complaints.complaint_record(case=case, by=request.user, received_on=data["received_on"],
+                                        summary=data["summary"])
+            messages.success(request, "Complaint recorded.")
+            return case.get_absolute_url() + "#contest"
+
+        try:
+            return once_per_submission(request, data["submission_token"], write)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return _decision_form_page(request, case, form, "Record a complaint", "Save complaint")
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_refer(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    case = case_selectors.case_for(request.user, reference)
+    complaint = get_object_or_404(case.complaints, pk=pk)
+    if not permissions.can_refer_to_governors(request.user):
+        raise PermissionDenied
+    form = ComplaintReferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            complaints.complaint_refer(complaint=complaint, by=request.user, governors=data["governors"], on=data["on"])
+            messages.success(request, "Referred to the governors' panel.")
+            return case.get_absolute_url() + "#contest"
+
+        try:
+            return once_per_submission(request, data["submission_token"], write)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return _decision_form_page(request, case, form, "Refer to a governors' panel", "Refer")
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_outcome(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    case = case_selectors.case_for(request.user, reference)
+    complaint = get_object_or_404(case.complaints, pk=pk)
+    if not permissions.can_work_on_case(request.user, case):
+        raise PermissionDenied
+    form = ComplaintOutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def write() -> str:
+            complaints.complaint_outcome_record(complaint=complaint, by=request.user, outcome=data["outcome"],
+                                                reasons=data["reasons"], on=data["on"])
+            messages.success(request, "Panel's outcome recorded.")
+            return case.get_absolute_url() + "#contest"
+
+        try:
+            return once_per_submission(request, data["submission_token"], write)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return _decision_form_page(request, case, form, "Record the panel's outcome", "Save outcome")

@@ -1,0 +1,458 @@
+"""Demo data for `seed_demo`: one user per role now; later a realistic school.
+
+Every function here is idempotent: running seed_demo twice changes nothing.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from incidents.cases import services as case_services
+from incidents.chats import services as chat_services
+from incidents.decisions import ban as ban_process
+from incidents.decisions import complaints, sanctions
+from incidents.decisions import services as decision_services
+from incidents.evidence import services as evidence_services
+from incidents.letters import services as letter_services
+from incidents.models import User
+from incidents.roles import Role, ensure_role_groups
+
+DEMO_USERS: list[tuple[str, str, str, Role]] = [
+    ("office", "Olivia", "Okafor", Role.OFFICE),
+    ("lead", "Liam", "Lewis", Role.LEAD),
+    ("head", "Helen", "Hart", Role.HEAD),
+    ("dsl", "Daniel", "Shah", Role.DSL),
+    ("governor", "Grace", "Gordon", Role.GOVERNOR),
+    ("admin", "Aisha", "Adams", Role.ADMIN),
+]
+
+
+DEMO_DEVICE_NAME = "Demo authenticator"
+
+
+def seed_demo_devices() -> list[str]:
+    """Give each senior demo user a two-factor device, so the demo can be signed into without a
+    phone: `python manage.py demo_code head` prints the current code. Only demo devices are read
+    by that command; real users set up their own phone."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from incidents.access.twofactor import needs_two_factor
+
+    created = []
+    for user in User.objects.filter(username__in=[username for username, *_ in DEMO_USERS]).order_by("pk"):
+        if needs_two_factor(user) and not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+            created.append(user.username)
+    return created
+
+
+@transaction.atomic
+def seed_users(*, password: str | None = None) -> list[tuple[str, bool]]:
+    """Create the six demo users, one per role. Returns (username, created) pairs.
+
+    Writes: users and their group membership. Existing users are left as they are.
+    """
+    password = password or settings.DEMO_PASSWORD
+    ensure_role_groups()
+    results = []
+    for username, first, last, role in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@school.example"},
+        )
+        if created:
+            user.set_password(password)
+            user.is_staff = role == Role.ADMIN
+            user.is_superuser = role == Role.ADMIN
+            user.save()
+            user.groups.add(Group.objects.get(name=role.value))
+        results.append((username, created))
+    return results
+
+
+# --- a realistic school ------------------------------------------------------------------------------
+
+FIRST_NAMES = [
+    "Amira", "Ben", "Chloe", "Karl", "Ella", "Femi", "Grace", "Hamza", "Isla", "Jack", "Kiran", "Laura",
+    "Mo", "Nadia", "Oscar", "Priya", "Quinn", "Ruth", "Sam", "Tariq", "Uma", "Vikram", "Wendy", "Xander",
+    "Yasmin", "Zoe", "Aled", "Bronwen", "Callum", "Deepa", "Eoin", "Fatima", "Gareth", "Hollie", "Imran",
+    "Jess", "Dev", "Leanne", "Marek", "Niamh",
+]
+LAST_NAMES = [
+    "Adeyemi", "Brown", "Castle", "Dunn", "Evans", "Fletcher", "Gill", "Hussain", "Iqbal", "Jones", "Khan",
+    "Lewis", "Morgan", "Nowak", "O'Brien", "Patel", "Quinn", "Roberts", "Smith", "Taylor", "Usman", "Vaughan",
+    "Walsh", "Xu", "Young", "Zielinski", "Ahmed", "Baker", "Clarke", "Davies", "Edwards", "Foster", "Green",
+    "Hughes", "Ingram", "Jackson", "King", "Lloyd", "Murphy", "Price",
+]
+STREETS = ["Orchard", "Mill", "Church", "Park", "Station"]
+CLASSES = ["Reception Robins", "Year 1 Wrens", "Year 2 Owls", "Year 3 Swifts", "Year 4 Kestrels",
+           "Year 5 Herons", "Year 6 Falcons"]
+
+SCENARIOS = [
+    # (title, what happened, severity, final status, restricted, safeguarding)
+    ("Abusive comments about a class teacher", "Posted in the class group that the Year 4 teacher is "
+     "'useless and lazy' and should be sacked, naming her.", "medium", "investigating", False, False),
+    ("Swearing at other parents in the group", "Replied to a reminder about the cake sale with repeated "
+     "swearing at two named parents.", "low", "new", False, False),
+    ("Threat made at the school gate", "Told the deputy head at the gate 'you'll regret this' and followed "
+     "her to the office door.", "high", "awaiting_decision", False, False),
+    ("Screenshot of a teacher's message shared", "Shared a screenshot of a private Class Dojo message from "
+     "the teacher to the whole year group with mocking comments.", "low", "decided", False, False),
+    ("Discussion of an individual child", "Posted that a named child in Year 2 'should be excluded' and "
+     "encouraged others to complain.", "medium", "sanction_in_force", False, True),
+    ("Defamatory allegations about the Head Teacher", "Posted allegations that the Head Teacher had "
+     "falsified attendance figures, shared beyond the group.", "high", "sanction_in_force", True, False),
+    ("Political campaigning in the class list", "Repeated posts urging parents to vote for a candidate "
+     "after being asked to stop by the moderators.", "low", "closed", False, False),
+    ("Abusive e-mails to the office", "Three e-mails to the office in one evening with offensive language "
+     "about the office manager.", "medium", "decided", False, False),
+    ("Intimidating behaviour in the playground", "Shouted at a teaching assistant in front of children at "
+     "pick-up and refused to leave when asked.", "high", "awaiting_decision", False, True),
+    ("Challenging the uniform policy publicly", "Started a thread calling the uniform policy 'a joke' and "
+     "asking parents to ignore it.", "low", "closed", False, False),
+    ("Comments about a child's family", "Made remarks about another family's religion in the year group.",
+     "medium", "investigating", True, True),
+    ("Repeated posting of unrelated links", "Posted links to a private business many times a day after "
+     "requests to stop.", "low", "new", False, False),
+]
+# The parent with a history: earlier, closed cases before the current one.
+REPEAT_PARENT = ("Karl", "Dunn")
+
+
+def _advance(case, final: str, *, lead: User, head: User) -> None:
+    """Take a demo case to `final` the way staff would: investigate, recommend, decide, act."""
+    from policies.models import Clause, ResponseType
+
+    if final == "new":
+        return
+    case_services.case_transition(case=case, to="investigating", by=lead)
+    if final == "investigating":
+        return
+    warning = ResponseType.objects.get(school=case.school, code=ResponseType.Code.WARNING)
+    breached = list(Clause.objects.filter(version=case.policy_version_id, kind=Clause.Kind.INAPPROPRIATE)[:1])
+    decision_services.recommendation_submit(
+        case=case, by=lead, responses=[warning], clauses=breached,
+        facts_found="The posts were made and seen by other parents; the parent accepted writing them.",
+        reasons="A first breach of this kind: a warning is proportionate.",
+    )
+    if final == "awaiting_decision":
+        return
+    decision = decision_services.decision_record(
+        case=case, by=head, responses=[] if final == "closed" else [warning], no_further_action=final == "closed",
+        reasons="I have read the posts and the notes of the conversation with the parent."
+        + (" The parent apologised at once; no further action." if final == "closed"
+           else " A written warning is proportionate to a first breach."),
+        seriousness="Moderate", repetition="First time", parent_response="Apologised when spoken to",
+        justification="" if final == "closed" else "The posts named a member of staff and the whole class saw them.",
+    )
+    if final == "closed":
+        case_services.case_transition(case=case, to="closed", by=head, reason="No further action; parent told.")
+    elif final == "sanction_in_force":
+        sanctions.sanction_transition(sanction=decision.sanctions.get(), to="issued", by=head)
+
+
+@transaction.atomic
+def seed_school_data() -> bool:
+    """Parents, children, a dozen groups and cases in every status. Returns False if already there.
+
+    Writes through the services, so every case has a consistent timeline.
+    """
+    import datetime
+    import random
+
+    from django.utils import timezone
+
+    from incidents.models import Case, Child, Concern, Contact, Parent, ParentGroup
+    from policies.selectors import current_school
+
+    school = current_school()
+    if Parent.objects.filter(school=school).exists():
+        return False
+    rng = random.Random(2026)
+    users = {u.username: u for u in User.objects.filter(username__in=[u for u, *_ in DEMO_USERS])}
+    office, lead, head = users["office"], users["lead"], users["head"]
+
+    parents = []
+    for i, (first, last) in enumerate(zip(FIRST_NAMES, LAST_NAMES, strict=True)):
+        parent = Parent.objects.create(
+            school=school, title=rng.choice(["Mr", "Ms", "Mrs", "Mx", "Dr"]), first_name=first, last_name=last,
+            email=f"{first}.{last}@parents.example".lower().replace("'", ""),
+            phone=f"07700 900{i:03d}",
+            address=f"{rng.randint(1, 120)} {rng.choice(STREETS)} Road\nHillside\nExampletown",
+            postcode=f"EX{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJ')}{rng.choice('LNPQRSTUW')}",
+        )
+        child = Child.objects.create(school=school, first_name=rng.choice(FIRST_NAMES), last_name=last,
+                                     class_name=CLASSES[i % len(CLASSES)])
+        parent.children.add(child)
+        parents.append(parent)
+
+    groups = []
+    for i, class_name in enumerate(CLASSES):
+        group = ParentGroup.objects.create(school=school, name=f"{class_name} parents", class_name=class_name)
+        group.moderators.add(parents[i], parents[i + 10])
+        groups.append(group)
+    for name in ["Whole school PTA", "Year 6 leavers 2027", "Swimming lift share", "Football club parents",
+                 "Year 3 class list"]:
+        groups.append(ParentGroup.objects.create(
+            school=school, name=name, platform=(ParentGroup.Platform.CLASS_LIST if "list" in name
+                                                else ParentGroup.Platform.WHATSAPP)))
+
+    now = timezone.now()
+    repeat_parent = next(p for p in parents if (p.first_name, p.last_name) == REPEAT_PARENT)
+    # Two earlier, closed cases about the same parent.
+    for months_ago, text in [(14, "Posted insulting remarks about the PE teacher."),
+                             (7, "Swore at the moderators after a post was removed.")]:
+        received = now - datetime.timedelta(days=30 * months_ago)
+        concern = case_services.concern_log(
+            school=school, by=office, received_at=received, channel=Concern.Channel.WHATSAPP, description=text,
+            parents=[repeat_parent], raised_by_name="A class representative", group=groups[4],
+        )
+        case = concern.case
+        Case.objects.filter(pk=case.pk).update(lead=lead)
+        case.refresh_from_db()
+        _advance(case, "closed", lead=lead, head=head)
+
+    for i, (title, text, severity, final, restricted, safeguarding) in enumerate(SCENARIOS):
+        concerned = [repeat_parent] if i == 0 else [parents[(i * 3 + 1) % len(parents)]]
+        received = now - datetime.timedelta(days=40 - i * 3, hours=rng.randint(0, 8))
+        concern = case_services.concern_log(
+            school=school, by=office, received_at=received, channel=rng.choice(
+                [Concern.Channel.WHATSAPP, Concern.Channel.WHATSAPP, Concern.Channel.EMAIL, Concern.Channel.IN_PERSON]),
+            description=text, parents=concerned, raised_by_name=f"{parents[i + 20].full_name}",
+            raised_anonymously=(i % 4 == 1), group=groups[i % len(groups)], safeguarding=safeguarding,
+        )
+        case = concern.case
+        Case.objects.filter(pk=case.pk).update(title=title, severity=severity, lead=lead if final != "new" else None)
+        case.refresh_from_db()
+        if final != "new":
+            evidence_services.statement_add(case=case, by=lead, given_by=parents[i + 20].full_name,
+                                            given_on=timezone.localdate(received), text=f"I saw the posts. {text}")
+            evidence_services.contact_record(
+                case=case, by=lead, happened_at=received + datetime.timedelta(days=2), parent=concerned[0],
+                with_whom=concerned[0].full_name, method=Contact.Method.PHONE,
+                summary="Explained the concern and the code of conduct. The parent gave their account.",
+                agreed_actions="Parent to read the code of conduct again.",
+            )
+        _advance(case, final, lead=lead, head=head)
+        if restricted:
+            case_services.case_set_restricted(case=case, by=head, restricted=True,
+                                              reason="Concerns a member of staff's conduct allegations.")
+    seed_letters()
+    return True
+
+
+def seed_letters() -> None:
+    """Issued letters of several types on the demo cases, their PDFs rendered here and now (no worker)."""
+    from incidents.models import Case, Letter
+
+    users = {u.username: u for u in User.objects.filter(username__in=["office", "lead", "head"])}
+    plans = [("warning", Letter.IssueMethod.POST), ("meeting_invitation", Letter.IssueMethod.POST),
+             ("provisional_ban", Letter.IssueMethod.HAND)]
+    cases = Case.objects.exclude(status__in=[Case.Status.NEW]).filter(parents__isnull=False).distinct()
+    for case, (purpose, method) in zip(cases.order_by("opened_at"), plans, strict=False):
+        letter = letter_services.letter_start(
+            case=case, purpose=purpose, by=users["lead"], recipient=case.parents.order_by("pk").first(),
+            parts={"conduct_summary": case.summary or case.title, "meeting_at": "2026-12-03T15:30",
+                   "meeting_place": "the Head Teacher's office",
+                   "decision_reasons": "The messages were seen by many parents and named a member of staff."},
+        )
+        letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=users["head"])
+        letter_services.letter_render_pdf(letter_id=letter.pk)
+        letter.refresh_from_db()
+        if method == Letter.IssueMethod.EMAIL and not letter.recipient_email:
+            method = Letter.IssueMethod.POST
+        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=users["office"], method=method)
+
+# --- an imported chat with marked messages (issue 7) --------------------------------------------------
+
+DEMO_CHAT_FILE = "year4_kestrels_chat.txt"
+DEMO_CHAT_PATH = Path(__file__).parent / "data" / DEMO_CHAT_FILE
+DEMO_CHAT_CASE_TITLE = "Abusive comments about a class teacher"  # about Karl Dunn, who writes in the chat
+# (words in the message, kind of clause it breaches)
+DEMO_CHAT_MARKS = [("useless", "inappropriate"), ("teacher's pet", "inappropriate")]
+
+
+@transaction.atomic
+def seed_demo_chat() -> bool:
+    """Import the Year 4 Kestrels chat on the demo case about Karl Dunn and mark two of his messages.
+
+    Writes through the services (evidence with its SHA-256, the import, marks, events). Returns
+    False when already there or when the demo case or policy is missing.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from incidents.models import Case, ChatImport
+    from policies.models import Clause
+
+    case = Case.objects.filter(title=DEMO_CHAT_CASE_TITLE).first()
+    if case is None or ChatImport.objects.filter(evidence__case=case).exists():
+        return False
+    if case.policy_version_id is None:
+        return False  # no policy in force on the incident date: no clauses to mark against
+    users = {u.username: u for u in User.objects.filter(username__in=["office", "lead"])}
+    data = DEMO_CHAT_PATH.read_bytes()
+    result = chat_services.evidence_add_chat(
+        case=case, by=users["office"], data=data, file_name="WhatsApp Chat with Year 4 Kestrels parents.txt",
+        provided_by="Ruth Adeyemi (group admin)", provided_at=timezone.now() - datetime.timedelta(days=38),
+        description="Exported by the group admin from her phone.",
+    )
+    clauses = Clause.objects.filter(version=case.policy_version_id)
+    for words, kind in DEMO_CHAT_MARKS:
+        clause = clauses.filter(kind=kind).first() or clauses.first()
+        message = result.chat_import.messages.get(text__contains=words)
+        chat_services.chat_message_mark(message=message, clause=clause, by=users["lead"])
+    return True
+
+
+# --- recommendations, decisions and sanctions at every step (issue 5) ---------------------------------
+
+# (code, name, level, has_duration, is_referral, needs_letter): used only when the school has no
+# ladder yet; an existing ladder (policies' defaults, or the school's own) is left as it is.
+DEMO_LADDER = [
+    ("nfa", "No further action", 0, False, False, True),
+    ("moderator_request", "Request to group moderators", 1, False, False, True),
+    ("warning", "Cautionary notice", 2, False, False, True),
+    ("meeting", "Invitation to meet", 3, False, False, True),
+    ("authorities", "Referral to the authorities", 4, False, True, False),
+    ("legal_advice", "Referral for legal advice", 5, False, True, False),
+    ("provisional_ban", "Provisional ban from the site", 6, True, False, True),
+    ("confirmed_ban", "Confirmed ban", 7, True, False, True),
+    ("ban_lifted", "Ban lifted", 8, False, False, True),
+]
+DECISION_SCENARIOS = [
+    # (title, what happened, step reached)
+    ("Insulting a lunchtime supervisor online", "Posted that a named supervisor 'can't be trusted with "
+     "children'.", "awaiting_decision"),
+    ("Apologised at once for a heated message", "Swore in the group, then apologised the same evening.", "nfa"),
+    ("Repeated rude replies to the office", "Four rude replies to routine office messages.", "warning_due"),
+    ("Shouting at the class teacher at pick-up", "Raised voice at the Year 2 teacher in front of children.",
+     "meeting_held"),
+    ("Threatening message to a teacher", "Sent a message saying the teacher 'should watch her back'.", "referred"),
+    ("Allegations about the Head Teacher's honesty", "Posted that the Head Teacher lies to Ofsted.",
+     "legal_advice"),
+    ("Spamming the PTA group after warnings", "Kept posting a petition after the moderators asked them to stop.",
+     "moderators"),
+    ("Aggressive confrontation in the car park", "Blocked a teacher's car and shouted at her.", "provisional"),
+    ("Pushed past staff into the school building", "Entered the building without permission and refused "
+     "to leave when asked.", "under_review"),
+    ("Abuse of office staff at the front desk", "Swore at the office manager across the desk.", "confirmed"),
+    ("Threats at the school gate, since resolved", "Threatened another parent at the gate.", "lifted"),
+    ("Meeting ordered in error, corrected to a warning", "Posted a teacher's home address.", "corrected"),
+    ("Disputed warning about comments on a teacher", "Called a teacher incompetent in the class group.",
+     "contested"),
+]
+
+
+def _demo_ladder(school) -> dict:
+    from policies.models import ResponseType
+
+    ladder = {}
+    for code, name, level, duration, referral, letter in DEMO_LADDER:
+        ladder[code], _ = ResponseType.objects.get_or_create(school=school, code=code, defaults={
+            "name": name, "level": level, "has_duration": duration, "is_referral": referral, "needs_letter": letter})
+    return ladder
+
+
+@transaction.atomic
+def seed_decisions() -> bool:
+    """Cases at each step of recommendation, decision, sanction, ban and contest. False if already there.
+
+    Writes through the services (so every timeline, history and rule is as a user would leave it).
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from incidents.models import Case, Parent, Sanction
+    from policies.selectors import current_school
+
+    school = current_school()
+    titles = [title for title, *_ in DECISION_SCENARIOS]
+    if Case.objects.filter(school=school, title__in=titles).exists():
+        return False
+    parents = list(Parent.objects.filter(school=school).order_by("pk"))
+    if not parents:
+        return False
+    users = {u.username: u for u in User.objects.filter(username__in=["lead", "head", "governor"])}
+    lead, head, governor = users["lead"], users["head"], users["governor"]
+    ladder = _demo_ladder(school)
+    today = timezone.localdate()
+    state = Sanction.State
+
+    def step(sanction, to, by=lead, **details):
+        sanctions.sanction_transition(sanction=sanction, to=to, by=by, details=details)
+
+    def ban_terms(days_ago):
+        return {"reasons": "Aggressive behaviour towards staff on the school site.",
+                "conditions": "The child is dropped off and collected at the side gate by a grandparent; "
+                              "meetings with staff by appointment at the office.",
+                "starts_on": today - datetime.timedelta(days=days_ago)}
+
+    for i, (title, text, reached) in enumerate(DECISION_SCENARIOS):
+        parent = parents[(i * 5 + 2) % len(parents)]
+        case = case_services.case_open(school=school, by=lead, title=title, summary=text, lead=lead, parents=[parent],
+                                       incident_date=today - datetime.timedelta(days=35 - i))
+        case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
+        code = {"nfa": "warning", "warning_due": "warning", "meeting_held": "meeting", "referred": "authorities",
+                "legal_advice": "legal_advice", "moderators": "moderator_request", "corrected": "meeting",
+                "contested": "warning"}.get(reached, "provisional_ban")
+        decision_services.recommendation_submit(case=case, by=lead, responses=[ladder[code]],
+                                                clauses=case.clauses.all(),
+                                                facts_found=f"{text} Confirmed by two statements and a screenshot.",
+                                                reasons="Proportionate to what happened and to the parent's response.")
+        if reached == "awaiting_decision":
+            continue
+        if reached == "nfa":
+            decision_services.decision_record(case=case, by=head, no_further_action=True,
+                                              reasons="The parent apologised at once and has not repeated it.")
+            continue
+        decision = decision_services.decision_record(
+            case=case, by=head, responses=[ladder[code]], reasons="The conduct breached the code of conduct.",
+            seriousness="Directed at a named member of staff.", parent_response="Accepted that it happened.",
+            justification="" if ladder[code].level <= 3 else "Staff felt unsafe; a lesser response would not "
+                                                               "protect them.",
+        )
+        sanction = decision.sanctions.get()
+        if reached == "meeting_held":
+            step(sanction, state.INVITED, meeting_on=today)
+            step(sanction, state.HELD, attendees="Helen Hart, the parent", notes="The parent agreed to raise "
+                                                                                 "concerns through the office.")
+        elif reached == "referred":
+            step(sanction, state.REFERRED, organisation="Local police (Safer Schools officer)", reference="PC-4471")
+        elif reached == "legal_advice":
+            sanctions.sanction_transition(sanction=sanction, to=state.ADVICE_SOUGHT, by=head,
+                                          details={"adviser": "Local authority legal services"},
+                                          head_only_note="The posts are likely defamatory; a letter before "
+                                                        "action is an option if they continue.")
+        elif reached == "moderators":
+            step(sanction, state.REQUESTED, group="Whole school PTA")
+            step(sanction, state.RESULT_RECORDED, result="The moderators removed the parent from the group.")
+        elif reached == "provisional":
+            step(sanction, state.PROVISIONAL, **ban_terms(1))
+        elif reached == "under_review":  # representations in; the Head Teacher's review is due
+            step(sanction, state.PROVISIONAL, **ban_terms(20))
+            ban_process.representation_record(sanction=sanction, by=lead, received_on=today, text=(
+                "I accept I was angry but I did not mean to frighten anyone. I ask to be allowed to collect "
+                "my son from the gate."))
+        elif reached in ("confirmed", "lifted"):
+            step(sanction, state.PROVISIONAL, **ban_terms(30))
+            step(sanction, state.CONFIRMED, by=head, ends_on=today + datetime.timedelta(days=120),
+                 review_on=today + datetime.timedelta(days=42), with_chair=True)
+            if reached == "lifted":
+                step(sanction, state.LIFTED, by=head, reasons="No further incidents; the parent has kept to "
+                                                              "the arrangements.")
+                case_services.case_transition(case=case, to=Case.Status.CLOSED, by=head)
+        elif reached == "corrected":
+            decision_services.decision_record(case=case, by=head, responses=[ladder["warning"]], supersedes=decision,
+                                              reasons="On reflection a written warning is proportionate; the meeting "
+                                             "is not needed.")
+        elif reached == "contested":
+            step(sanction, state.ISSUED)
+            complaint = complaints.complaint_record(case=case, by=lead, received_on=today,
+                                                    summary="The parent says the warning is unfair.")
+            complaints.complaint_refer(complaint=complaint, by=head, governors=[governor], on=today)
+    return True

@@ -1,0 +1,34 @@
+"""TODO docstring."""
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from incidents.access.visibility import _IsTrue, cases_visible_to, sees_every_case
+from incidents.models import Case, User
+
+
+def letters_visible_to(user: User, *, for_page: bool = False):
+    """Letters of the cases this user may see (and no others): the register and every letter page start here.
+
+    `for_page`: the same letters, for one page of the ordered register (see cases_visible_to).
+    """
+    from incidents.models import Letter
+
+    of_visible_cases = Q(case__in=cases_visible_to(user))
+    if for_page and not sees_every_case(user):  # all cases: nothing to test each letter against
+        return Letter.objects.filter(_IsTrue(of_visible_cases)).select_related(*LETTER_RELATED)
+    return Letter.objects.filter(of_visible_cases).select_related(*LETTER_RELATED)
+
+
+# What a letter's row in a list shows besides the letter.
+LETTER_RELATED = ("case", "template_version__template", "issued_by", "approved_by", "created_by")
+
+
+def case_letters(case: Case):
+    """The case's letters, newest first, each with its template (the case page names it)."""
+    return list(case.letters.select_related("template_version__template"))
+
+
+def letter_for(user: User, pk: int):
+    """The letter if the user may see its case; 404 otherwise, as for the case itself."""
+    return get_object_or_404(letters_visible_to(user), pk=pk)

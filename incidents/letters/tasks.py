@@ -1,0 +1,27 @@
+"""The letter's work on the worker: rendering its PDF, e-mailing it once issued."""
+
+from celery import Task, shared_task
+
+from incidents.letters import services
+from incidents.queue import RETRIES
+
+
+class _LetterRenderTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # Called once the retries are used up: the letter page then shows a plain error.
+
+        services.letter_render_failed(letter_id=args[0] if args else kwargs["letter_id"], error=str(exc))
+
+
+@shared_task(base=_LetterRenderTask, autoretry_for=(Exception,), max_retries=RETRIES,
+             retry_backoff=1, retry_backoff_max=30, retry_jitter=False)
+def render_letter_pdf(letter_id: int) -> str:
+    """Render a letter's PDF on the worker (see services.letter_render_pdf). Retried with backoff."""
+    return services.letter_render_pdf(letter_id=letter_id).render_state
+
+
+@shared_task(autoretry_for=(Exception,), max_retries=5, retry_backoff=30, retry_backoff_max=600)
+def send_letter_email(letter_id: int) -> None:
+    """E-mail an issued letter with its PDF attached (see services.letter_email_send). Retried with backoff."""
+
+    services.letter_email_send(letter_id=letter_id)

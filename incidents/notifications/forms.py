@@ -1,0 +1,13 @@
+"""TODO docstring."""
+
+from django import forms
+
+from incidents.models import User
+
+
+class NotificationModeForm(forms.Form):
+    notification_mode = forms.ChoiceField(
+        label="How would you like Casebook's e-mails?", choices=User.NotificationMode.choices,
+        widget=forms.RadioSelect,
+        help_text="Safeguarding alerts always come at once. Reminders of deadlines follow your choice.",
+    )

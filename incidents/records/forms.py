@@ -1,0 +1,33 @@
+"""TODO docstring."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+
+from incidents.cases.forms import ParentSearchForm
+from incidents.inputs import DATE_INPUT
+from incidents.models import Parent
+from policies.models import School
+
+
+class SubjectAccessRequestForm(ParentSearchForm):
+    parent_field = "parent"
+    parent = forms.ModelChoiceField(label="Whose data", queryset=Parent.objects.none())
+    received_on = forms.DateField(label="Received on", widget=DATE_INPUT, initial=timezone.localdate)
+    how_received = forms.CharField(label="How it was received", max_length=200, required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, school: School, search_parents: bool | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Parent.objects.filter(school=school)
+        self.offer_parent_search(school=school, search=search_parents,
+                                 help_text="Type part of their first or last name, then choose them.")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ExportForm(forms.Form):
+    redact_others = forms.BooleanField(
+        label="Withhold the names of other people", required=False, initial=True,
+        help_text="Other parents, their children, and people who raised concerns or gave statements.",
+    )
