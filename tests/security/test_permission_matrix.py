@@ -132,7 +132,7 @@ def world(cast, school, log_concern, parent):
     evidence = evidence_services.evidence_add(case=case, by=cast["office"], data=factories.PNG, file_name="a.png",
                                               provided_by="x", provided_at=timezone.now())
     from policies.models import Clause, LetterTemplateVersion
-    from tests.incidents.chat.conftest import DEMO_CHAT, JPEG, make_zip
+    from tests.incidents.chats.conftest import DEMO_CHAT, JPEG, make_zip
 
     chat = chat_services.evidence_add_chat(
         case=case, by=cast["office"], data=make_zip({"WhatsApp Chat with Year 4 Kestrels.txt": DEMO_CHAT,

@@ -15,7 +15,7 @@ from incidents.roles import Role
 from policies.models import TermHoliday
 from policies.selectors import SchoolDays, adopted_policy, school_days_after
 from tests import factories
-from tests.incidents.letter_setup import realistic_case
+from tests.incidents.letters.letter_setup import realistic_case
 
 pytestmark = pytest.mark.django_db
 

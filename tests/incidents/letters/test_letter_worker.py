@@ -6,7 +6,7 @@ import pytest
 
 from incidents.letters import services as letter_services
 from incidents.models import Letter
-from tests.incidents.letter_setup import realistic_case
+from tests.incidents.letters.letter_setup import realistic_case
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from incidents.models import Case, Letter, User
 from incidents.records import services as record_services
 from incidents.roles import Role
 from tests import factories
-from tests.incidents.letter_setup import realistic_case
+from tests.incidents.letters.letter_setup import realistic_case
 
 pytestmark = pytest.mark.django_db
 

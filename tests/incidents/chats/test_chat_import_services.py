@@ -7,7 +7,7 @@ from incidents.evidence import uploads
 from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, ChatImport, ChatMark, ChatMedia, ChatMessage, Evidence
 from policies.templating import render_letter_template, validate_letter_template
-from tests.incidents.chat.conftest import AMBIGUOUS_CHAT, DEMO_CHAT, JPEG, make_zip, message_saying
+from tests.incidents.chats.conftest import AMBIGUOUS_CHAT, DEMO_CHAT, JPEG, make_zip, message_saying
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from incidents.letters import pdf as letter_pdf
 from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, Letter
 from policies.defaults import DEFAULT_LETTERS
-from tests.incidents.letter_setup import realistic_case
+from tests.incidents.letters.letter_setup import realistic_case
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from incidents.notifications import reminders
 from incidents.notifications import services as notification_services
 from incidents.roles import Role
 from tests import factories
-from tests.incidents.letter_setup import realistic_case
+from tests.incidents.letters.letter_setup import realistic_case
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from incidents.chats import services as chat_services
 from incidents.models import ChatImport, ChatMark, ChatMedia, Evidence
-from tests.incidents.chat.conftest import AMBIGUOUS_CHAT, DEMO_CHAT, JPEG, make_zip, message_saying
+from tests.incidents.chats.conftest import AMBIGUOUS_CHAT, DEMO_CHAT, JPEG, make_zip, message_saying
 
 pytestmark = pytest.mark.django_db
 

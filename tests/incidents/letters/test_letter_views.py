@@ -8,7 +8,7 @@ from incidents.decisions import sanctions
 from incidents.decisions import services as decision_services
 from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, Letter
-from tests.incidents.letter_setup import realistic_case
+from tests.incidents.letters.letter_setup import realistic_case
 
 
 @pytest.fixture

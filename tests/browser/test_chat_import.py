@@ -2,9 +2,9 @@
 
 import pytest
 
-from tests.browser.conftest import signed_in_page  # noqa: F401 - a fixture
+from tests.incidents.chats.conftest import chat_case, clauses, import_chat  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_chat_fits_a_phone_and_marks_without_reloading(signed_in_page, live_server, import_chat, clauses,  # noqa: F811
