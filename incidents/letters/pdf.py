@@ -13,6 +13,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from incidents.models import Letter
 
@@ -21,13 +24,14 @@ class FetchRefused(ValueError):
     pass
 
 
-def refuse_fetch(url: str, *args, **kwargs) -> dict:
-    """WeasyPrint url_fetcher: data: URIs only (WeasyPrint decodes those itself before asking)."""
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
+class DataOnlyFetcher(URLFetcher):
+    """WeasyPrint's fetcher, allowed data: URIs only: a letter or a template can never make the
+    worker reach the network or read a local file. A refused resource is left out of the PDF."""
 
-        return default_url_fetcher(url)
-    raise FetchRefused(f"Letters fetch nothing: refused {url[:80]}")
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if not url.startswith("data:"):
+            raise FetchRefused(f"Letters fetch nothing: refused {url[:80]}")
+        return super().fetch(url, headers)
 
 
 def _logo_data_uri(school) -> str:
@@ -76,12 +80,9 @@ def letter_document_html(letter: Letter) -> str:
 
 @cache
 def _font_config():
-    from weasyprint.text.fonts import FontConfiguration
-
     return FontConfiguration()
 
 
 def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # heavy: loaded only where PDFs are made
-
-    return HTML(string=html, url_fetcher=refuse_fetch, base_url=None).write_pdf(font_config=_font_config())
+    fetcher = DataOnlyFetcher(allowed_protocols=("data",))
+    return HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(font_config=_font_config())
