@@ -7,6 +7,7 @@ production is a clear message rather than a silently different behaviour.
 import os
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -56,8 +57,6 @@ def env_path(name: str, default: Path) -> Path:
 
 def env_database(name: str, default: str) -> dict:
     """Parse DATABASE_URL (sqlite:///path or postgres://user@host/db) into Django's form."""
-    import dj_database_url
-
     raw = os.environ.get(name) or default
     if raw.split(":", 1)[0] not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(

@@ -1,5 +1,6 @@
 """`/healthz`: is the database reachable, and the task broker (or are tasks in-process)?"""
 
+import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -21,7 +22,6 @@ def database_state() -> str:
 def broker_state() -> str:
     if not settings.REDIS_URL:
         return "in-process"
-    import redis
 
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Form inputs every part uses: date and date-time pickers, and a field for several files at once."""
 
 from django import forms
 

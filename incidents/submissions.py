@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""One submission, one record: a form carries a one-use token, so a double click, a resend or a
+second tab saves once and the second request is shown the first one's result."""
 
 import secrets
 from collections.abc import Callable

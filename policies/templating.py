@@ -16,6 +16,8 @@ from django.template import Context, Engine, Library, TemplateSyntaxError, defau
 from django.template.base import FilterExpression, Node, Variable, VariableNode
 from django.template.defaulttags import ForNode, IfNode
 
+from policies.selectors import school_days_after
+
 # name → what it holds. Paths with "[]" are the fields of each item of a list, used inside
 # `{% for item in list %}`: `{% for child in children %}{{ child.name }}{% endfor %}`.
 LETTER_VARIABLES: dict[str, str] = {
@@ -274,8 +276,6 @@ def school_context(school) -> dict:
 
 def sample_letter_context(school, *, today: datetime.date | None = None) -> dict:
     """A complete, made-up letter context for previews: every documented variable has a value."""
-    from policies.selectors import school_days_after
-
     today = today or datetime.date.today()
     deadline_days = school.representation_school_days
     children = [

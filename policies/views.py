@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents.access.permissions import allowed_if
+from incidents.letters.pdf import html_to_pdf
 from policies import selectors, services
 from policies.forms import PolicyImportForm
 from policies.models import LetterTemplateVersion, Policy
@@ -38,8 +39,6 @@ def policy_read(request):
 @require_GET
 @allowed_if(holds_a_staff_role)
 def policy_pdf(request):
-    from incidents.letters.pdf import html_to_pdf  # heavy: loaded only when a PDF is asked for
-
     context = _policy_context()
     html = render_to_string("policies/policy_pdf.html", context, request=request)
     pdf = html_to_pdf(html)  # fetches nothing from the network

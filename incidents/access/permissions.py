@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 
-from incidents.models import Case, User
+from incidents.models import Case, Sanction, User
 from incidents.roles import Role
 
 CASE_WORKERS = (Role.LEAD, Role.HEAD)
@@ -86,8 +86,6 @@ def can_refer_to_governors(user: User) -> bool:
 
 def can_take_sanction_step(user: User, sanction, to: str) -> bool:
     """Mirrors the checks in services.sanction_transition, so the page offers only what will work."""
-    from incidents.models import Sanction
-
     state, kind = Sanction.State, Sanction.Kind
     if kind(sanction.kind) == kind.LEGAL or (
             sanction.kind == kind.BAN and to in (state.CONFIRMED, state.VARIED, state.LIFTED)):

@@ -9,6 +9,7 @@
   sends them on once confirmed.
 """
 
+import base64
 import functools
 import secrets
 import time
@@ -127,8 +128,6 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 def _base32(key: bytes) -> str:
-    import base64
-
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
 

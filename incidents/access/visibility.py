@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Who may see which cases: the one definition (cases_visible_to), used by every list, search, count,
+export, download and detail page.
+
+Office staff see the cases they logged or are assigned to, never restricted ones unless assigned;
+leads see the cases they lead or are assigned to and every unrestricted one; the Head Teacher sees
+everything; the safeguarding lead sees safeguarding cases; governors only cases referred to them."""
 
 from django.db.models import BooleanField, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Forms for logging a concern and working on a case: choosing parents (a list, or a search in a
+large school), the concern itself, editing, moving status, restricting."""
 
 from crispy_forms.helper import FormHelper
 from django import forms

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Reading cases: one case for a user, its timeline, search, counts by status, a parent's open and
+earlier cases, and finding parents by name. Every read starts from access.visibility.cases_visible_to."""
 
 import re
 

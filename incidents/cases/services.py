@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""The workflow of a case: concerns logged, cases opened, edited, restricted, and moved between
+statuses through one function (case_transition) and one table of allowed moves (ALLOWED_MOVES).
+
+Views, admin actions, management commands and tasks call these; none of them sets a case's status
+or writes a timeline event itself. Each function is keyword-only, runs in a transaction, and says
+in its docstring what it writes and who may call it (the caller checks permissions; the functions
+check the rules of the workflow)."""
 
 import datetime
 from collections.abc import Iterable

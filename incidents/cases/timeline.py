@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The case's timeline: the readable record of what happened, each line chained to the one before it
+by its hash so that an edit or a deletion shows (records.integrity checks the chain)."""
 
 import datetime
 import hashlib

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Pages for concerns and cases: logging a concern, the case list and page, editing, status, restriction,
+a parent's page. Thin: each reads through the selectors and writes through the services."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Forms on a chat: the date order of an ambiguous export, and marking a message against a clause."""
 
 from django import forms
 

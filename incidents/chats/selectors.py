@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Reading a chat: its messages a page at a time, search within it, its media, its marks, and the marked
+messages a letter or an export quotes (other people's names redacted where asked)."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet

@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""Chats exported from WhatsApp: reading an export into messages and media, choosing the date order
+when the file cannot tell, rebuilding after a parser change, and marking messages that breach a clause.
+
+The export itself is kept unaltered as evidence (evidence.services.evidence_add); the messages are read
+from it and can always be read again."""
 
 import datetime
 import hashlib

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""A parent's complaint about how a case was handled, and the governors' panel that hears it.
+
+One table (COMPLAINT_MOVES): received → referred to a panel → decided."""
 
 import datetime
 from collections.abc import Iterable

@@ -1,8 +1,9 @@
-"""TODO docstring."""
+"""Forms for the recommendation, the decision, each step of a sanction, and complaints."""
 
 from django import forms
 from django.utils import timezone
 
+from incidents.decisions.selectors import decision_justification_needed
 from incidents.inputs import DATE_INPUT, MultipleFileField
 from incidents.models import Case, Complaint, Sanction, User
 from incidents.roles import Role
@@ -63,8 +64,6 @@ class DecisionForm(OncePerSubmissionForm):
             school=case.school_id, is_active=True).exclude(code__in=_NOT_ORDERABLE)
 
     def clean(self):
-        from incidents.decisions.selectors import decision_justification_needed
-
         data = super().clean()
         responses = list(data.get("responses") or [])
         if bool(data.get("no_further_action")) == bool(responses):

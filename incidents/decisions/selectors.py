@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Reading decisions and sanctions: the decision in force, a case's decisions, sanctions and complaints,
+the proportionality panel (what the school has done before in cases like this), bans due for review,
+and the rules read from the record (a ban may be confirmed; a case has active sanctions)."""
 
 import datetime
 from collections import Counter
@@ -18,6 +20,7 @@ from incidents.models import (
     SanctionStep,
     User,
 )
+from incidents.roles import Role
 from policies.models import ResponseType
 
 State = Sanction.State
@@ -32,8 +35,6 @@ def decision_justification_needed(*, case: Case, responses: Iterable[ResponseTyp
 
     See selectors.proportionality_for for what "usually" means.
     """
-    from incidents.decisions.selectors import proportionality_for
-
     usual = proportionality_for(case).usual_level
     return any(r.level > usual + 1 for r in responses)
 
@@ -164,8 +165,6 @@ def _decisions_in_force(case_ids: list[int]) -> dict[int, Decision]:
 
 
 def governors_for_panel() -> list:
-    from incidents.roles import Role
-
     return list(User.objects.filter(groups__name=Role.GOVERNOR.value, is_active=True).order_by("last_name"))
 
 

@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""The investigating lead's recommendation and the Head Teacher's decision.
+
+Only the Head Teacher decides. A decision orders one or more responses from the school's ladder;
+each becomes a sanction with its own lifecycle (sanctions.py). A later decision may supersede an
+earlier one: both stay on the record, and the earlier one's unfinished sanctions are withdrawn."""
 
 from collections.abc import Iterable
 

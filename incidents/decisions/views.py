@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Pages for recommending, deciding, taking a sanction's steps and handling complaints, and the case
+page's section that shows them."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError

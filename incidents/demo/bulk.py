@@ -49,6 +49,7 @@ from incidents.models import (
 from incidents.roles import Role, ensure_role_groups
 from policies.defaults import load_defaults
 from policies.models import Clause, LetterTemplateVersion, PolicyVersion, ResponseType, School
+from policies.selectors import current_school
 
 REFERENCE_PREFIX = "BK"
 CHUNK = 2000
@@ -151,8 +152,6 @@ def _staff(rng: random.Random) -> dict[str, list[User]]:
 
 
 def _school_kits(count: int) -> list[SchoolKit]:
-    from policies.selectors import current_school
-
     schools = [current_school()]
     for n in range(2, count + 1):
         school, _ = School.objects.get_or_create(

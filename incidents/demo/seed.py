@@ -3,12 +3,17 @@
 Every function here is idempotent: running seed_demo twice changes nothing.
 """
 
+import datetime
+import random
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from incidents.access.twofactor import needs_two_factor
 from incidents.cases import services as case_services
 from incidents.chats import services as chat_services
 from incidents.decisions import ban as ban_process
@@ -16,8 +21,10 @@ from incidents.decisions import complaints, sanctions
 from incidents.decisions import services as decision_services
 from incidents.evidence import services as evidence_services
 from incidents.letters import services as letter_services
-from incidents.models import User
+from incidents.models import Case, ChatImport, Child, Concern, Contact, Letter, Parent, ParentGroup, Sanction, User
 from incidents.roles import Role, ensure_role_groups
+from policies.models import Clause, ResponseType
+from policies.selectors import current_school
 
 DEMO_USERS: list[tuple[str, str, str, Role]] = [
     ("office", "Olivia", "Okafor", Role.OFFICE),
@@ -36,9 +43,6 @@ def seed_demo_devices() -> list[str]:
     """Give each senior demo user a two-factor device, so the demo can be signed into without a
     phone: `python manage.py demo_code head` prints the current code. Only demo devices are read
     by that command; real users set up their own phone."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from incidents.access.twofactor import needs_two_factor
 
     created = []
     for user in User.objects.filter(username__in=[username for username, *_ in DEMO_USERS]).order_by("pk"):
@@ -123,8 +127,6 @@ REPEAT_PARENT = ("Karl", "Dunn")
 
 def _advance(case, final: str, *, lead: User, head: User) -> None:
     """Take a demo case to `final` the way staff would: investigate, recommend, decide, act."""
-    from policies.models import Clause, ResponseType
-
     if final == "new":
         return
     case_services.case_transition(case=case, to="investigating", by=lead)
@@ -159,13 +161,7 @@ def seed_school_data() -> bool:
 
     Writes through the services, so every case has a consistent timeline.
     """
-    import datetime
-    import random
 
-    from django.utils import timezone
-
-    from incidents.models import Case, Child, Concern, Contact, Parent, ParentGroup
-    from policies.selectors import current_school
 
     school = current_school()
     if Parent.objects.filter(school=school).exists():
@@ -245,8 +241,6 @@ def seed_school_data() -> bool:
 
 def seed_letters() -> None:
     """Issued letters of several types on the demo cases, their PDFs rendered here and now (no worker)."""
-    from incidents.models import Case, Letter
-
     users = {u.username: u for u in User.objects.filter(username__in=["office", "lead", "head"])}
     plans = [("warning", Letter.IssueMethod.POST), ("meeting_invitation", Letter.IssueMethod.POST),
              ("provisional_ban", Letter.IssueMethod.HAND)]
@@ -281,12 +275,7 @@ def seed_demo_chat() -> bool:
     Writes through the services (evidence with its SHA-256, the import, marks, events). Returns
     False when already there or when the demo case or policy is missing.
     """
-    import datetime
 
-    from django.utils import timezone
-
-    from incidents.models import Case, ChatImport
-    from policies.models import Clause
 
     case = Case.objects.filter(title=DEMO_CHAT_CASE_TITLE).first()
     if case is None or ChatImport.objects.filter(evidence__case=case).exists():
@@ -348,8 +337,6 @@ DECISION_SCENARIOS = [
 
 
 def _demo_ladder(school) -> dict:
-    from policies.models import ResponseType
-
     ladder = {}
     for code, name, level, duration, referral, letter in DEMO_LADDER:
         ladder[code], _ = ResponseType.objects.get_or_create(school=school, code=code, defaults={
@@ -363,12 +350,7 @@ def seed_decisions() -> bool:
 
     Writes through the services (so every timeline, history and rule is as a user would leave it).
     """
-    import datetime
 
-    from django.utils import timezone
-
-    from incidents.models import Case, Parent, Sanction
-    from policies.selectors import current_school
 
     school = current_school()
     titles = [title for title, *_ in DECISION_SCENARIOS]

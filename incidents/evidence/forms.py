@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Forms for adding evidence, a statement and a contact."""
 
 from django import forms
 from django.utils import timezone

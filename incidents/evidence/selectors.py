@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Reading a case's evidence, with the chat read from each export."""
 
 from incidents.models import Case, Evidence
 

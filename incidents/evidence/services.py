@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Information gathered: files kept as evidence exactly as received (checked by name, size and
+content, with their SHA-256), typed statements, and conversations with those involved."""
 
 import datetime
 

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Pages for adding evidence (a chat export is read as a chat), statements and contacts, and the only
+way a file leaves Casebook: a permission-checked download as an attachment."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Each role's home page, and the page of every deadline they may see."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render

@@ -1,10 +1,11 @@
-"""TODO docstring."""
+"""Reading letters: those a user may see (the cases they may see, through cases_visible_to), a case's
+letters, one letter for a user."""
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from incidents.access.visibility import _IsTrue, cases_visible_to, sees_every_case
-from incidents.models import Case, User
+from incidents.models import Case, Letter, User
 
 
 def letters_visible_to(user: User, *, for_page: bool = False):
@@ -12,8 +13,6 @@ def letters_visible_to(user: User, *, for_page: bool = False):
 
     `for_page`: the same letters, for one page of the ordered register (see cases_visible_to).
     """
-    from incidents.models import Letter
-
     of_visible_cases = Q(case__in=cases_visible_to(user))
     if for_page and not sees_every_case(user):  # all cases: nothing to test each letter against
         return Letter.objects.filter(_IsTrue(of_visible_cases)).select_related(*LETTER_RELATED)

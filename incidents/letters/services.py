@@ -1,9 +1,15 @@
-"""TODO docstring."""
+"""A letter's whole life: drafted from a template and the case, changed, approved by the Head Teacher,
+its PDF rendered on the worker, issued (by hand, post or e-mail), acknowledged, replaced by a new version.
+
+One table (LETTER_MOVES) says which moves a letter may make and who may make them; letter_transition
+makes every move. An issued letter is a snapshot: its HTML, PDF and SHA-256 never change."""
 
 import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
@@ -118,8 +124,6 @@ def letter_start(
                            **_clean_parts(parts)},
                     step_label=step_label[:200])
     if step is not None:
-        from django.contrib.contenttypes.models import ContentType
-
         letter.step_type = ContentType.objects.get_for_model(step)
         letter.step_id = step.pk
     _apply_recipient(letter, recipient=recipient, details=details)
@@ -342,8 +346,6 @@ def letter_render_failed(*, letter_id: int, error: str) -> None:
 def letter_email_send(*, letter_id: int) -> None:
     """E-mail an issued letter's PDF to its recipient. Writes: emailed_at. Called only by the task;
     a failure raises so the task retries."""
-    from django.core.mail import EmailMessage
-
     letter = Letter.objects.select_related("case__school").get(pk=letter_id)
     if letter.emailed_at or letter.issue_method != Letter.IssueMethod.EMAIL:
         return

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""A person's choice of e-mails: each at once, or one daily digest."""
 
 from django import forms
 

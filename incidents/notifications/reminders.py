@@ -15,6 +15,7 @@ from incidents.models import (
 )
 from incidents.notifications import deadlines, emails, services
 from policies.models import School
+from policies.models import School as SchoolModel
 
 NotificationKind = Notification.Kind
 
@@ -110,8 +111,6 @@ def daily_job(*, today: datetime.date, dry_run: bool = False) -> DailyRun:
 
     Run by Celery beat (tasks.daily_reminders) and by `manage.py send_reminders`.
     """
-    from policies.models import School as SchoolModel
-
     school = SchoolModel.objects.order_by("pk").first()
     if school is None:
         return DailyRun(reminders=[], digests=[])

@@ -1,9 +1,16 @@
-"""TODO docstring."""
+"""The outbox: every e-mail to staff is kept as rendered (Notification), then sent by a Celery task after
+the write that caused it has committed.
 
+People who chose a daily digest get theirs from the daily job, in one e-mail; safeguarding alerts go
+at once whatever the choice. An e-mail names a case by reference only (see emails.py), and goes only
+to people who may see the case."""
+
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from incidents.access.visibility import cases_visible_to
 from incidents.models import (
     Case,
     Notification,
@@ -37,8 +44,6 @@ ALWAYS_AT_ONCE = {NotificationKind.SAFEGUARDING}
 
 
 def may_see_case(user: User, case: Case) -> bool:
-    from incidents.access.visibility import cases_visible_to
-
     return cases_visible_to(user).filter(pk=case.pk).exists()
 
 
@@ -135,8 +140,6 @@ def notification_deliver(*, notification_id: int) -> None:
     that was sent already is not sent again. A recipient without an e-mail address is no failure
     that a retry could mend: recorded as failed at once (see notification_failed). Called only by
     the task."""
-    from django.core.mail import EmailMessage
-
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     if notification.state == Notification.State.SENT:
         return

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from incidents.evidence.uploads import sha256_of
+from incidents.models import Case
 
 ROOT = "casebook-backup"
 # Rebuilt by migrations, or not worth keeping (sessions, sign-in throttling).
@@ -72,8 +73,6 @@ def backup_restore(*, source: Path) -> dict:
 
     Checks every file against the manifest's SHA-256 before anything is written.
     """
-    from incidents.models import Case
-
     if Case.objects.exists():
         raise RestoreError("This installation already has cases: restore only into an empty one.")
     with tarfile.open(source, "r:gz") as archive:

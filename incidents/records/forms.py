@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Forms for recording a subject access request and choosing what an export withholds."""
 
 from crispy_forms.helper import FormHelper
 from django import forms

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""When a closed case is due for disposal, and which cases are."""
 
 import datetime
 

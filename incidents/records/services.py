@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Records and data protection: subject access requests (answered within one calendar month) and
+the disposal of a closed case once the school's retention period has ended."""
 
 import datetime
 
@@ -16,6 +17,8 @@ from incidents.models import (
     User,
 )
 from incidents.models.privacy import one_calendar_month_after
+from incidents.records.retention import case_purge_content
+from incidents.records.selectors import disposal_due_on
 from incidents.roles import Role
 
 
@@ -62,9 +65,6 @@ def case_dispose(*, case: Case, by: User, reason: str) -> CaseTombstone:
     Head Teacher only. Refuses a case that is not closed or not yet due. Writes: deletes the case,
     everything that hangs from it and its field history, its stored files; creates a CaseTombstone.
     """
-    from incidents.records.retention import case_purge_content
-    from incidents.records.selectors import disposal_due_on
-
     if not by.has_role(Role.HEAD):
         raise PermissionDenied("Only the Head Teacher can authorise disposal.")
     locked = Case.objects.select_for_update().select_related("school").get(pk=case.pk)

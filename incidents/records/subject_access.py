@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidents.cases.selectors import case_timeline
+from incidents.letters.pdf import html_to_pdf
 from incidents.models import Case, Letter, Parent, Statement, SubjectAccessRequest
 
 WITHHELD = "[name withheld]"
@@ -63,8 +64,6 @@ def subject_access_export(*, access_request: SubjectAccessRequest, redact_others
     to them), and evidence/<case>/<file> — the original files byte for byte (they are not
     redacted: review them before release).
     """
-    from incidents.letters.pdf import html_to_pdf
-
     parent = access_request.parent
     cases = list(
         Case.objects.filter(parents=parent).select_related("lead").prefetch_related("parents").order_by("opened_at")

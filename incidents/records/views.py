@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Pages for subject access requests and their exports, and for the disposal of cases past retention."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from incidents.cases.views import FIND_PARENTS
 from incidents.models import CaseTombstone, SubjectAccessRequest
 from incidents.records import selectors, services
 from incidents.records.forms import ExportForm, SubjectAccessRequestForm
+from incidents.records.subject_access import subject_access_export as build_export
 from policies.selectors import current_school
 
 
@@ -52,8 +53,6 @@ def subject_access_parent_search(request: HttpRequest) -> HttpResponse:
 @permissions.allowed_if(permissions.can_handle_subject_access)
 @recent_confirmation_required
 def subject_access_export(request: HttpRequest, pk: int) -> HttpResponse:
-    from incidents.records.subject_access import subject_access_export as build_export
-
     access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
     form = ExportForm(request.POST)
     redact = form.is_valid() and form.cleaned_data["redact_others"]

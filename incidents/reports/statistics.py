@@ -18,7 +18,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from incidents.access.visibility import cases_visible_to
-from incidents.models import Case, CaseEvent, Parent, User
+from incidents.decisions.selectors import decisions_in_force
+from incidents.models import Case, CaseEvent, Decision, Parent, User
 from incidents.roles import Role
 from policies.models import Clause
 
@@ -91,9 +92,6 @@ def cases_by_category(cases: QuerySet[Case]) -> list[tuple[str, int]]:
 def cases_by_response(cases: QuerySet[Case]) -> list[tuple[str, int]] | None:
     """(response decided, cases) from each case's current decision (one not superseded); "No further
     action" counted too. None when no decision is recorded yet."""
-    from incidents.decisions.selectors import decisions_in_force
-    from incidents.models import Decision
-
     current = decisions_in_force().filter(case__in=cases)
     if not current.exists():
         return None

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from incidents.access.permissions import allowed_if
 from incidents.access.twofactor import recent_confirmation_required
+from incidents.letters.pdf import html_to_pdf
 from incidents.reports import statistics as reports
 from incidents.roles import Role
 from policies.selectors import current_school
@@ -58,8 +59,6 @@ def report_cases_csv(request: HttpRequest) -> HttpResponse:
 @recent_confirmation_required
 def report_termly_pdf(request: HttpRequest) -> HttpResponse:
     """The anonymised termly report for governors, as a PDF: counts only, no names of anyone."""
-    from incidents.letters.pdf import html_to_pdf  # heavy: loaded only when a PDF is asked for
-
     term = reports.term_of(timezone.localdate())
     report = reports.termly_report(term=term)
     html = render_to_string("incidents/reports/termly_pdf.html", {

@@ -1,6 +1,8 @@
 from django import forms, template
 from django.utils.html import format_html, format_html_join
 
+from incidents.models import Case
+
 register = template.Library()
 
 _STATUS_COLOURS = {
@@ -17,8 +19,6 @@ def status_colour(status: str) -> str:
 
 @register.filter
 def status_label(status: str) -> str:
-    from incidents.models import Case
-
     return Case.Status(status).label if status in Case.Status.values else status
 
 
