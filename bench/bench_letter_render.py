@@ -34,6 +34,7 @@ from django.urls import reverse  # noqa: E402
 from incidents.letters import pdf  # noqa: E402
 from incidents.letters import services as letter_services  # noqa: E402
 from incidents.models import Letter, User  # noqa: E402
+from policies import pdf as policy_pdf  # noqa: E402
 
 
 def main() -> None:
@@ -49,11 +50,11 @@ def main() -> None:
     letter = Letter.objects.filter(status=Letter.Status.DRAFT).first() or _draft(lead)
     html = pdf.letter_document_html(letter)
 
-    pdf.html_to_pdf(html)  # warm-up: imports, fonts
+    policy_pdf.html_to_pdf(html)  # warm-up: imports, fonts
     times = []
     for _ in range(args.runs):
         start = time.perf_counter()
-        data = pdf.html_to_pdf(html)
+        data = policy_pdf.html_to_pdf(html)
         times.append((time.perf_counter() - start) * 1000)
     print(f"render one-page letter to PDF: median {statistics.median(times):.0f} ms, "
           f"min {min(times):.0f} ms, max {max(times):.0f} ms over {args.runs} runs ({len(data) // 1024} KB)")

@@ -103,14 +103,15 @@ def measure(client: Client, urls: list[str], runs: int) -> dict:
 def letter_render(runs: int) -> dict:
     """A one-page letter to PDF, worker side (bench_letter_render.py's measurement)."""
     from incidents.letters import pdf
+    from policies import pdf as policy_pdf
 
     letter = Letter.objects.exclude(html="").order_by("pk").first() or Letter.objects.order_by("pk").first()
     html = pdf.letter_document_html(letter)
-    pdf.html_to_pdf(html)
+    policy_pdf.html_to_pdf(html)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        pdf.html_to_pdf(html)
+        policy_pdf.html_to_pdf(html)
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
     return {"median_ms": round(statistics.median(times), 1),

@@ -1,7 +1,7 @@
 import datetime
 
+from incidents.access.permissions import holds_a_staff_role
 from policies import selectors
-from policies.permissions import holds_a_staff_role
 
 
 def policy_review(request) -> dict:

@@ -6,9 +6,9 @@ has none yet; the school then changes them to suit itself (a new policy version,
 
 import datetime
 
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
-from incidents.models import User
 from policies.models import LetterTemplate, Policy, ResponseType, School
 from policies.services import letter_template_version_create, policy_import_text, policy_version_adopt
 
@@ -357,7 +357,7 @@ DEFAULT_LADDER: list[tuple[str, str, int, bool, bool, bool, list[str], str]] = [
 
 
 @transaction.atomic
-def load_defaults(*, school: School, by: User | None = None, today: datetime.date | None = None) -> list[str]:
+def load_defaults(*, school: School, by: AbstractUser | None = None, today: datetime.date | None = None) -> list[str]:
     """Give a school the default letters, ladder and policy, where it has none yet. Idempotent.
 
     Writes: each missing LetterTemplate with version 1; each missing ResponseType, linked to its

@@ -8,11 +8,11 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from incidents.models import User
 from policies.models import Clause, LetterTemplate, LetterTemplateVersion, Policy, PolicyVersion
 from policies.templating import validate_letter_template
 
@@ -33,7 +33,7 @@ def _next_version_number(policy: Policy) -> int:
 
 
 @transaction.atomic
-def policy_version_new_draft(*, policy: Policy, by: User | None) -> PolicyVersion:
+def policy_version_new_draft(*, policy: Policy, by: AbstractUser | None) -> PolicyVersion:
     """Start a new draft version from the latest version, copying its text and clauses.
 
     Writes: one PolicyVersion (draft) and a copy of each clause. Refuses if a draft already exists,
@@ -71,7 +71,8 @@ def _a_year_after(day: datetime.date) -> datetime.date:
 
 @transaction.atomic
 def policy_version_adopt(
-    *, version: PolicyVersion, by: User | None, adopted_on: datetime.date, review_on: datetime.date | None = None
+    *, version: PolicyVersion, by: AbstractUser | None, adopted_on: datetime.date,
+    review_on: datetime.date | None = None,
 ) -> PolicyVersion:
     """Adopt a draft: it becomes the version in force from `adopted_on`.
 
@@ -96,14 +97,14 @@ def policy_version_adopt(
     version.status = Status.ADOPTED
     version.adopted_on = adopted_on
     version.review_on = review_on or version.review_on or _a_year_after(adopted_on)
-    version._change_reason = f"Adopted by {by.display_name if by else 'the system'}"
+    version._change_reason = f"Adopted by {(by.get_full_name() or by.get_username()) if by else 'the system'}"
     version.save(update_fields=["status", "adopted_on", "review_on"])
     return version
 
 
 @transaction.atomic
 def policy_version_update(
-    *, version: PolicyVersion, by: User | None, applies_to: str | None = None, text: str | None = None,
+    *, version: PolicyVersion, by: AbstractUser | None, applies_to: str | None = None, text: str | None = None,
     review_on: datetime.date | None = None,
 ) -> PolicyVersion:
     """Change a draft's details. Writes: the version. Refuses adopted and superseded versions."""
@@ -116,7 +117,7 @@ def policy_version_update(
 
 
 @transaction.atomic
-def clause_update(*, clause: Clause, by: User | None, number: str, kind: str, text: str) -> Clause:
+def clause_update(*, clause: Clause, by: AbstractUser | None, number: str, kind: str, text: str) -> Clause:
     """Change a clause of a draft. Writes: the clause. Refuses clauses of adopted or superseded versions."""
     policy_version_check_editable(version=clause.version)
     clause.number, clause.kind, clause.text = number, kind, text
@@ -235,7 +236,7 @@ def parse_policy_text(text: str) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def policy_import_text(*, policy: Policy, text: str, by: User | None) -> PolicyVersion:
+def policy_import_text(*, policy: Policy, text: str, by: AbstractUser | None) -> PolicyVersion:
     """Make a draft version from pasted policy text, with its clauses split out, numbered and classified.
 
     Clauses are numbered by part, in the order the parts first appear (1.1, 1.2, 2.1…). Writes: one
@@ -269,7 +270,7 @@ def policy_import_text(*, policy: Policy, text: str, by: User | None) -> PolicyV
 
 @transaction.atomic
 def letter_template_version_create(
-    *, template: LetterTemplate, subject: str, body: str, by: User | None
+    *, template: LetterTemplate, subject: str, body: str, by: AbstractUser | None
 ) -> LetterTemplateVersion:
     """Add version N+1 of a letter template. Existing versions are never changed: issued letters cite them.
 

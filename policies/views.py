@@ -9,12 +9,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents.access.permissions import allowed_if
-from incidents.letters.pdf import html_to_pdf
+from incidents.access.permissions import allowed_if, holds_a_staff_role, may_administer_policies, may_preview_letters
 from policies import selectors, services
 from policies.forms import PolicyImportForm
 from policies.models import LetterTemplateVersion, Policy
-from policies.permissions import holds_a_staff_role, may_administer_policies, may_preview_letters
+from policies.pdf import html_to_pdf
 from policies.templating import LETTER_VARIABLES, render_letter_template, sample_letter_context
 
 

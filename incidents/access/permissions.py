@@ -134,3 +134,17 @@ def can_approve_letter(user: User) -> bool:
 
 def can_issue_letter(user: User) -> bool:
     return user.is_authenticated and any(user.has_role(role) for role in (Role.OFFICE, Role.LEAD, Role.HEAD))
+
+
+# --- the school's configuration: the policy, the ladder, letter templates ---
+def holds_a_staff_role(user: User) -> bool:
+    """Any of the six roles: every member of staff reads the adopted policy."""
+    return user.is_authenticated and bool(user.role_names & {role.value for role in Role})
+
+
+def may_administer_policies(user: User) -> bool:
+    return user.is_authenticated and user.has_role(Role.ADMIN)
+
+
+def may_preview_letters(user: User) -> bool:
+    return user.is_authenticated and (user.has_role(Role.ADMIN) or user.has_role(Role.HEAD))

@@ -1,37 +1,17 @@
-"""A letter as a PDF on the school's letterhead, rendered with WeasyPrint, fetching nothing.
+"""A letter as a full page on the school's letterhead, ready for policies.pdf.html_to_pdf.
 
-Fonts come from the system's fontconfig (Debian's fonts-dejavu); the logo is inlined as a data:
-URI. The url_fetcher refuses everything else, so a letter can never make the worker reach out to
-the network or read files it was not given.
+The logo is inlined as a data: URI: the renderer fetches nothing else.
 """
 
 import base64
 import mimetypes
-from functools import cache
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from incidents.models import Letter
-
-
-class FetchRefused(ValueError):
-    pass
-
-
-class DataOnlyFetcher(URLFetcher):
-    """WeasyPrint's fetcher, allowed data: URIs only: a letter or a template can never make the
-    worker reach the network or read a local file. A refused resource is left out of the PDF."""
-
-    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        if not url.startswith("data:"):
-            raise FetchRefused(f"Letters fetch nothing: refused {url[:80]}")
-        return super().fetch(url, headers)
 
 
 def _logo_data_uri(school) -> str:
@@ -76,13 +56,3 @@ def letter_document_html(letter: Letter) -> str:
         "add_address": "recipient.address" not in template_body,
         "add_signature": "signatory.name" not in template_body,
     })
-
-
-@cache
-def _font_config():
-    return FontConfiguration()
-
-
-def html_to_pdf(html: str) -> bytes:
-    fetcher = DataOnlyFetcher(allowed_protocols=("data",))
-    return HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(font_config=_font_config())

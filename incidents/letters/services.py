@@ -30,6 +30,7 @@ from incidents.notifications.services import case_notify_after_commit
 from incidents.queue import enqueue
 from incidents.roles import Role
 from incidents.transitions import IllegalTransition
+from policies import pdf
 from policies.models import LetterTemplate
 from policies.templating import render_letter_template
 
@@ -316,7 +317,7 @@ def letter_render_pdf(*, letter_id: int) -> Letter:
     letter = Letter.objects.select_related("case__school", "template_version").get(pk=letter_id)
     if letter.is_frozen:
         return letter
-    data = letter_pdf.html_to_pdf(letter_pdf.letter_document_html(letter))
+    data = pdf.html_to_pdf(letter_pdf.letter_document_html(letter))
     name = letter.pdf.field.generate_filename(letter, "letter.pdf")
     storage = letter.pdf.storage
     if storage.exists(name):

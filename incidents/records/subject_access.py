@@ -9,8 +9,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidents.cases.selectors import case_timeline
-from incidents.letters.pdf import html_to_pdf
 from incidents.models import Case, Letter, Parent, Statement, SubjectAccessRequest
+from policies.pdf import html_to_pdf
 
 WITHHELD = "[name withheld]"
 

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET
 
 from incidents.access.permissions import allowed_if
 from incidents.access.twofactor import recent_confirmation_required
-from incidents.letters.pdf import html_to_pdf
 from incidents.reports import statistics as reports
 from incidents.roles import Role
+from policies.pdf import html_to_pdf
 from policies.selectors import current_school
 
 

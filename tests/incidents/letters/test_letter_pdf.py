@@ -5,7 +5,7 @@ import io
 
 from pypdf import PdfReader
 
-from incidents.letters import pdf
+from policies import pdf
 from tests.incidents.conftest import PNG
 
 

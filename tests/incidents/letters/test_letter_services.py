@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from pypdf import PdfReader
 
-from incidents.letters import pdf as letter_pdf
 from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, Letter
+from policies import pdf
 from policies.defaults import DEFAULT_LETTERS
 from tests.incidents.letters.letter_setup import realistic_case
 
@@ -158,7 +158,7 @@ def test_letter_render_failure_is_retried_then_shown_plainly(setup, lead, monkey
         calls.append(1)
         raise RuntimeError("fonts unavailable")
 
-    monkeypatch.setattr(letter_pdf, "html_to_pdf", broken)
+    monkeypatch.setattr(pdf, "html_to_pdf", broken)
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
     assert len(calls) == 4  # the first try and three retries
     assert letter.render_state == Letter.RenderState.FAILED
