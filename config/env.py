@@ -70,7 +70,7 @@ def env_database(name: str, default: str) -> dict:
         config["CONN_HEALTH_CHECKS"] = True
         # No JIT: Casebook's queries are short, and at 100,000 cases the planner's cost estimate for a
         # visibility-filtered count crosses jit_above_cost, spending ~200 ms compiling to save ~1 ms
-        # (issue 10, bench/RESULTS.md).
+        # (bench/RESULTS.md).
         options = config.setdefault("OPTIONS", {})
         options["options"] = (options.get("options", "") + " -c jit=off").strip()
     return config

@@ -30,7 +30,7 @@ class ParentGroupAdmin(SimpleHistoryAdmin):
     filter_horizontal = ("moderators",)
 
 
-# --- decisions and sanctions (issue 5): read-only here; every change goes through the services ----
+# --- decisions and sanctions: read-only here; every change goes through the services ----
 
 from incidents.models import Decision, Sanction  # noqa: E402
 

@@ -60,7 +60,7 @@ def can_handle_subject_access(user: User) -> bool:
     """Subject access requests cover every case about a person, restricted ones included."""
     return _has_any(user, Role.HEAD)
 
-# --- recommendations, decisions, sanctions (issue 5) ----------------------------------------------
+# --- recommendations, decisions, sanctions ----------------------------------------------
 
 def can_recommend(user: User, case: Case) -> bool:
     return _has_any(user, Role.LEAD, Role.HEAD) and case.status == Case.Status.INVESTIGATING

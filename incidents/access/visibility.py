@@ -50,7 +50,7 @@ def _ids_visible_to(user: User) -> RawSQL:
     the cases they lead or are assigned to; the rest are all unrestricted cases).
 
     Built as `pk IN (a UNION b UNION …)`, each part one index scan, not as an OR of conditions: an
-    OR over several tables can use no index, so every count would read every case (issue 10: ~70 ms
+    OR over several tables can use no index, so every count would read every case (~70 ms
     per count at 100,000 cases for office staff; the union is a few ms).
 
     The SQL depends only on who the user is and their roles, and reads the cases afresh each time it
@@ -101,7 +101,7 @@ def sees_every_case(user: User) -> bool:
 class _IsTrue(Func):
     """`(condition) IS TRUE`: the same rows as the bare condition, but PostgreSQL tests each row
     against a hashed set of the union's ids instead of joining it in — so an ordered page walks its
-    sort index and stops after 25 rows (issue 10: 7 ms instead of 23 ms for an office user's first
+    sort index and stops after 25 rows (7 ms instead of 23 ms for an office user's first
     page at 100,000 cases). A count still reads every visible case, and is faster joined: hence
     `for_page` only where a page of a long ordered list is read."""
 

@@ -13,7 +13,7 @@ from incidents.roles import Role
 from policies.models import Clause
 
 # Days compared as moments: `opened_at >= midnight` can use the index on opened_at, where
-# `opened_at::date >= day` (django's __date lookup) reads every row (issue 10).
+# `opened_at::date >= day` (django's __date lookup) reads every row.
 
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

@@ -15,7 +15,7 @@ from incidents.submissions import OncePerSubmissionForm
 from policies.models import Clause, School
 
 # Up to PARENT_LIST_MAX parents, a form lists them all. A larger school (or group of schools) gets a
-# search box instead: listing 100,000 parents took 30-50 s to render (issue 10).
+# search box instead: listing 100,000 parents took 30-50 s to render.
 PARENT_LIST_MAX = 300
 
 

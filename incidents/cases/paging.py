@@ -1,7 +1,7 @@
 """Pages of long lists whose total is not worth counting exactly.
 
 A filtered list or a search over 100,000 cases can match thousands; counting them all costs more
-than showing the page (issue 10: ~40 ms to count 5,000 cases matching a parent's name). Nobody pages
+than showing the page (~40 ms to count 5,000 cases matching a parent's name). Nobody pages
 through a thousand results: past `CAP` the list says "more than 1,000" and asks for a narrower filter.
 """
 
@@ -47,7 +47,7 @@ def page_by_ids(queryset: QuerySet, *, per_page: int, number, paginator_class: t
     """One page of `queryset`, its rows chosen by id alone and only then loaded with their related rows.
 
     Ordering and counting a list of letters joined to their cases, templates and staff made
-    PostgreSQL join every candidate row before sorting (issue 10: ~300 ms for the letter register
+    PostgreSQL join every candidate row before sorting (~300 ms for the letter register
     at 100,000 cases); sorting ids first and joining 25 rows after is a few ms. The page's
     `object_list` holds the full objects, in the order of the queryset.
 
@@ -58,7 +58,7 @@ def page_by_ids(queryset: QuerySet, *, per_page: int, number, paginator_class: t
 
     A CappedPaginator under its cap has read every matching id to count them: the page is then
     chosen among those ids, sorted in the queryset's order, instead of asking the database to find
-    the matches again (issue 10: office staff's cases for a parent's name, 244 of 100,000, took
+    the matches again (office staff's cases for a parent's name, 244 of 100,000, took
     19 ms to count and 14 ms more to find again for the page; sorting the 244 takes 1–2).
     """
     paginator = paginator_class(queryset.values_list("pk", flat=True), per_page)

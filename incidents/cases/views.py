@@ -94,7 +94,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     narrowed = case_filter.is_bound and case_filter.is_valid() and any(
         value for name, value in case_filter.form.cleaned_data.items() if name != "sort")
     # Every visible case: the per-status counts give the total too, one grouped COUNT instead of two
-    # full ones (issue 10: at 100,000 cases each costs ms). A filtered page shows its own total.
+    # full ones (at 100,000 cases each costs ms). A filtered page shows its own total.
     counts = None if narrowed else selectors.status_counts(visible)
     page = page_by_ids(cases, per_page=25, number=request.GET.get("page"),
                        paginator_class=CappedPaginator if narrowed else Paginator,

@@ -241,14 +241,14 @@ def chat_import_choose_date_order(*, chat_import: ChatImport, date_order: str, b
 
 
 @transaction.atomic
-def chat_import_rebuild(*, import_: ChatImport, by: User | None = None) -> ChatImport:
+def chat_import_rebuild(*, chat_import: ChatImport, by: User | None = None) -> ChatImport:
     """Read the stored original again and recreate the messages (after a parser change, or repair).
 
     Checks the stored file's SHA-256 first and raises ChatEvidenceChanged if it differs. Writes:
     deletes and recreates ChatMessage rows, the import's details, an event. Marks are untouched:
     they find their messages again by key. Leads and the Head may call; so may a maintenance command.
     """
-    locked = ChatImport.objects.select_for_update().select_related("evidence__case").get(pk=import_.pk)
+    locked = ChatImport.objects.select_for_update().select_related("evidence__case").get(pk=chat_import.pk)
     if locked.status != ChatImport.Status.READ:
         raise ValidationError("This chat has not been read yet: choose its date order first.")
     text = chat_evidence_text(evidence=locked.evidence)

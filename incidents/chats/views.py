@@ -148,7 +148,7 @@ def chat_rebuild(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     if not permissions.can_work_on_case(request.user, case):
         raise PermissionDenied
     try:
-        services.chat_import_rebuild(import_=chat_import, by=request.user)
+        services.chat_import_rebuild(chat_import=chat_import, by=request.user)
     except (ValidationError, services.ChatEvidenceChanged) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:

@@ -105,7 +105,7 @@ def proportionality_for(case: Case) -> Proportionality:
     - "usually": the most common highest rung among those cases that were the parent's first
       case (ties go to the lower rung); with no such history, the ladder's warning rung.
 
-    A fixed number of queries however many cases the school has (issue 10: at 100,000 cases the
+    A fixed number of queries however many cases the school has (at 100,000 cases the
     case-by-case version took 9,000+ queries and 30 s): the counts are made by the database.
     """
     recommendation = latest_recommendation(case)

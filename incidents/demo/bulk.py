@@ -1,4 +1,4 @@
-"""Bulk data for measuring Casebook at the size of a local authority (`seed_bulk`, issue 10).
+"""Bulk data for measuring Casebook at the size of a local authority (`seed_bulk`).
 
 Writes with bulk_create in chunks, not through the services: a service call per row would take hours
 at 100,000 cases. What the services would guarantee is kept by hand here:

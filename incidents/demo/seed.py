@@ -259,7 +259,7 @@ def seed_letters() -> None:
             method = Letter.IssueMethod.POST
         letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=users["office"], method=method)
 
-# --- an imported chat with marked messages (issue 7) --------------------------------------------------
+# --- an imported chat with marked messages --------------------------------------------------
 
 DEMO_CHAT_FILE = "year4_kestrels_chat.txt"
 DEMO_CHAT_PATH = Path(__file__).parent / "data" / DEMO_CHAT_FILE
@@ -297,7 +297,7 @@ def seed_demo_chat() -> bool:
     return True
 
 
-# --- recommendations, decisions and sanctions at every step (issue 5) ---------------------------------
+# --- recommendations, decisions and sanctions at every step ---------------------------------
 
 # (code, name, level, has_duration, is_referral, needs_letter): used only when the school has no
 # ladder yet; an existing ladder (policies' defaults, or the school's own) is left as it is.

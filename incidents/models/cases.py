@@ -71,7 +71,7 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-opened_at"]
-        # Issue 10: each serves a read that runs on every list page at 100,000 cases. The first two
+        # Each serves a read that runs on every list page at 100,000 cases. The first two
         # are the parts of cases_visible_to for office staff (index-only scans); the third the
         # commonest filter (status and severity, newest first). The full-text and the covering
         # index (id → status, opened_at) are PostgreSQL-only: migrations 0010 and 0011.
@@ -148,7 +148,7 @@ class Concern(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["logged_by", "case"], name="concern_logged_by_case"),
-            # The home page's "Concerns you logged", newest first (issue 10).
+            # The home page's "Concerns you logged", newest first.
             models.Index(fields=["logged_by", "logged_at"], name="concern_logged_by_at"),
         ]
 

@@ -5,7 +5,7 @@ for everything still open that falls due within `LOOKAHEAD_DAYS` (or is already 
 not send anything: the daily job (services.reminders_send) sends each reminder stage once per person
 who may see the case. The home page passes a context naming its reader, its last day and a limit:
 each source then reads only the cases that person may see, and in SQL only its nearest few
-deadlines and how many it has in all (issue 10: at 100,000 cases a source must not build thousands
+deadlines and how many it has in all (at 100,000 cases a source must not build thousands
 of deadlines to show ten).
 
 To add a source: write a function that orders its rows nearest deadline first, hands them to
@@ -294,7 +294,7 @@ def approved_letters_not_issued(context: DeadlineContext) -> Found:
     return context.found(letters, deadline)
 
 
-# --- sources from decisions and sanctions (issue 5) ---------------------------------------------------
+# --- sources from decisions and sanctions ---------------------------------------------------
 
 def _lead_and(context: DeadlineContext, case: Case, *roles: Role) -> tuple[User, ...]:
     people = {user.pk: user for user in context.users(*roles)}

@@ -50,7 +50,7 @@ def filter_field(field) -> str:
     """One field of a list's filter form, as Bootstrap markup (label, control, errors).
 
     Written out here rather than through crispy-forms because the case list is the busiest page:
-    rendering nine fields through widget templates took ~17 ms of a 50 ms budget (issue 10); this
+    rendering nine fields through widget templates took ~17 ms of a 50 ms budget; this
     takes well under one. Text, date and select widgets only — what the filter forms use.
     """
     widget = field.field.widget

@@ -1,5 +1,5 @@
 """A large school's office finds a parent by name on the "Log a concern" form, picks them, and logs
-the concern (issue 10: the form no longer lists every parent)."""
+the concern (the form no longer lists every parent)."""
 
 import pytest
 from playwright.sync_api import expect

@@ -1,21 +1,21 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from incidents.demo import school as demo_school
 from incidents.demo import seed as demo
-from policies import demo as policies_demo
 
 
 class Command(BaseCommand):
     help = "Load demo users and a demo school. Safe to run again: it changes nothing the second time."
 
     def handle(self, *args, **options) -> None:
-        school, school_created = policies_demo.seed_school()
+        school, school_created = demo_school.seed_school()
         created = [name for name, was_created in demo.seed_users() if was_created]
         if demo.seed_demo_devices():
             created.append("demo two-factor devices")
         if school_created:
             created.append(f"school profile '{school.name}'")
-        created += policies_demo.seed_policies(school)
+        created += demo_school.seed_policies(school)
         if demo.seed_school_data():
             created.append("parents, groups and cases")
         if demo.seed_demo_chat():

@@ -1,4 +1,4 @@
-"""Choosing parents on the "Log a concern" form (issue 10): a plain list for a small school, a search
+"""Choosing parents on the "Log a concern" form: a plain list for a small school, a search
 for a large one (more than PARENT_LIST_MAX parents), and the same name matching in the case list's
 "Parent's name" filter."""
 

@@ -1,4 +1,4 @@
-"""Queries per page stay fixed as the data grows (issue 10): no N+1 anywhere on the busy pages.
+"""Queries per page stay fixed as the data grows: no N+1 anywhere on the busy pages.
 
 Each page is one entry in PAGES (name → URL maker), so a page that moves or a new page (per-role
 dashboards) is re-pointed here in one line. The data is bulk-seeded (incidents.bulk): cases with

@@ -122,7 +122,7 @@ def test_chat_import_rebuild_recreates_the_messages_and_keeps_the_marks(import_c
     ChatMessage.objects.filter(chat_import=chat).delete()
     assert chat_selectors.marked_messages_for(chat.evidence.case, redact_others=False) == []
 
-    chat_services.chat_import_rebuild(import_=chat, by=lead)
+    chat_services.chat_import_rebuild(chat_import=chat, by=lead)
 
     after = list(chat.messages.values_list("key", "position", "author", "text", "kind", "sent_on", "sent_time"))
     assert after == before
@@ -136,7 +136,7 @@ def test_chat_import_rebuild_refuses_a_stored_file_that_changed(import_chat, lea
     with open(path, "ab") as stored:
         stored.write(b"13/10/2026, 23:00 - Karl Dunn: sorry\n")
     with pytest.raises(chat_services.ChatEvidenceChanged, match="no longer matches its SHA-256"):
-        chat_services.chat_import_rebuild(import_=chat, by=lead)
+        chat_services.chat_import_rebuild(chat_import=chat, by=lead)
     assert chat.messages.count() == 13  # nothing was thrown away
 
 

@@ -1,4 +1,4 @@
-"""seed_bulk: realistic bulk cases for measuring Casebook at scale (issue 10). Small numbers here;
+"""seed_bulk: realistic bulk cases for measuring Casebook at scale. Small numbers here;
 the 100,000-case runs are benchmarks (bench/), never tests."""
 
 import pytest

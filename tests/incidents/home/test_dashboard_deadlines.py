@@ -1,4 +1,4 @@
-"""The home page's deadlines at any number of cases (issue 10): the nearest ten a person may see,
+"""The home page's deadlines at any number of cases: the nearest ten a person may see,
 soonest first, "And N more" linking to the full list; the daily reminders still find every one."""
 
 import datetime
