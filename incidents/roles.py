@@ -1,5 +1,6 @@
 """The six roles, as Django groups. Their permissions are set by a data migration."""
 
+from django.contrib.auth.models import Group, Permission
 from django.db.models import TextChoices
 
 
@@ -67,8 +68,6 @@ def ensure_role_groups() -> None:
 
     Idempotent; used by seed_demo and by tests whose database was flushed.
     """
-    from django.contrib.auth.models import Group, Permission
-
     for role, perms in ROLE_PERMISSIONS.items():
         group, created = Group.objects.get_or_create(name=role)
         if created:
