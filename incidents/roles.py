@@ -14,7 +14,7 @@ class Role(TextChoices):
 
 
 # Model permissions each role holds (app_label.codename). Object-level access to cases is
-# decided separately, in incidents.selectors.cases_visible_to.
+# decided separately, in incidents.access.visibility.cases_visible_to.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OFFICE: [
         "incidents.add_concern", "incidents.view_concern",

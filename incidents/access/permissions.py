@@ -1,4 +1,4 @@
-"""Who may do what. Who may *see* a case is decided in one place: selectors.cases_visible_to.
+"""Who may do what. Who may *see* a case is decided in one place: visibility.cases_visible_to.
 
 These predicates answer "may this user act on a case they can already see?".
 """
@@ -20,7 +20,7 @@ def _has_any(user: User, *roles: Role) -> bool:
 
 
 def can_see_cases(user: User) -> bool:
-    """Every role but the administrator's works with cases (which ones: selectors.cases_visible_to)."""
+    """Every role but the administrator's works with cases (which ones: visibility.cases_visible_to)."""
     return _has_any(user, Role.OFFICE, Role.LEAD, Role.HEAD, Role.DSL, Role.GOVERNOR)
 
 

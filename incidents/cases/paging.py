@@ -23,7 +23,7 @@ class CappedPaginator(Paginator):
 
     cap = CAP
     # The same rows in a form that is cheaper to search, when the list's own form suits paging better
-    # (selectors.cases_visible_to(for_page=True)). It must hold exactly the list's rows: under the
+    # (visibility.cases_visible_to(for_page=True)). It must hold exactly the list's rows: under the
     # cap, the page is chosen among its ids.
     count_from: QuerySet | None = None
 

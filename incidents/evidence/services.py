@@ -38,7 +38,7 @@ def evidence_add(
     """Keep a file as evidence, exactly as received, with its SHA-256.
 
     Checks the name, the size against the school's limit, and the type by content (see
-    incidents.uploads) unless the caller has already established it (`identified`: a chat export
+    evidence.uploads) unless the caller has already established it (`identified`: a chat export
     that was read as one). Writes: the file to private storage, Evidence, an event. Raises
     ValidationError with a plain message and keeps nothing when a check fails.
     """

@@ -90,7 +90,7 @@ class Decision(models.Model):
 
 
 class Sanction(models.Model):
-    """One response ordered by a decision, with its own lifecycle (see services.SANCTION_MOVES)."""
+    """One response ordered by a decision, with its own lifecycle (see decisions.sanctions.SANCTION_MOVES)."""
 
     class Kind(models.TextChoices):
         WARNING = "warning", "Warning"

@@ -1,4 +1,4 @@
-"""Who may act on a case they can see (incidents.permissions)."""
+"""Who may act on a case they can see (incidents.access.permissions)."""
 
 import pytest
 
