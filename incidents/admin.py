@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.models import Child, Parent, ParentGroup, User
+from incidents.models import Child, Decision, Parent, ParentGroup, Sanction, User
 
 
 @admin.register(User)
@@ -31,8 +31,6 @@ class ParentGroupAdmin(SimpleHistoryAdmin):
 
 
 # --- decisions and sanctions: read-only here; every change goes through the services ----
-
-from incidents.models import Decision, Sanction  # noqa: E402
 
 
 class _ReadOnlyAdmin(SimpleHistoryAdmin):
