@@ -4,11 +4,12 @@ a parent's page. Thin: each reads through the selectors and writes through the s
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.access import permissions, visibility
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.cases import selectors, services
 from incidents.cases.filters import CaseFilter
 from incidents.cases.forms import CaseForm, ConcernForm, RestrictForm, TransitionForm
@@ -25,7 +26,7 @@ FIND_PARENTS = "find_parents"  # the parent search's submit button, for browsers
 
 
 @require_http_methods(["GET", "POST"])
-def concern_create(request: HttpRequest) -> HttpResponse:
+def concern_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not permissions.can_log_concern(request.user):
         raise PermissionDenied
     if handled := already_handled(request):
@@ -62,7 +63,7 @@ def concern_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def concern_parent_search(request: HttpRequest) -> HttpResponse:
+def concern_parent_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: the concern form's parent search (large schools): the parents already chosen, still
     ticked, then the parents whose name matches what was typed."""
     if not permissions.can_log_concern(request.user):
@@ -74,7 +75,7 @@ def concern_parent_search(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def concern_open_cases(request: HttpRequest) -> HttpResponse:
+def concern_open_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: as parents are chosen on the concern form, say if any has an open case."""
     if not permissions.can_log_concern(request.user):
         raise PermissionDenied
@@ -84,7 +85,7 @@ def concern_open_cases(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     visible = visibility.cases_visible_to(request.user)
     listed = visibility.cases_visible_to(request.user, for_page=True)
     case_filter = CaseFilter(request.GET or None, queryset=listed)
@@ -111,7 +112,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     services.case_access_record(case=case, user=request.user)
     can_work = permissions.can_work_on_case(request.user, case)
@@ -161,7 +162,7 @@ def _moves_for(user, case: Case) -> list[tuple[str, str]]:
 
 
 @require_GET
-def case_history(request: HttpRequest, reference: str) -> HttpResponse:
+def case_history(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     records = list(case.history.select_related("history_user").order_by("-history_date"))
     changes = []
@@ -174,7 +175,7 @@ def case_history(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
+def case_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     if not permissions.can_work_on_case(request.user, case):
         raise PermissionDenied
@@ -206,7 +207,7 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def case_transition(request: HttpRequest, reference: str) -> HttpResponse:
+def case_transition(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     if not permissions.can_work_on_case(request.user, case):
         raise PermissionDenied
@@ -225,7 +226,7 @@ def case_transition(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def case_restrict(request: HttpRequest, reference: str) -> HttpResponse:
+def case_restrict(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     if not permissions.can_restrict_case(request.user):
         raise PermissionDenied
@@ -240,7 +241,7 @@ def case_restrict(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def parent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def parent_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A parent's record and the cases about them that this user may see."""
     if not request.user.has_perm("incidents.view_parent"):
         raise PermissionDenied
