@@ -4,6 +4,9 @@ Every letter is found through selectors.letter_for / letters_visible_to, which s
 cases_visible_to: a letter of a case the user cannot see is a 404, its PDF included.
 """
 
+from typing import cast
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -72,7 +75,7 @@ def letter_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
             form.add_error(None, error)
     return render(request, "incidents/letters/form.html", {
         "case": case, "form": form, "title": "Prepare a letter", "button": "Draft the letter",
-        "purposes": form.fields["purpose"].choices, "chosen": form["purpose"].value(),
+        "purposes": cast(forms.ChoiceField, form.fields["purpose"]).choices, "chosen": form["purpose"].value(),
     })
 
 
