@@ -1,6 +1,8 @@
 """Pages for concerns and cases: logging a concern, the case list and page, editing, status, restriction,
 a parent's page. Thin: each reads through the selectors and writes through the services."""
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -32,7 +34,7 @@ def concern_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if handled := already_handled(request):
         return handled
     school = current_school()
-    open_cases = []
+    open_cases: Iterable[Case] = []
     if request.method == "POST":
         parent_ids = [int(pk) for pk in request.POST.getlist("parents") if pk.isdigit()]
         open_cases = selectors.open_cases_for_parents(request.user, parent_ids)
@@ -52,8 +54,10 @@ def concern_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 raised_by_contact=data["raised_by_contact"], raised_anonymously=data["raised_anonymously"],
                 group=data["group"], safeguarding=data["safeguarding"], link_to=form.chosen_case(),
             )
-            messages.success(request, f"Concern logged on {concern.case.reference}.")
-            return concern.case.get_absolute_url()
+            case = concern.case
+            assert case is not None  # concern_log files every concern on a case
+            messages.success(request, f"Concern logged on {case.reference}.")
+            return case.get_absolute_url()
 
         try:
             return once_per_submission(request, data["submission_token"], write)
@@ -99,7 +103,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     counts = None if narrowed else selectors.status_counts(visible)
     page = page_by_ids(cases, per_page=25, number=request.GET.get("page"),
                        paginator_class=CappedPaginator if narrowed else Paginator,
-                       count=None if narrowed else sum(counts.values()),
+                       count=None if counts is None else sum(counts.values()),
                        count_from=CaseFilter(request.GET, queryset=visible).qs if narrowed else None,
                        load=Case.objects.select_related("lead"))
     query = request.GET.copy()
@@ -141,7 +145,7 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
     })
 
 
-_MOVE_LABELS = {
+_MOVE_LABELS: dict[str, str] = {
     Case.Status.INVESTIGATING: "Start investigating",
     Case.Status.AWAITING_DECISION: "Submit for the Head Teacher's decision",
     Case.Status.SANCTION_IN_FORCE: "Sanction now in force",
@@ -194,9 +198,9 @@ def case_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse
             messages.error(request, "Someone else changed this case while you were editing. "
                                     "Your changes were not saved: check what changed, then save again.")
             fresh = Case.objects.get(pk=case.pk)
-            form = CaseForm(request.POST, instance=fresh)
-            form.data = form.data.copy()
-            form.data["version"] = fresh.version
+            posted = request.POST.copy()
+            posted["version"] = str(fresh.version)
+            form = CaseForm(posted, instance=fresh)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -64,6 +64,7 @@ def _add_chat_evidence(request: AuthenticatedHttpRequest, case: Case, upload, da
         return case.get_absolute_url() + "#evidence"
     messages.success(request, f"Evidence added: {result.evidence.original_name} {sha}. {result.message}")
     name = "chat_detail" if result.outcome == "read" else "chat_date_order"
+    assert result.chat_import is not None  # a chat that was read, or awaits its date order, has its import
     return reverse(f"incidents:{name}", args=[case.reference, result.chat_import.pk])
 
 
