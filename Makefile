@@ -34,6 +34,7 @@ lint: venv
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test >/dev/null \
 		|| { echo "Models changed without a migration: run makemigrations"; exit 1; }
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Production pieces (see README): a Celery worker with beat, and gunicorn.

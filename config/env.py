@@ -55,7 +55,7 @@ def env_path(name: str, default: Path) -> Path:
     return Path(raw).expanduser().resolve() if raw else default
 
 
-def env_database(name: str, default: str) -> dict:
+def env_database(name: str, default: str) -> dj_database_url.DBConfig:
     """Parse DATABASE_URL (sqlite:///path or postgres://user@host/db) into Django's form."""
     raw = os.environ.get(name) or default
     if raw.split(":", 1)[0] not in {"sqlite", "postgres", "postgresql", "pgsql"}:

@@ -7,7 +7,7 @@ from incidents.models import Child, Decision, Parent, ParentGroup, Sanction, Use
 
 @admin.register(User)
 class CasebookUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("Notifications", {"fields": ("notification_mode",)}),)
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Notifications", {"fields": ("notification_mode",)}))
     list_display = ("username", "first_name", "last_name", "email", "is_active")
 
 

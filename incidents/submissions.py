@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from incidents import submissions
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.models import (
     Submission,
     User,
@@ -68,7 +69,7 @@ def already_handled(request: HttpRequest) -> HttpResponse | None:
     return redirect(seen) if seen else None
 
 
-def once_per_submission(request: HttpRequest, token: str, write: Callable[[], str]) -> HttpResponse:
+def once_per_submission(request: AuthenticatedHttpRequest, token: str, write: Callable[[], str]) -> HttpResponse:
     """Run `write` (which returns the URL to go to) once per form submission token.
 
     A second POST of the same form — a double-click, a resend after a slow response — is sent

@@ -129,7 +129,8 @@ class ResponseType(models.Model):
     level = models.PositiveSmallIntegerField(help_text="Rung on the ladder: higher is more serious.")
     description = models.TextField(blank=True)
     needs_letter = models.BooleanField(default=False)
-    letter_templates = models.ManyToManyField("LetterTemplate", blank=True, related_name="responses")
+    # With its app label, so that django-stubs finds the model (defined below).
+    letter_templates = models.ManyToManyField("policies.LetterTemplate", blank=True, related_name="responses")
     has_duration = models.BooleanField(default=False, help_text="Has a length and a review date (site ban).")
     is_referral = models.BooleanField(default=False, help_text="A referral outside the school.")
     is_active = models.BooleanField(default=True)

@@ -46,7 +46,8 @@ def policy_version_new_draft(*, policy: Policy, by: AbstractUser | None) -> Poli
             f"Version {existing.number} is already a draft: change that one, or adopt it first."
         )
     latest = policy.versions.order_by("-number").first()
-    draft = PolicyVersion.objects.create(
+    # created_by is settings.AUTH_USER_MODEL, which policies knows only as Django's AbstractUser.
+    draft = PolicyVersion.objects.create(  # type: ignore[misc]
         policy=policy,
         number=_next_version_number(policy),
         applies_to=latest.applies_to if latest else "Parents and carers",
@@ -92,12 +93,14 @@ def policy_version_adopt(
     if previous is not None:
         previous.status = Status.SUPERSEDED
         previous.superseded_on = adopted_on
-        previous._change_reason = f"Superseded by version {version.number}"
+        # simple_history reads the reason for the change from this attribute, which the model doesn't declare.
+        previous._change_reason = f"Superseded by version {version.number}"  # type: ignore[attr-defined]
         previous.save(update_fields=["status", "superseded_on"])
     version.status = Status.ADOPTED
     version.adopted_on = adopted_on
     version.review_on = review_on or version.review_on or _a_year_after(adopted_on)
-    version._change_reason = f"Adopted by {(by.get_full_name() or by.get_username()) if by else 'the system'}"
+    adopted_by = (by.get_full_name() or by.get_username()) if by else "the system"
+    version._change_reason = f"Adopted by {adopted_by}"  # type: ignore[attr-defined]  # read by simple_history
     version.save(update_fields=["status", "adopted_on", "review_on"])
     return version
 
@@ -252,7 +255,8 @@ def policy_import_text(*, policy: Policy, text: str, by: AbstractUser | None) ->
     existing = policy.versions.filter(status=Status.DRAFT).first()
     if existing is not None:
         raise ValidationError(f"Version {existing.number} is already a draft: adopt or change that one first.")
-    version = PolicyVersion.objects.create(
+    # created_by is settings.AUTH_USER_MODEL, which policies knows only as Django's AbstractUser.
+    version = PolicyVersion.objects.create(  # type: ignore[misc]
         policy=policy, number=_next_version_number(policy), text=text.strip(), created_by=by
     )
     part_numbers: dict[str, int] = {}
@@ -282,6 +286,7 @@ def letter_template_version_create(
         raise ValidationError([str(problem) for problem in problems])
     LetterTemplate.objects.select_for_update().get(pk=template.pk)
     number = (template.versions.aggregate(highest=Max("number"))["highest"] or 0) + 1
-    return LetterTemplateVersion.objects.create(
+    # created_by is settings.AUTH_USER_MODEL, which policies knows only as Django's AbstractUser.
+    return LetterTemplateVersion.objects.create(  # type: ignore[misc]
         template=template, number=number, subject=subject, body=body, created_by=by
     )

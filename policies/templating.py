@@ -119,7 +119,8 @@ class TemplateProblem:
 
 
 def _documented_paths() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    plain, items = set(), {}
+    plain: set[str] = set()
+    items: dict[str, set[str]] = {}
     for name in LETTER_VARIABLES:
         if "[]." in name:
             list_name, field = name.split("[].", 1)
@@ -178,6 +179,7 @@ def _check_node(node: Node, *, scope: dict[str, str], problems: list[TemplatePro
             _check_nodes(nodelist, scope=scope, problems=problems, line=line)
         return
     elif isinstance(node, ForNode):
+        assert isinstance(node.sequence, FilterExpression)  # the for tag compiles it so; the stubs allow a str
         _check_expression(node.sequence, scope=scope, problems=problems, line=line)
         sequence = node.sequence.var
         list_name = ".".join(sequence.lookups) if isinstance(sequence, Variable) and sequence.lookups else ""

@@ -29,6 +29,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.roles import Role
 
 ROLES_NEEDING_TWO_FACTOR = (Role.HEAD, Role.LEAD, Role.DSL, Role.ADMIN)
@@ -49,7 +50,8 @@ class RequireTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified() and not self._exempt(request.path):
+        # is_verified is added to the user by django-otp's OTPMiddleware, which the stubs don't know.
+        if user.is_authenticated and not user.is_verified() and not self._exempt(request.path):  # type: ignore[attr-defined]
             required = needs_two_factor(user)
             # Office staff and governors may opt in: whether they have is looked up once per
             # sign-in, not on every page (setting up a device verifies the session anyway).
@@ -87,7 +89,7 @@ def _mark_confirmed(request: HttpRequest) -> None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"].replace(" ", ""))
@@ -104,7 +106,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
         user=user, name="Authenticator app", confirmed=False
@@ -143,9 +145,10 @@ def _new_recovery_codes(user) -> list[str]:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def account_security(request: HttpRequest) -> HttpResponse:
+def account_security(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own sign-in settings: two-factor status, new recovery codes."""
-    if request.method == "POST" and request.POST.get("action") == "recovery-codes" and request.user.is_verified():
+    wants_codes = request.method == "POST" and request.POST.get("action") == "recovery-codes"
+    if wants_codes and request.user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
         return render(request, "registration/two_factor_recovery_codes.html",
                       {"codes": _new_recovery_codes(request.user)})
     devices = [d for d in devices_for_user(request.user) if isinstance(d, TOTPDevice)]
@@ -189,8 +192,10 @@ def recent_confirmation_required(view):
         if "_confirm_secret" in request.POST:
             if _check_secret(request, request.POST["_confirm_secret"]):
                 _mark_confirmed(request)
-                request.POST = request.POST.copy()
-                request.POST.pop("_confirm_secret")
+                fields = request.POST.copy()
+                fields.pop("_confirm_secret")
+                # The stubs call request.POST immutable, but Django lets a view replace it.
+                request.POST = fields  # type: ignore[assignment]
                 return view(request, *args, **kwargs)
             error = "That password or code is not right."
         else:
@@ -207,7 +212,7 @@ def recent_confirmation_required(view):
 
 @require_http_methods(["POST"])
 @login_required
-def confirm(request: HttpRequest) -> HttpResponse:
+def confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Confirm it is you, then go back to the page that asked (used by GET pages such as exports)."""
     target = _safe_next(request)
     if _check_secret(request, request.POST.get("_confirm_secret", "")):

@@ -77,7 +77,8 @@ def _ids_visible_to(user: User) -> RawSQL:
         if user.has_role(Role.GOVERNOR):
             parts.append(_Governors.objects.filter(user=user).exclude(case__in=restricted).values("case_id"))
     ids = _union(parts)
-    user._visible_ids_sql = (user.role_names, (ids.sql, ids.params))
+    # Kept on this user object for the rest of its request (see above): not a field of the model.
+    user._visible_ids_sql = (user.role_names, (ids.sql, ids.params))  # type: ignore[attr-defined]
     return ids
 
 

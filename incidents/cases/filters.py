@@ -59,7 +59,7 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Case
-        fields = []
+        fields: list[str] = []
 
     def search(self, queryset, name, value):
         return case_search(queryset, value)

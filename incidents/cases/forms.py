@@ -1,6 +1,8 @@
 """Forms for logging a concern and working on a case: choosing parents (a list, or a search in a
 large school), the concern itself, editing, moving status, restricting."""
 
+from typing import cast
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.db.models import prefetch_related_objects
@@ -111,8 +113,8 @@ class ConcernForm(ParentSearchForm, OncePerSubmissionForm):
 
     def __init__(self, *args, school: School, open_cases=(), search_parents: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = ParentGroup.objects.filter(school=school)
-        self.fields["parents"].queryset = Parent.objects.filter(school=school)
+        cast(forms.ModelChoiceField, self.fields["group"]).queryset = ParentGroup.objects.filter(school=school)
+        cast(forms.ModelMultipleChoiceField, self.fields["parents"]).queryset = Parent.objects.filter(school=school)
         self.offer_parent_search(school=school, search=search_parents,
                                  help_text="Type part of a first or last name, then tick each parent concerned.")
         self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
@@ -122,7 +124,7 @@ class ConcernForm(ParentSearchForm, OncePerSubmissionForm):
             self.fields["link_to"].label = "This parent already has an open case. Add the concern to it?"
             self.fields["link_to"].error_messages["required"] = (
                 "Nothing is saved yet: choose whether to add the concern to the open case or to open a new one.")
-            self.fields["link_to"].choices = [("new", "No: open a new case")] + [
+            cast(forms.ChoiceField, self.fields["link_to"]).choices = [("new", "No: open a new case")] + [
                 (case.reference, f"Yes: add it to {case.reference} — {case.title}") for case in self.open_cases
             ]
         else:

@@ -6,6 +6,7 @@ through a thousand results: past `CAP` the list says "more than 1,000" and asks 
 """
 
 from functools import cached_property
+from typing import cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
@@ -29,7 +30,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def matches(self) -> list[int]:
-        rows = self.object_list if self.count_from is None else self.count_from
+        # page_by_ids gives it a queryset (of ids) to page, so the rows can be counted in SQL.
+        rows = cast(QuerySet, self.object_list) if self.count_from is None else self.count_from
         return list(rows.order_by().values_list("pk", flat=True)[: self.cap + 1])
 
     @cached_property
@@ -64,7 +66,7 @@ def page_by_ids(queryset: QuerySet, *, per_page: int, number, paginator_class: t
     paginator = paginator_class(queryset.values_list("pk", flat=True), per_page)
     if count is not None:
         paginator.count = count
-    if count_from is not None:
+    if count_from is not None and isinstance(paginator, CappedPaginator):  # the one paginator that reads it
         paginator.count_from = count_from
     if isinstance(paginator, CappedPaginator) and not paginator.capped and _fits_one_query(queryset, paginator.matches):
         ordering = queryset.query.order_by or queryset.model._meta.ordering

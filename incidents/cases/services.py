@@ -8,10 +8,11 @@ check the rules of the workflow)."""
 
 import datetime
 from collections.abc import Iterable
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 
 from incidents.cases.timeline import case_event_record
@@ -262,7 +263,7 @@ def case_changes_since(*, case: Case, version: int) -> list[dict]:
     who = new.history_user.display_name if new.history_user else "someone"
     changes = []
     for change in delta.changes:
-        field = Case._meta.get_field(change.field)
+        field = _case_field(change.field)
         changes.append({
             "field": str(field.verbose_name).capitalize(),
             "old": _display(field, change.old),
@@ -271,6 +272,11 @@ def case_changes_since(*, case: Case, version: int) -> list[dict]:
             "at": new.history_date,
         })
     return changes
+
+
+def _case_field(name: str) -> Field:
+    """One of the case's own fields (edited, or in its history): get_field is typed to return relations too."""
+    return cast(Field, Case._meta.get_field(name))
 
 
 def _display(field, value) -> str:
@@ -320,7 +326,7 @@ def case_update(*, case: Case, by: User, expected_version: int, **changes) -> Ca
     locked.save()
     if {"title", "summary"} & set(changed):
         case_search_document_refresh(case_ids=[locked.pk])  # search: new title or summary
-    labels = [str(Case._meta.get_field(name).verbose_name) for name in changed]
+    labels = [str(_case_field(name).verbose_name) for name in changed]
     case_event_record(
         case=locked, kind=CaseEvent.Kind.UPDATED, actor=by,
         summary="Updated: " + ", ".join(labels), data={"fields": changed},

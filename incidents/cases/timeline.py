@@ -21,7 +21,7 @@ def _event_digest(event: CaseEvent) -> str:
             # Stable across time zones, databases and a restore from backup: user ids may change,
             # and fixtures keep times to the millisecond.
             "at": event.at.astimezone(datetime.UTC).isoformat(timespec="milliseconds"),
-            "actor": event.actor.username if event.actor_id else None,
+            "actor": event.actor.username if event.actor else None,  # no actor id: None, without a query
             "kind": event.kind,
             "summary": event.summary,
             "data": event.data,

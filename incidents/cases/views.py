@@ -1,14 +1,17 @@
 """Pages for concerns and cases: logging a concern, the case list and page, editing, status, restriction,
 a parent's page. Thin: each reads through the selectors and writes through the services."""
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.access import permissions, visibility
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.cases import selectors, services
 from incidents.cases.filters import CaseFilter
 from incidents.cases.forms import CaseForm, ConcernForm, RestrictForm, TransitionForm
@@ -25,13 +28,13 @@ FIND_PARENTS = "find_parents"  # the parent search's submit button, for browsers
 
 
 @require_http_methods(["GET", "POST"])
-def concern_create(request: HttpRequest) -> HttpResponse:
+def concern_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not permissions.can_log_concern(request.user):
         raise PermissionDenied
     if handled := already_handled(request):
         return handled
     school = current_school()
-    open_cases = []
+    open_cases: Iterable[Case] = []
     if request.method == "POST":
         parent_ids = [int(pk) for pk in request.POST.getlist("parents") if pk.isdigit()]
         open_cases = selectors.open_cases_for_parents(request.user, parent_ids)
@@ -51,8 +54,10 @@ def concern_create(request: HttpRequest) -> HttpResponse:
                 raised_by_contact=data["raised_by_contact"], raised_anonymously=data["raised_anonymously"],
                 group=data["group"], safeguarding=data["safeguarding"], link_to=form.chosen_case(),
             )
-            messages.success(request, f"Concern logged on {concern.case.reference}.")
-            return concern.case.get_absolute_url()
+            case = concern.case
+            assert case is not None  # concern_log files every concern on a case
+            messages.success(request, f"Concern logged on {case.reference}.")
+            return case.get_absolute_url()
 
         try:
             return once_per_submission(request, data["submission_token"], write)
@@ -62,7 +67,7 @@ def concern_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def concern_parent_search(request: HttpRequest) -> HttpResponse:
+def concern_parent_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: the concern form's parent search (large schools): the parents already chosen, still
     ticked, then the parents whose name matches what was typed."""
     if not permissions.can_log_concern(request.user):
@@ -74,7 +79,7 @@ def concern_parent_search(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def concern_open_cases(request: HttpRequest) -> HttpResponse:
+def concern_open_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: as parents are chosen on the concern form, say if any has an open case."""
     if not permissions.can_log_concern(request.user):
         raise PermissionDenied
@@ -84,7 +89,7 @@ def concern_open_cases(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     visible = visibility.cases_visible_to(request.user)
     listed = visibility.cases_visible_to(request.user, for_page=True)
     case_filter = CaseFilter(request.GET or None, queryset=listed)
@@ -98,7 +103,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     counts = None if narrowed else selectors.status_counts(visible)
     page = page_by_ids(cases, per_page=25, number=request.GET.get("page"),
                        paginator_class=CappedPaginator if narrowed else Paginator,
-                       count=None if narrowed else sum(counts.values()),
+                       count=None if counts is None else sum(counts.values()),
                        count_from=CaseFilter(request.GET, queryset=visible).qs if narrowed else None,
                        load=Case.objects.select_related("lead"))
     query = request.GET.copy()
@@ -111,7 +116,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     services.case_access_record(case=case, user=request.user)
     can_work = permissions.can_work_on_case(request.user, case)
@@ -140,7 +145,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     })
 
 
-_MOVE_LABELS = {
+_MOVE_LABELS: dict[str, str] = {
     Case.Status.INVESTIGATING: "Start investigating",
     Case.Status.AWAITING_DECISION: "Submit for the Head Teacher's decision",
     Case.Status.SANCTION_IN_FORCE: "Sanction now in force",
@@ -161,7 +166,7 @@ def _moves_for(user, case: Case) -> list[tuple[str, str]]:
 
 
 @require_GET
-def case_history(request: HttpRequest, reference: str) -> HttpResponse:
+def case_history(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     records = list(case.history.select_related("history_user").order_by("-history_date"))
     changes = []
@@ -174,7 +179,7 @@ def case_history(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
+def case_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     if not permissions.can_work_on_case(request.user, case):
         raise PermissionDenied
@@ -193,9 +198,9 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
             messages.error(request, "Someone else changed this case while you were editing. "
                                     "Your changes were not saved: check what changed, then save again.")
             fresh = Case.objects.get(pk=case.pk)
-            form = CaseForm(request.POST, instance=fresh)
-            form.data = form.data.copy()
-            form.data["version"] = fresh.version
+            posted = request.POST.copy()
+            posted["version"] = str(fresh.version)
+            form = CaseForm(posted, instance=fresh)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -206,7 +211,7 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def case_transition(request: HttpRequest, reference: str) -> HttpResponse:
+def case_transition(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     if not permissions.can_work_on_case(request.user, case):
         raise PermissionDenied
@@ -225,7 +230,7 @@ def case_transition(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def case_restrict(request: HttpRequest, reference: str) -> HttpResponse:
+def case_restrict(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
     if not permissions.can_restrict_case(request.user):
         raise PermissionDenied
@@ -240,7 +245,7 @@ def case_restrict(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def parent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def parent_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A parent's record and the cases about them that this user may see."""
     if not request.user.has_perm("incidents.view_parent"):
         raise PermissionDenied

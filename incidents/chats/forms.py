@@ -1,5 +1,7 @@
 """Forms on a chat: the date order of an ambiguous export, and marking a message against a clause."""
 
+from typing import cast
+
 from django import forms
 
 from incidents.models import Case
@@ -20,4 +22,5 @@ class ChatMarkForm(forms.Form):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clause"].queryset = Clause.objects.filter(version=case.policy_version_id)
+        cast(forms.ModelChoiceField, self.fields["clause"]).queryset = Clause.objects.filter(
+            version=case.policy_version_id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 DateOrder = Literal["dmy", "mdy"]
 Platform = Literal["android", "ios"]
@@ -142,14 +142,14 @@ def parse_chat(text: str, *, date_order: str | None = None) -> ParsedChat:
     headers = [h if h is not None and (h["bracket"] is not None) == bracketed else None for h in headers]
     header_count = len(lines) - headers.count(None)
     _refuse_unless_chat(lines, headers, header_count)
-    order = _date_order(headers, date_order)
+    order = _date_order(headers, cast(DateOrder | None, date_order))  # checked against DATE_ORDERS above
 
     day_group, month_group = ("first", "second") if order == "dmy" else ("second", "first")
     entries: list[ChatEntry] = []
     current: list | None = None  # [line_number, sent_at, rest, continuation lines]
     for line_number, (line, header) in enumerate(zip(lines, headers, strict=True), start=1):
         sent_at = _sent_at(header, day_group, month_group) if header is not None else None
-        if sent_at is None:
+        if header is None or sent_at is None:  # no date and time that can be read
             if current is not None:
                 current[3].append(line)
             elif line.strip():
@@ -181,7 +181,7 @@ def _refuse_unless_chat(lines: list[str], headers: list, header_count: int) -> N
         )
 
 
-def _date_order(headers: list, given: str | None) -> DateOrder:
+def _date_order(headers: list, given: DateOrder | None) -> DateOrder:
     """The order given, or the one the file proves; never a guess."""
     day_first = month_first = False
     for header in headers:

@@ -73,7 +73,7 @@ def redact_chat_text(text: str, *, keep: set[str], names: set[str]) -> str:
         for part in (parts[0], parts[-1]):
             if len(part) >= 2 and part[0].isupper() and part.casefold() not in kept_parts:
                 part_owners.setdefault(part, set()).add(name)
-    parts = {part: owners.pop() for part, owners in part_owners.items() if len(owners) == 1}
+    owner_of_part = {part: owners.pop() for part, owners in part_owners.items() if len(owners) == 1}
 
     # One pass over the text, longest alternatives first, so "Ruth Adeyemi" wins over "Ruth" and a
     # kept name is consumed before any part of it could be replaced.
@@ -82,7 +82,7 @@ def redact_chat_text(text: str, *, keep: set[str], names: set[str]) -> str:
         alternatives.append((_name_pattern(name, ignore_case=True), f"keep:{name}"))
     for name in labels:
         alternatives.append((_name_pattern(name, ignore_case=True), f"name:{name}"))
-    for part, owner in parts.items():
+    for part, owner in owner_of_part.items():
         alternatives.append((_name_pattern(part, ignore_case=False), f"name:{owner}"))
     alternatives.sort(key=lambda item: len(item[0]), reverse=True)
     groups = [f"(?P<g{index}>{pattern})" for index, (pattern, _) in enumerate(alternatives)]
@@ -92,6 +92,7 @@ def redact_chat_text(text: str, *, keep: set[str], names: set[str]) -> str:
 
     def replace(match: re.Match) -> str:
         group = match.lastgroup
+        assert group is not None  # every alternative is a named group
         found = match.group(0)
         if group == "phone":
             return "[phone number]" if _is_phone_number(found.strip()) else found

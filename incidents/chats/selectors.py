@@ -1,6 +1,8 @@
 """Reading a chat: its messages a page at a time, search within it, its media, its marks, and the marked
 messages a letter or an export quotes (other people's names redacted where asked)."""
 
+from typing import Any
+
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -71,21 +73,20 @@ def marked_messages_for(case: Case, *, redact_others: bool, keep: set[str] | Non
     (see chat.redaction). `keep` names the people not to redact; by default the parents concerned,
     by their full names as recorded on the case. A message marked under two clauses appears twice.
     """
-    if redact_others and keep is None:
-        keep = {parent.full_name for parent in case.parents.all()}
-    marks = (
+    if keep is None:
+        keep = {parent.full_name for parent in case.parents.all()} if redact_others else set()  # read to redact only
+    marks = list(
         ChatMark.objects.filter(chat_import__evidence__case=case, removed_at__isnull=True)
         .select_related("clause", "chat_import")
         .order_by("chat_import__created_at", "chat_import_id", "id")
     )
-    marks = list(marks)
     messages = {
         (message.chat_import_id, message.key): message
         for message in ChatMessage.objects.filter(
             chat_import__in={mark.chat_import_id for mark in marks}, key__in={mark.message_key for mark in marks}
         )
     }
-    quoted = []
+    quoted: list[dict[str, Any]] = []
     for mark in marks:
         message = messages.get((mark.chat_import_id, mark.message_key))
         if message is None:

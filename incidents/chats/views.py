@@ -6,12 +6,13 @@ chat among that case's chats (404 otherwise).
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.access import permissions
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.cases import selectors as case_selectors
 from incidents.cases import services as case_services
 from incidents.chats import selectors, services
@@ -31,7 +32,7 @@ def _chat_url(case: Case, chat_import: ChatImport, *, page: int | None = None,
 
 
 @require_http_methods(["GET", "POST"])
-def chat_date_order(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def chat_date_order(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     chat_import = selectors.chat_import_for(case, pk)
     if not permissions.can_add_evidence(request.user, case):
@@ -61,7 +62,7 @@ def chat_date_order(request: HttpRequest, reference: str, pk: int) -> HttpRespon
 
 
 @require_GET
-def chat_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def chat_detail(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     chat_import = selectors.chat_import_for(case, pk)
     if chat_import.status != ChatImport.Status.READ:
@@ -89,7 +90,7 @@ def _media_without_message(chat_import: ChatImport, media: dict) -> list:
     return [item for name, item in media.items() if name not in named]
 
 
-def _message_for_change(request: HttpRequest, reference: str, pk: int, message_pk: int):
+def _message_for_change(request: AuthenticatedHttpRequest, reference: str, pk: int, message_pk: int):
     case = case_selectors.case_for(request.user, reference)
     chat_import = selectors.chat_import_for(case, pk)
     if not permissions.can_work_on_case(request.user, case):
@@ -98,7 +99,7 @@ def _message_for_change(request: HttpRequest, reference: str, pk: int, message_p
     return case, chat_import, message
 
 
-def _after_change(request: HttpRequest, case: Case, chat_import: ChatImport, message: ChatMessage,
+def _after_change(request: AuthenticatedHttpRequest, case: Case, chat_import: ChatImport, message: ChatMessage,
                   error: str = "") -> HttpResponse:
     if request.htmx:
         media = next((item for item in chat_import.media.all() if item.base_name == message.media_name), None)
@@ -115,7 +116,7 @@ def _after_change(request: HttpRequest, case: Case, chat_import: ChatImport, mes
 
 
 @require_POST
-def chat_message_mark(request: HttpRequest, reference: str, pk: int, message_pk: int) -> HttpResponse:
+def chat_message_mark(request: AuthenticatedHttpRequest, reference: str, pk: int, message_pk: int) -> HttpResponse:
     case, chat_import, message = _message_for_change(request, reference, pk, message_pk)
     form = ChatMarkForm(request.POST, case=case)
     if not form.is_valid():
@@ -132,7 +133,9 @@ def chat_message_mark(request: HttpRequest, reference: str, pk: int, message_pk:
 
 
 @require_POST
-def chat_mark_remove(request: HttpRequest, reference: str, pk: int, message_pk: int, mark_pk: int) -> HttpResponse:
+def chat_mark_remove(
+    request: AuthenticatedHttpRequest, reference: str, pk: int, message_pk: int, mark_pk: int
+) -> HttpResponse:
     case, chat_import, message = _message_for_change(request, reference, pk, message_pk)
     mark = get_object_or_404(chat_import.marks, pk=mark_pk, message_key=message.key)
     services.chat_mark_remove(mark=mark, by=request.user)
@@ -142,7 +145,7 @@ def chat_mark_remove(request: HttpRequest, reference: str, pk: int, message_pk: 
 
 
 @require_POST
-def chat_rebuild(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def chat_rebuild(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     chat_import = selectors.chat_import_for(case, pk)
     if not permissions.can_work_on_case(request.user, case):
@@ -157,7 +160,7 @@ def chat_rebuild(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
 
 
 @require_GET
-def chat_media(request: HttpRequest, reference: str, pk: int, media_pk: int) -> FileResponse:
+def chat_media(request: AuthenticatedHttpRequest, reference: str, pk: int, media_pk: int) -> FileResponse:
     """A file from the chat's zip: PNG and JPEG shown inline (their bytes were checked), all else downloaded."""
     case = case_selectors.case_for(request.user, reference)
     chat_import = selectors.chat_import_for(case, pk)

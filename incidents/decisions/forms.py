@@ -1,5 +1,7 @@
 """Forms for the recommendation, the decision, each step of a sanction, and complaints."""
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
@@ -33,9 +35,10 @@ class RecommendationForm(OncePerSubmissionForm):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responses"].queryset = ResponseType.objects.filter(school=case.school_id, is_active=True).exclude(
-            code=ResponseType.Code.BAN_LIFTED)
-        self.fields["clauses"].queryset = Clause.objects.filter(version=case.policy_version_id)
+        cast(forms.ModelMultipleChoiceField, self.fields["responses"]).queryset = ResponseType.objects.filter(
+            school=case.school_id, is_active=True).exclude(code=ResponseType.Code.BAN_LIFTED)
+        cast(forms.ModelMultipleChoiceField, self.fields["clauses"]).queryset = Clause.objects.filter(
+            version=case.policy_version_id)
         self.fields["clauses"].initial = list(case.clauses.values_list("pk", flat=True))
 
 
@@ -60,7 +63,7 @@ class DecisionForm(OncePerSubmissionForm):
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
-        self.fields["responses"].queryset = ResponseType.objects.filter(
+        cast(forms.ModelMultipleChoiceField, self.fields["responses"]).queryset = ResponseType.objects.filter(
             school=case.school_id, is_active=True).exclude(code__in=_NOT_ORDERABLE)
 
     def clean(self):
@@ -119,7 +122,8 @@ class SanctionStepForm(OncePerSubmissionForm):
     )
     text = forms.CharField(label="What the parent wrote or said", widget=forms.Textarea(attrs={"rows": 5}),
                            required=False)
-    files = MultipleFileField(label="Their letter or other files", required=False)
+    # Declared fields go to base_fields, so this doesn't replace the form's own `files`; the stubs can't tell.
+    files = MultipleFileField(label="Their letter or other files", required=False)  # type: ignore[assignment]
     ends_on = forms.DateField(label="Ban ends on (its length)", widget=DATE_INPUT)
     review_on = forms.DateField(label="Review date", widget=DATE_INPUT)
     with_chair = forms.BooleanField(label="Reviewed with the chair of governors", required=False)

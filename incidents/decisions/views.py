@@ -3,11 +3,12 @@ page's section that shows them."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
 from incidents.access import permissions
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.access.twofactor import recent_confirmation_required
 from incidents.cases import selectors as case_selectors
 from incidents.decisions import ban, complaints, selectors, services
@@ -86,7 +87,7 @@ def _decision_form_page(request, case, form, title, button, **extra) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
-def recommendation_create(request: HttpRequest, reference: str) -> HttpResponse:
+def recommendation_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     if not permissions.can_recommend(request.user, case):
         raise PermissionDenied
@@ -110,7 +111,7 @@ def recommendation_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @recent_confirmation_required
-def decision_create(request: HttpRequest, reference: str) -> HttpResponse:
+def decision_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     if not permissions.can_decide(request.user):
         raise PermissionDenied
@@ -143,7 +144,7 @@ def decision_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def sanction_step(request: HttpRequest, reference: str, pk: int, to: str) -> HttpResponse:
+def sanction_step(request: AuthenticatedHttpRequest, reference: str, pk: int, to: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     sanction = get_object_or_404(Sanction.objects.select_related("response_type", "case"), case=case, pk=pk)
     if to not in Sanction.State.values or to == Sanction.State.WITHDRAWN:
@@ -177,7 +178,7 @@ def sanction_step(request: HttpRequest, reference: str, pk: int, to: str) -> Htt
 
 
 @require_http_methods(["GET", "POST"])
-def complaint_create(request: HttpRequest, reference: str) -> HttpResponse:
+def complaint_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     if not permissions.can_work_on_case(request.user, case):
         raise PermissionDenied
@@ -199,7 +200,7 @@ def complaint_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def complaint_refer(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def complaint_refer(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     complaint = get_object_or_404(case.complaints, pk=pk)
     if not permissions.can_refer_to_governors(request.user):
@@ -221,7 +222,7 @@ def complaint_refer(request: HttpRequest, reference: str, pk: int) -> HttpRespon
 
 
 @require_http_methods(["GET", "POST"])
-def complaint_outcome(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def complaint_outcome(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     complaint = get_object_or_404(case.complaints, pk=pk)
     if not permissions.can_work_on_case(request.user, case):

@@ -115,7 +115,8 @@ def _dates_as_given(*model_classes: type[models.Model]) -> Iterator[None]:
     changed = []
     for model in model_classes:
         for field in model._meta.concrete_fields:
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            # Only date, date-and-time and time fields have auto_now / auto_now_add.
+            if isinstance(field, models.DateField | models.TimeField) and (field.auto_now or field.auto_now_add):
                 changed.append((field, field.auto_now, field.auto_now_add))
                 field.auto_now = field.auto_now_add = False
     try:
@@ -164,7 +165,7 @@ def _school_kits(count: int) -> list[SchoolKit]:
         version = (PolicyVersion.objects.filter(policy__school=school)
                    .exclude(status=PolicyVersion.Status.DRAFT).order_by("adopted_on").first())
         ladder = {r.code: r for r in ResponseType.objects.filter(school=school)}
-        letters = {}
+        letters: dict[str, LetterTemplateVersion] = {}
         for tv in LetterTemplateVersion.objects.filter(template__school=school).select_related("template"):
             letters.setdefault(tv.template.purpose, tv)
         kits.append(SchoolKit(
@@ -270,7 +271,8 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
         key = (kit.index, year)
         numbers[key] = numbers.get(key, 0) + 1
         title, what = rng.choice(CONDUCT)
-        in_force = kit.version is not None and kit.version.adopted_on <= incident.date()
+        adopted_on = kit.version.adopted_on if kit.version else None  # never None: drafts are left out above
+        in_force = adopted_on is not None and adopted_on <= incident.date()
         case_rows.append(Case(
             school=kit.school, reference=f"{REFERENCE_PREFIX}{kit.index:02d}-{year}-{numbers[key]:05d}",
             title=f"{title}: {parents[i].full_name}", summary=f"{parents[i].full_name} {what}.",
@@ -290,10 +292,11 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
     Case.objects.bulk_create(case_rows, batch_size=1000)
 
     case_parents, case_clauses, assignees, governors = [], [], [], []
+    parents_of: dict[int, list[Parent]] = {}  # by case id
     for i, case in enumerate(case_rows):
         chosen = [parents[i]] + ([rng.choice(parents)] if rng.random() < 0.15 else [])
-        case.bulk_parents = list({p.pk: p for p in chosen}.values())
-        case_parents += [(case.pk, p.pk) for p in case.bulk_parents]
+        parents_of[case.pk] = list({p.pk: p for p in chosen}.values())
+        case_parents += [(case.pk, p.pk) for p in parents_of[case.pk]]
         if case.policy_version_id and kit_of[i].clauses:
             case_clauses.append((case.pk, rng.choice(kit_of[i].clauses).pk))
         if rng.random() < 0.1:
@@ -307,6 +310,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
 
     # What each case gathered. `plans` keeps, per case, (when, kind, summary, actor, data-maker) for its timeline.
     concerns, evidence, statements, contacts = [], [], [], []
+    concern_parents: list[tuple[Concern, Parent]] = []
     for case in case_rows:
         for n in range(1 if rng.random() < 0.8 else 2):
             concern = Concern(
@@ -315,6 +319,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
                 raised_anonymously=rng.random() < 0.2, description=f"A parent reported that {case.summary}",
                 safeguarding=case.safeguarding, logged_by=case.created_by, logged_at=case.opened_at)
             concerns.append(concern)
+            concern_parents += [(concern, parent) for parent in parents_of[case.pk]]
         for _ in range(rng.choice([0, 1, 1, 2])):
             stored, name, content_type, size_, digest = rng.choice(samples)
             evidence.append(Evidence(
@@ -329,18 +334,19 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
                 recorded_by=case.lead or case.created_by, recorded_at=case.opened_at))
         if case.status != Case.Status.NEW and rng.random() < 0.7:
             contacts.append(Contact(
-                case=case, happened_at=_when(rng, case.opened_at, 10), with_whom=case.bulk_parents[0].full_name,
-                parent=case.bulk_parents[0], method=rng.choice(Contact.Method.values),
+                case=case, happened_at=_when(rng, case.opened_at, 10), with_whom=parents_of[case.pk][0].full_name,
+                parent=parents_of[case.pk][0], method=rng.choice(Contact.Method.values),
                 summary="Spoke to the parent about the posts; they accepted writing them.",
                 recorded_by=case.lead or case.created_by, recorded_at=case.opened_at))
     Concern.objects.bulk_create(concerns, batch_size=1000)
     _insert_rows(Concern.parents.through, ["concern_id", "parent_id"],
-                 [(c.pk, p.pk) for c in concerns for p in c.case.bulk_parents])
+                 [(concern.pk, parent.pk) for concern, parent in concern_parents])
     Evidence.objects.bulk_create(evidence, batch_size=1000)
     Statement.objects.bulk_create(statements, batch_size=1000)
     Contact.objects.bulk_create(contacts, batch_size=1000)
 
     recommendations, decisions, decision_kits = [], [], []
+    recommended: list[tuple[Recommendation, ResponseType]] = []
     for i, case in enumerate(case_rows):
         kit = kit_of[i]
         if case.status not in RECOMMENDED or kit.warning is None:
@@ -349,8 +355,8 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
             case=case, facts_found="The posts were made and seen by other parents.",
             reasons="A first breach of this kind: a warning is proportionate.",
             recommended_by=case.lead or staff["lead"][0], recommended_at=_when(rng, case.opened_at, 14))
-        recommendation.bulk_response = kit.warning
         recommendations.append(recommendation)
+        recommended.append((recommendation, kit.warning))
         if case.status in DECIDED:
             nfa = case.status == Case.Status.CLOSED and rng.random() < 0.5
             decisions.append(Decision(
@@ -359,7 +365,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
             decision_kits.append(kit)
     Recommendation.objects.bulk_create(recommendations, batch_size=1000)
     _insert_rows(Recommendation.responses.through, ["recommendation_id", "responsetype_id"],
-                 [(r.pk, r.bulk_response.pk) for r in recommendations])
+                 [(recommendation.pk, response.pk) for recommendation, response in recommended])
     Decision.objects.bulk_create(decisions, batch_size=1000)
     sanctions, letters, responses = [], [], []
     for decision, kit in zip(decisions, decision_kits, strict=True):
@@ -367,6 +373,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
         if decision.no_further_action:
             purpose = "outcome_nfa"
         else:
+            assert kit.warning is not None  # a case is only decided here when its school has a warning (above)
             responses.append((decision.pk, kit.warning.pk))
             sanctions.append(Sanction(
                 case=case, decision=decision, response_type=kit.warning, kind=Sanction.Kind.WARNING,
@@ -376,7 +383,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
         version = kit.letter_versions.get(purpose)
         if version is None:
             continue
-        parent = case.bulk_parents[0]
+        parent = parents_of[case.pk][0]
         issued = case.status != Case.Status.DECIDED
         letters.append(Letter(
             case=case, template_version=version, purpose=purpose, parent=parent, recipient_parent=parent,
@@ -402,7 +409,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
             "sanctions": len(sanctions), "letters": len(letters), "events": len(events)}
 
 
-def _timelines(case_rows, concerns, evidence, statements, contacts, decisions, sanctions, letters) -> list[CaseEvent]:
+def _timelines(case_rows, concerns, evidence, statements, contacts, decisions, sanctions, letters) -> list[tuple]:
     """Each case's events in time order, chained by hash exactly as timeline.case_event_record chains them."""
     kind = CaseEvent.Kind
     plans: dict[int, list[tuple]] = {case.pk: [] for case in case_rows}
@@ -448,7 +455,7 @@ def _timelines(case_rows, concerns, evidence, statements, contacts, decisions, s
             # per-field preparation cost more than the database does (see _insert_rows).
             event = SimpleNamespace(case=by_pk[case_pk], at=at, actor=actor, actor_id=actor.pk if actor else None,
                                     kind=str(event_kind), summary=summary[:300], data=data, prev_hash=prev)
-            event.hash = timeline._event_digest(event)
+            event.hash = timeline._event_digest(event)  # type: ignore[arg-type]  # has what it reads of a CaseEvent
             events.append((case_pk, at, at, event.actor_id, event.kind, event.summary, json.dumps(data),
                            prev, event.hash))
             prev = event.hash

@@ -206,6 +206,7 @@ def seed_school_data() -> bool:
             parents=[repeat_parent], raised_by_name="A class representative", group=groups[4],
         )
         case = concern.case
+        assert case is not None  # concern_log files every concern on a case
         Case.objects.filter(pk=case.pk).update(lead=lead)
         case.refresh_from_db()
         _advance(case, "closed", lead=lead, head=head)
@@ -220,6 +221,7 @@ def seed_school_data() -> bool:
             raised_anonymously=(i % 4 == 1), group=groups[i % len(groups)], safeguarding=safeguarding,
         )
         case = concern.case
+        assert case is not None  # concern_log files every concern on a case
         Case.objects.filter(pk=case.pk).update(title=title, severity=severity, lead=lead if final != "new" else None)
         case.refresh_from_db()
         if final != "new":
@@ -289,9 +291,11 @@ def seed_demo_chat() -> bool:
         provided_by="Ruth Adeyemi (group admin)", provided_at=timezone.now() - datetime.timedelta(days=38),
         description="Exported by the group admin from her phone.",
     )
+    assert result.chat_import is not None  # the demo chat is a chat export, so it is imported
     clauses = Clause.objects.filter(version=case.policy_version_id)
     for words, kind in DEMO_CHAT_MARKS:
         clause = clauses.filter(kind=kind).first() or clauses.first()
+        assert clause is not None  # an adopted policy has clauses
         message = result.chat_import.messages.get(text__contains=words)
         chat_services.chat_message_mark(message=message, clause=clause, by=users["lead"])
     return True

@@ -1,5 +1,7 @@
 """Forms for adding evidence, a statement and a contact."""
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
@@ -42,5 +44,5 @@ class ContactForm(OncePerSubmissionForm):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = case.parents.all()
+        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = case.parents.all()
         self.fields["happened_at"].initial = timezone.localtime().replace(second=0, microsecond=0)

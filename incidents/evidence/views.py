@@ -3,12 +3,13 @@ way a file leaves Casebook: a permission-checked download as an attachment."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents.access import permissions
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.cases import selectors as case_selectors
 from incidents.chats import services as chat_services
 from incidents.evidence import services
@@ -18,7 +19,7 @@ from incidents.submissions import once_per_submission
 
 
 @require_http_methods(["GET", "POST"])
-def evidence_create(request: HttpRequest, reference: str) -> HttpResponse:
+def evidence_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     if not permissions.can_add_evidence(request.user, case):
         raise PermissionDenied
@@ -51,7 +52,7 @@ def _is_chat_upload(name: str, obtained: str) -> bool:
     return obtained == Evidence.Obtained.CHAT_EXPORT or name.lower().endswith(".zip")
 
 
-def _add_chat_evidence(request: HttpRequest, case: Case, upload, data: dict) -> str:
+def _add_chat_evidence(request: AuthenticatedHttpRequest, case: Case, upload, data: dict) -> str:
     """Keep an exported chat and read it; the URL to go to next depends on whether it could be read."""
     result = chat_services.evidence_add_chat(
         case=case, by=request.user, data=upload.read(), file_name=upload.name, provided_by=data["provided_by"],
@@ -63,11 +64,12 @@ def _add_chat_evidence(request: HttpRequest, case: Case, upload, data: dict) -> 
         return case.get_absolute_url() + "#evidence"
     messages.success(request, f"Evidence added: {result.evidence.original_name} {sha}. {result.message}")
     name = "chat_detail" if result.outcome == "read" else "chat_date_order"
+    assert result.chat_import is not None  # a chat that was read, or awaits its date order, has its import
     return reverse(f"incidents:{name}", args=[case.reference, result.chat_import.pk])
 
 
 @require_GET
-def evidence_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, reference: str, pk: int) -> FileResponse:
     case = case_selectors.case_for(request.user, reference)
     evidence = get_object_or_404(case.evidence, pk=pk)
     try:
@@ -83,7 +85,7 @@ def evidence_download(request: HttpRequest, reference: str, pk: int) -> FileResp
 
 
 @require_http_methods(["GET", "POST"])
-def statement_create(request: HttpRequest, reference: str) -> HttpResponse:
+def statement_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     if not permissions.can_work_on_case(request.user, case):
         raise PermissionDenied
@@ -104,7 +106,7 @@ def statement_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest, reference: str) -> HttpResponse:
+def contact_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     if not permissions.can_work_on_case(request.user, case):
         raise PermissionDenied

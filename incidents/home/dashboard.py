@@ -99,7 +99,7 @@ def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case]) -> 
         panels.append(Panel("Concerns you logged", [
             PanelItem(label=f"{concern.case.reference}: {concern.get_channel_display()}",
                       link=concern.case.get_absolute_url(), note=f"{concern.received_at:%-d %b %Y}")
-            for concern in concerns
+            for concern in concerns if concern.case  # always: they are the concerns on cases they may see
         ], empty="None yet."))
     if user.has_role(Role.DSL):
         panels.append(Panel("Safeguarding cases", _case_items(open_cases.filter(safeguarding=True)),

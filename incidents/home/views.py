@@ -1,16 +1,17 @@
 """Each role's home page, and the page of every deadline they may see."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.home import dashboard
 from policies.selectors import school_or_none
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each person's dashboard: what awaits them, the nearest deadlines of the next 14 days, their
     open cases, counts."""
     today = timezone.localdate()
@@ -27,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def deadline_list(request: HttpRequest) -> HttpResponse:
+def deadline_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The deadlines of the next 14 days that concern this person, beyond the home page's ten."""
     today = timezone.localdate()
     school = school_or_none()

@@ -1,5 +1,8 @@
 """Forms for preparing, issuing and filtering letters. The rules live in the letter services."""
 
+import datetime
+from typing import cast
+
 import django_filters
 from django import forms
 
@@ -44,7 +47,7 @@ class LetterForm(OncePerSubmissionForm):
         super().__init__(*args, **kwargs)
         self.case = case
         templates = LetterTemplate.objects.filter(school=case.school, versions__isnull=False).distinct()
-        self.fields["purpose"].choices = [(t.purpose, t.name) for t in templates]
+        cast(forms.ChoiceField, self.fields["purpose"]).choices = [(t.purpose, t.name) for t in templates]
         if templates and purpose not in {t.purpose for t in templates}:
             purpose = templates[0].purpose
         if purpose:
@@ -52,13 +55,14 @@ class LetterForm(OncePerSubmissionForm):
         if fixed_purpose:
             self.fields["purpose"].disabled = True
         self.parents = list(case.parents.all())
-        self.fields["recipient"].choices = [(str(p.pk), f"{p.full_name} (parent)") for p in self.parents] + [
-            (OTHER, "Someone else")]
+        cast(forms.ChoiceField, self.fields["recipient"]).choices = [
+            (str(p.pk), f"{p.full_name} (parent)") for p in self.parents] + [(OTHER, "Someone else")]
         if self.parents:
             self.initial.setdefault("recipient", str(self.parents[0].pk))
         chosen = self.data.get("purpose") or purpose
         template = next((t for t in templates if t.purpose == chosen), None)
-        body = template.current_version.body if template else ""
+        version = template.current_version if template else None
+        body = version.body if version else ""
         self.part_names = []
         for part in parts_used_by(body):
             self.fields[f"part_{part.name}"] = _part_field(part)
@@ -83,7 +87,8 @@ class LetterForm(OncePerSubmissionForm):
         values = {}
         for name in self.part_names:
             value = self.cleaned_data.get(f"part_{name}")
-            values[name] = value.isoformat() if hasattr(value, "isoformat") else (value or "")
+            # Dates and times (a datetime is a date) go in as ISO text.
+            values[name] = value.isoformat() if isinstance(value, datetime.date) else (value or "")
         return values
 
 

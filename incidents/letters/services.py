@@ -113,7 +113,7 @@ def letter_start(
     """
     template = LetterTemplate.objects.filter(school=case.school, purpose=purpose).first()
     version = template.current_version if template else None
-    if version is None:
+    if template is None or version is None:
         raise ValidationError(f"The school has no letter template for “{LetterTemplate.Purpose(purpose).label}”.")
     details = _letter_recipient(case=case, recipient=recipient, details=recipient_details)
     if parent is None:

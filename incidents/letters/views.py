@@ -4,14 +4,18 @@ Every letter is found through selectors.letter_for / letters_visible_to, which s
 cases_visible_to: a letter of a case the user cannot see is a 404, its PDF included.
 """
 
+from typing import cast
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.access import permissions
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.access.twofactor import recent_confirmation_required
 from incidents.cases import selectors as case_selectors
 from incidents.cases import services as case_services
@@ -28,7 +32,7 @@ def _detail_url(letter: Letter) -> str:
 
 
 @require_GET
-def letter_register(request: HttpRequest) -> HttpResponse:
+def letter_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     listed = selectors.letters_visible_to(request.user, for_page=True)
     letter_filter = LetterFilter(request.GET or None, queryset=listed)
     letters = letter_filter.qs if letter_filter.is_bound and letter_filter.is_valid() else listed
@@ -46,7 +50,7 @@ def letter_register(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def letter_create(request: HttpRequest, reference: str) -> HttpResponse:
+def letter_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     if not permissions.can_prepare_letter(request.user, case):
         raise PermissionDenied
@@ -71,12 +75,12 @@ def letter_create(request: HttpRequest, reference: str) -> HttpResponse:
             form.add_error(None, error)
     return render(request, "incidents/letters/form.html", {
         "case": case, "form": form, "title": "Prepare a letter", "button": "Draft the letter",
-        "purposes": form.fields["purpose"].choices, "chosen": form["purpose"].value(),
+        "purposes": cast(forms.ChoiceField, form.fields["purpose"]).choices, "chosen": form["purpose"].value(),
     })
 
 
 @require_GET
-def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     letter = selectors.letter_for(request.user, pk)
     case_services.case_access_record(case=letter.case, user=request.user)
     return render(request, "incidents/letters/detail.html", {
@@ -93,7 +97,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def letter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     letter = selectors.letter_for(request.user, pk)
     if not permissions.can_prepare_letter(request.user, letter.case):
         raise PermissionDenied
@@ -117,12 +121,12 @@ def letter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _status_fragment(request: HttpRequest, letter: Letter) -> HttpResponse:
+def _status_fragment(request: AuthenticatedHttpRequest, letter: Letter) -> HttpResponse:
     return render(request, "incidents/letters/_render_status.html", {"letter": letter})
 
 
 @require_POST
-def letter_render(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_render(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Ask for the PDF. Only enqueues (with a real broker): the page then polls the status fragment."""
     letter = selectors.letter_for(request.user, pk)
     if not permissions.can_prepare_letter(request.user, letter.case):
@@ -137,7 +141,7 @@ def letter_render(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """htmx: the small status block, polled every second while the PDF is being prepared."""
     letter = selectors.letter_for(request.user, pk)
     if letter.render_state == Letter.RenderState.PENDING and letter.render_error == services.LETTER_WAITING_FOR_QUEUE:
@@ -146,7 +150,7 @@ def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _status_fragment(request, letter)
 
 
-def _move(request: HttpRequest, letter: Letter, to: str, done: str, **details) -> HttpResponse:
+def _move(request: AuthenticatedHttpRequest, letter: Letter, to: str, done: str, **details) -> HttpResponse:
     try:
         services.letter_transition(letter=letter, to=to, by=request.user, **details)
     except PermissionDenied as error:
@@ -160,7 +164,7 @@ def _move(request: HttpRequest, letter: Letter, to: str, done: str, **details) -
 
 @require_POST
 @recent_confirmation_required
-def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     letter = selectors.letter_for(request.user, pk)
     if not permissions.can_approve_letter(request.user):
         raise PermissionDenied
@@ -168,14 +172,14 @@ def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def letter_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_send_back(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     letter = selectors.letter_for(request.user, pk)
     return _move(request, letter, Letter.Status.DRAFT, "Letter sent back to draft for changes.")
 
 
 @require_POST
 @recent_confirmation_required
-def letter_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     letter = selectors.letter_for(request.user, pk)
     if not permissions.can_issue_letter(request.user):
         raise PermissionDenied
@@ -193,14 +197,14 @@ def letter_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def letter_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     letter = selectors.letter_for(request.user, pk)
     return _move(request, letter, Letter.Status.ACKNOWLEDGED, "Acknowledgement recorded.",
                  note=request.POST.get("note", ""))
 
 
 @require_POST
-def letter_new_version(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_new_version(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     letter = selectors.letter_for(request.user, pk)
     if not permissions.can_prepare_letter(request.user, letter.case):
         raise PermissionDenied
@@ -214,7 +218,7 @@ def letter_new_version(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def letter_pdf(request: HttpRequest, pk: int, filename: str) -> FileResponse:
+def letter_pdf(request: AuthenticatedHttpRequest, pk: int, filename: str) -> FileResponse:
     letter = selectors.letter_for(request.user, pk)
     if filename != letter.pdf_filename or not letter.pdf or letter.render_state != Letter.RenderState.READY:
         raise Http404("No PDF of this letter yet.")

@@ -32,7 +32,7 @@ class User(AbstractUser):
         """The role shown in the navigation bar: the most senior one held."""
         for role in (Role.HEAD, Role.DSL, Role.LEAD, Role.GOVERNOR, Role.OFFICE, Role.ADMIN):
             if self.has_role(role):
-                return role.label
+                return str(role.label)  # a plain string: the roles' labels are not translated
         return "No role"
 
     @property

@@ -298,8 +298,9 @@ def approved_letters_not_issued(context: DeadlineContext) -> Found:
 
 def _lead_and(context: DeadlineContext, case: Case, *roles: Role) -> tuple[User, ...]:
     people = {user.pk: user for user in context.users(*roles)}
-    if case.lead_id and case.lead.is_active:
-        people[case.lead_id] = case.lead
+    lead = case.lead  # None without a query when the case has no lead
+    if lead is not None and lead.is_active:
+        people[lead.pk] = lead
     return tuple(people.values())
 
 
@@ -344,7 +345,8 @@ def meetings_tomorrow(context: DeadlineContext) -> Found:
                .select_related("sanction__case__lead").order_by("meeting_on", "pk"))
 
     def deadline(step: SanctionStep) -> Deadline | None:
-        meeting_on = _as_date(step.meeting_on)  # within the window already (the filter above)
+        # The query's annotation, within the window already (the filter above).
+        meeting_on = _as_date(step.meeting_on)  # type: ignore[attr-defined]
         if meeting_on is None:
             return None
         return Deadline(

@@ -5,6 +5,8 @@ People who chose a daily digest get theirs from the daily job, in one e-mail; sa
 at once whatever the choice. An e-mail names a case by reference only (see emails.py), and goes only
 to people who may see the case."""
 
+from collections.abc import Callable
+
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -31,7 +33,7 @@ CASE_NOTICE_ROLES: dict[str, tuple[Role, ...]] = {
 }
 
 
-CASE_NOTICE_EMAILS = {
+CASE_NOTICE_EMAILS: dict[str, Callable[..., emails.Email]] = {
     NotificationKind.CONCERN_LOGGED: emails.concern_logged,
     NotificationKind.SAFEGUARDING: emails.safeguarding_flagged,
     NotificationKind.AWAITING_DECISION: emails.awaiting_decision,
@@ -115,16 +117,20 @@ def case_notify(*, case_id: int, kind: str, by: User | None = None) -> list[Noti
     case = Case.objects.filter(pk=case_id).first()
     if case is None:
         return []
-    recipients = (User.objects.filter(is_active=True, groups__name__in=[r.value for r in CASE_NOTICE_ROLES[kind]])
-                  .exclude(pk=by.pk if by else None).distinct().order_by("pk")
-                  .prefetch_related("groups"))  # their roles, for the visibility check, in one query
+    recipients = User.objects.filter(is_active=True, groups__name__in=[r.value for r in CASE_NOTICE_ROLES[kind]])
+    if by is not None:
+        recipients = recipients.exclude(pk=by.pk)
+    # Their roles, for the visibility check, in one query.
+    recipients = recipients.distinct().order_by("pk").prefetch_related("groups")
     link = emails.site_link(case.get_absolute_url())
     email = CASE_NOTICE_EMAILS[kind](reference=case.reference, link=link)
     sent = []
     for user in recipients:
         if may_see_case(user, case):
-            sent.append(notification_queue(recipient=user, kind=kind, email=email, case_reference=case.reference,
-                                           link=link, at_once=kind in ALWAYS_AT_ONCE))
+            notification = notification_queue(recipient=user, kind=kind, email=email, case_reference=case.reference,
+                                              link=link, at_once=kind in ALWAYS_AT_ONCE)
+            assert notification is not None  # only a reminder (with a key) is ever not written
+            sent.append(notification)
     return sent
 
 

@@ -1,5 +1,7 @@
 """Forms for recording a subject access request and choosing what an export withholds."""
 
+from typing import cast
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
@@ -19,7 +21,7 @@ class SubjectAccessRequestForm(ParentSearchForm):
 
     def __init__(self, *args, school: School, search_parents: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Parent.objects.filter(school=school)
+        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = Parent.objects.filter(school=school)
         self.offer_parent_search(school=school, search=search_parents,
                                  help_text="Type part of their first or last name, then choose them.")
         self.helper = FormHelper()

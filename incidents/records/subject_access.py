@@ -4,6 +4,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -69,7 +70,7 @@ def subject_access_export(*, access_request: SubjectAccessRequest, redact_others
         Case.objects.filter(parents=parent).select_related("lead").prefetch_related("parents").order_by("opened_at")
     )
     redact = Redactor(names=_other_people(parent, cases), enabled=redact_others)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for case in cases:
         sections.append({
             "case": case,

@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.access import permissions
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.access.twofactor import recent_confirmation_required
 from incidents.cases import selectors as case_selectors
 from incidents.cases.views import FIND_PARENTS
@@ -20,7 +21,7 @@ from policies.selectors import current_school
 
 @require_http_methods(["GET", "POST"])
 @permissions.allowed_if(permissions.can_handle_subject_access)
-def subject_access_list(request: HttpRequest) -> HttpResponse:
+def subject_access_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     school = current_school()
     if FIND_PARENTS in request.POST:  # "Find" without JavaScript: the form again, with the parents found
         form = SubjectAccessRequestForm(initial=SubjectAccessRequestForm.initial_from(request.POST), school=school)
@@ -41,7 +42,7 @@ def subject_access_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @permissions.allowed_if(permissions.can_handle_subject_access)
-def subject_access_parent_search(request: HttpRequest) -> HttpResponse:
+def subject_access_parent_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: the request form's parent search (large schools): the parent chosen, then the matches."""
     form = SubjectAccessRequestForm(initial={"parent_search": request.GET.get("parent_search", ""),
                                              "parent": request.GET.get("parent")},
@@ -52,7 +53,7 @@ def subject_access_parent_search(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permissions.allowed_if(permissions.can_handle_subject_access)
 @recent_confirmation_required
-def subject_access_export(request: HttpRequest, pk: int) -> HttpResponse:
+def subject_access_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
     form = ExportForm(request.POST)
     redact = form.is_valid() and form.cleaned_data["redact_others"]
@@ -66,7 +67,7 @@ def subject_access_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permissions.allowed_if(permissions.can_handle_subject_access)
-def subject_access_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def subject_access_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
     services.subject_access_request_complete(access_request=access_request, by=request.user, on=timezone.localdate())
     messages.success(request, "Marked as answered.")
@@ -75,7 +76,7 @@ def subject_access_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @permissions.allowed_if(permissions.can_handle_subject_access)
-def disposal_list(request: HttpRequest) -> HttpResponse:
+def disposal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     school = current_school()
     return render(request, "incidents/records/disposal.html", {
         "due": selectors.cases_due_for_disposal(school=school, today=timezone.localdate()),
@@ -87,7 +88,7 @@ def disposal_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permissions.allowed_if(permissions.can_handle_subject_access)
 @recent_confirmation_required
-def case_dispose(request: HttpRequest, reference: str) -> HttpResponse:
+def case_dispose(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     try:
         services.case_dispose(case=case, by=request.user, reason=request.POST.get("reason", ""))

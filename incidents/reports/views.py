@@ -1,12 +1,13 @@
 """Reports for the Head Teacher and governors: the overview, the cases as CSV, the termly PDF."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from incidents.access.permissions import allowed_if
+from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.access.twofactor import recent_confirmation_required
 from incidents.reports import statistics as reports
 from incidents.roles import Role
@@ -31,7 +32,7 @@ def _charts(report: reports.Report) -> dict:
 
 @require_GET
 @allowed_if(reports.may_see_reports)
-def report_overview(request: HttpRequest) -> HttpResponse:
+def report_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Statistics and charts: for the Head Teacher, of every case; for governors, anonymised."""
     is_head = request.user.has_role(Role.HEAD)
     today = timezone.localdate()
@@ -45,7 +46,7 @@ def report_overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 @allowed_if(reports.may_see_reports)
 @recent_confirmation_required
-def report_cases_csv(request: HttpRequest) -> HttpResponse:
+def report_cases_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One row per case, with no names or descriptions; the Head Teacher's export carries references."""
     is_head = request.user.has_role(Role.HEAD)
     text = reports.cases_csv(reports.statistics_cases(request.user), named=is_head)
@@ -57,7 +58,7 @@ def report_cases_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 @allowed_if(reports.may_see_reports)
 @recent_confirmation_required
-def report_termly_pdf(request: HttpRequest) -> HttpResponse:
+def report_termly_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The anonymised termly report for governors, as a PDF: counts only, no names of anyone."""
     term = reports.term_of(timezone.localdate())
     report = reports.termly_report(term=term)

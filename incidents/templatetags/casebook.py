@@ -36,13 +36,15 @@ def query_with(context, **changes) -> str:
     return query.urlencode()
 
 
-def _choices(field: forms.Field) -> list[tuple]:
+def _choices(field: forms.ChoiceField) -> list[tuple]:
     if isinstance(field, forms.ModelChoiceField):
         # A plain query: Django's own choice iterator opens a server-side cursor on PostgreSQL,
         # three round trips for a list of a dozen rows.
         empty = [("", field.empty_label)] if field.empty_label is not None else []
+        assert field.queryset is not None  # a ModelChoiceField is always given its query
         return empty + [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]
-    return list(field.choices)
+    # Django hands back the choices normalised to pairs; the stubs give the getter the setter's wider type.
+    return list(field.choices)  # type: ignore[arg-type]
 
 
 @register.simple_tag
