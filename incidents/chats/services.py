@@ -36,6 +36,7 @@ CHAT_PARSER_VERSION = hashlib.sha256(Path(chat_parser.__file__).read_bytes()).he
 
 
 _CHAT_TEXT = uploads.Identified("text/plain", "Exported chat (.txt)", "txt")
+_CHAT_ZIP = uploads.Identified("application/zip", *uploads.ALLOWED_TYPES["application/zip"])
 
 
 _IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -153,7 +154,10 @@ def evidence_add_chat(
     # keeps web pages out would refuse the whole export. A text read as a chat is kept as plain text
     # (downloads are attachments with nosniff and a sandbox, and pages escape every message).
     # (read_chat_upload has already refused a .txt that is really a zip, or not text at all.)
-    identified = _CHAT_TEXT if file_name.lower().endswith(".txt") and not not_a_chat else None
+    # A zip read as a chat has been through every archive check (and unpacked) already.
+    identified = None
+    if not not_a_chat:
+        identified = _CHAT_ZIP if file_name.lower().endswith(".zip") else _CHAT_TEXT
     evidence = evidence_add(
         case=case, by=by, data=data, file_name=file_name, provided_by=provided_by, provided_at=provided_at,
         obtained=Evidence.Obtained.DOCUMENT if not_a_chat else Evidence.Obtained.CHAT_EXPORT,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from incidents.decisions import sanctions
 from incidents.decisions.selectors import ban_may_be_confirmed
-from incidents.evidence.services import evidence_add
+from incidents.evidence.services import evidence_add, evidence_file_check
 from incidents.models import (
     Evidence,
     Representation,
@@ -78,13 +78,16 @@ def representation_record(
 ) -> Representation:
     """Record the parent's written representations against a provisional ban.
 
-    Writes: each file as Evidence (evidence_add: checked, hashed, kept unaltered), Representation,
+    Writes: each file as Evidence (evidence_add: checked, hashed, kept unaltered; every file is checked
+    before the first is kept), Representation,
     and the ban's move provisional → representations received (sanction_transition).
     Case workers may call.
     """
     files = list(files)
     if not text.strip() and not files:
         raise ValidationError("Record what the parent said, or attach what they sent.")
+    for name, data in files:  # all checked before any is kept, so a bad second file leaves no first
+        evidence_file_check(case=sanction.case, data=data, file_name=name)
     step_details = {"received_on": received_on}
     sanctions.sanction_transition(sanction=sanction, to=State.REPRESENTATIONS, by=by, on=received_on,
                                   details=step_details)

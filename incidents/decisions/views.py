@@ -21,6 +21,7 @@ from incidents.decisions.forms import (
     RecommendationForm,
     SanctionStepForm,
 )
+from incidents.evidence import uploads
 from incidents.models import Case, Sanction
 from incidents.submissions import once_per_submission
 
@@ -159,7 +160,8 @@ def sanction_step(request: AuthenticatedHttpRequest, reference: str, pk: int, to
             if to == Sanction.State.REPRESENTATIONS:
                 ban.representation_record(
                     sanction=sanction, by=request.user, received_on=data["on"], text=data["text"],
-                    files=[(upload.name, upload.read()) for upload in data["files"]],
+                    files=[(upload.name, uploads.upload_read(upload, max_mb=case.school.evidence_max_mb))
+                           for upload in data["files"]],
                 )
             else:
                 sanction_services.sanction_transition(sanction=sanction, to=to, by=request.user, on=data["on"],

@@ -22,6 +22,15 @@ from incidents.models import (
 )
 
 
+def evidence_file_check(*, case: Case, data: bytes, file_name: str) -> uploads.Identified:
+    """Check a file as evidence_add does (name, size, type by content agreeing with the name, any zip
+    as an archive) without keeping it: a form with several files checks them all before writing one.
+    Raises ValidationError with a plain message. No writes."""
+    uploads.check_file_name(file_name)
+    uploads.check_size(len(data), max_mb=case.school.evidence_max_mb)
+    return uploads.identify(data, name=file_name)
+
+
 @transaction.atomic
 def evidence_add(
     *,
@@ -37,18 +46,15 @@ def evidence_add(
 ) -> Evidence:
     """Keep a file as evidence, exactly as received, with its SHA-256.
 
-    Checks the name, the size against the school's limit, and the type by content (see
-    evidence.uploads) unless the caller has already established it (`identified`: a chat export
-    that was read as one). Writes: the file to private storage, Evidence, an event. Raises
-    ValidationError with a plain message and keeps nothing when a check fails.
+    Checks the name, the size against the school's limit, and the type by content, which must agree
+    with the name (see evidence.uploads; any zip also as an archive), unless the caller has already
+    established it (`identified`: a chat export that was read as one). Writes: the file to private
+    storage (last, after every check), Evidence, an event. Raises ValidationError with a plain
+    message and keeps nothing when a check fails.
     """
     display_name = uploads.check_file_name(file_name)
-    limit = case.school.evidence_max_mb * 1024 * 1024
-    if len(data) > limit:
-        raise ValidationError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {case.school.evidence_max_mb} MB."
-        )
-    kind = identified or uploads.identify(data)
+    uploads.check_size(len(data), max_mb=case.school.evidence_max_mb)
+    kind = identified or uploads.identify(data, name=display_name)
     digest = uploads.sha256_of(data)
     evidence = Evidence(
         case=case, original_name=display_name, content_type=kind.content_type, size=len(data),

@@ -12,7 +12,7 @@ from incidents.access import permissions
 from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.cases import selectors as case_selectors
 from incidents.chats import services as chat_services
-from incidents.evidence import services
+from incidents.evidence import services, uploads
 from incidents.evidence.forms import ContactForm, EvidenceForm, StatementForm
 from incidents.models import Case, Evidence
 from incidents.submissions import once_per_submission
@@ -32,9 +32,9 @@ def evidence_create(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
             if _is_chat_upload(upload.name, data["obtained"]):
                 return _add_chat_evidence(request, case, upload, data)
             evidence = services.evidence_add(
-                case=case, by=request.user, data=upload.read(), file_name=upload.name,
-                provided_by=data["provided_by"], provided_at=data["provided_at"], obtained=data["obtained"],
-                description=data["description"],
+                case=case, by=request.user, data=uploads.upload_read(upload, max_mb=case.school.evidence_max_mb),
+                file_name=upload.name, provided_by=data["provided_by"], provided_at=data["provided_at"],
+                obtained=data["obtained"], description=data["description"],
             )
             messages.success(request, f"Evidence added: {evidence.original_name} (SHA-256 {evidence.sha256[:12]}…).")
             return case.get_absolute_url() + "#evidence"
@@ -55,7 +55,8 @@ def _is_chat_upload(name: str, obtained: str) -> bool:
 def _add_chat_evidence(request: AuthenticatedHttpRequest, case: Case, upload, data: dict) -> str:
     """Keep an exported chat and read it; the URL to go to next depends on whether it could be read."""
     result = chat_services.evidence_add_chat(
-        case=case, by=request.user, data=upload.read(), file_name=upload.name, provided_by=data["provided_by"],
+        case=case, by=request.user, data=uploads.upload_read(upload, max_mb=case.school.evidence_max_mb),
+        file_name=upload.name, provided_by=data["provided_by"],
         provided_at=data["provided_at"], description=data["description"],
     )
     sha = f"(SHA-256 {result.evidence.sha256[:12]}…)"

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from incidents.chats import archive
 from incidents.chats.archive import UnreadableUpload, UnsafeArchive, read_chat_upload
 from incidents.chats.parser import parse_chat
+from incidents.evidence import archives
 
 SAMPLES = Path(__file__).parent / "samples"
 IOS_CHAT = (SAMPLES / "ios_example.txt").read_bytes()
@@ -100,7 +100,7 @@ def test_read_chat_upload_refuses_a_zip_bomb_by_its_compression_ratio():
 
 
 def test_read_chat_upload_refuses_a_zip_bomb_by_its_total_size(monkeypatch):
-    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 1024 * 1024)
+    monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 1024 * 1024)
     # Each entry is under the ratio check's floor; together they unpack past the limit.
     files = {"_chat.txt": IOS_CHAT} | {f"notes-{n}.txt.bak": b"the same line\n" * 40_000 for n in range(3)}
     data = make_zip(files)
@@ -110,9 +110,9 @@ def test_read_chat_upload_refuses_a_zip_bomb_by_its_total_size(monkeypatch):
 
 
 def test_read_chat_upload_refuses_a_zip_of_too_many_files(monkeypatch):
-    monkeypatch.setattr(archive, "MAX_ENTRIES", 5)
+    monkeypatch.setattr(archives, "MAX_ENTRIES", 5)
     files = {"_chat.txt": IOS_CHAT} | {f"IMG-{n}.jpg": PHOTO for n in range(5)}
-    with pytest.raises(UnsafeArchive, match="more files than a chat export"):
+    with pytest.raises(UnsafeArchive, match="more files than Casebook accepts"):
         read_chat_upload("chat.zip", make_zip(files))
 
 
@@ -177,7 +177,7 @@ def test_read_chat_upload_refuses_an_encrypted_entry():
 
 
 def test_read_chat_upload_refuses_an_upload_over_the_size_limit(monkeypatch):
-    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 100)
+    monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 100)
     with pytest.raises(UnreadableUpload, match="larger than"):
         read_chat_upload("chat.txt", IOS_CHAT)
 
@@ -192,16 +192,16 @@ def test_read_chat_upload_refuses_a_name_with_a_nul_byte():
 
 def test_read_chat_upload_counts_the_entries_before_zipfile_reads_them(monkeypatch):
     data = make_zip({"_chat.txt": IOS_CHAT} | {f"IMG-{n}.jpg": b"x" for n in range(5)})
-    monkeypatch.setattr(archive, "MAX_ENTRIES", 5)
+    monkeypatch.setattr(archives, "MAX_ENTRIES", 5)
     monkeypatch.setattr(zipfile, "ZipFile", None)  # refused before zipfile builds its list of entries
-    with pytest.raises(UnsafeArchive, match="more files than a chat export"):
+    with pytest.raises(UnsafeArchive, match="more files than Casebook accepts"):
         read_chat_upload("chat.zip", data)
 
 
 def test_read_chat_upload_refuses_an_oversized_index(monkeypatch):
     data = make_zip({"_chat.txt": IOS_CHAT, "IMG-" + "x" * 3000 + ".jpg": b"x"})
-    monkeypatch.setattr(archive, "MAX_ENTRIES", 2)  # two entries are allowed; 3 KB of index for them is not
-    with pytest.raises(UnsafeArchive, match="more files than a chat export"):
+    monkeypatch.setattr(archives, "MAX_ENTRIES", 2)  # two entries are allowed; 3 KB of index for them is not
+    with pytest.raises(UnsafeArchive, match="more files than Casebook accepts"):
         read_chat_upload("chat.zip", data)
 
 
