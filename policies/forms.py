@@ -3,7 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from policies.models import LetterTemplateVersion, Policy
-from policies.templating import LETTER_VARIABLES, validate_letter_template
+from policies.templating import LETTER_VARIABLES, trial_render_problems, validate_letter_template
 
 
 class PolicyImportForm(forms.Form):
@@ -31,7 +31,9 @@ class PolicyImportForm(forms.Form):
 
 
 class LetterTemplateVersionForm(forms.ModelForm):
-    """Refuses a subject or body with any template problem, naming the line; nothing broken is saved."""
+    """Refuses a subject or body with any template problem, naming the line; nothing broken is saved:
+    syntax, unknown variables, references to anything outside the letter, and filters that fail when
+    the sample letter is filled in."""
 
     class Meta:
         model = LetterTemplateVersion
@@ -53,3 +55,14 @@ class LetterTemplateVersionForm(forms.ModelForm):
 
     def clean_body(self) -> str:
         return self._clean_template_field("body")
+
+    def clean(self):
+        cleaned = super().clean()
+        template = cleaned.get("template") or getattr(self.instance, "template", None)
+        if template is not None:
+            # What only filling the template in shows, tried with the sample letter before saving.
+            for name in ("subject", "body"):
+                if name in cleaned:
+                    for problem in trial_render_problems(cleaned[name], template.school):
+                        self.add_error(name, str(problem))
+        return cleaned

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from policies.models import Clause, LetterTemplate, LetterTemplateVersion, Policy, PolicyVersion
-from policies.templating import validate_letter_template
+from policies.templating import trial_render_problems, validate_letter_template
 
 Status = PolicyVersion.Status
 
@@ -278,10 +278,13 @@ def letter_template_version_create(
 ) -> LetterTemplateVersion:
     """Add version N+1 of a letter template. Existing versions are never changed: issued letters cite them.
 
-    Refuses a body with any template problem (syntax, unknown variable, tag or filter), naming the line.
+    Refuses a body with any template problem (syntax, unknown variable, tag or filter, a reference to
+    anything outside the letter, a filter that fails on the sample letter), naming the line.
     Writes: one LetterTemplateVersion. Administrators only.
     """
     problems = validate_letter_template(body) + validate_letter_template(subject)
+    if not problems:
+        problems = trial_render_problems(body, template.school) + trial_render_problems(subject, template.school)
     if problems:
         raise ValidationError([str(problem) for problem in problems])
     LetterTemplate.objects.select_for_update().get(pk=template.pk)

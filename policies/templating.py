@@ -12,10 +12,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.base import FilterExpression, Node, Variable, VariableNode
 from django.template.defaulttags import ForNode, IfNode
 
+from policies.letter_resources import external_references
 from policies.selectors import school_days_after
 
 # name → what it holds. Paths with "[]" are the fields of each item of a list, used inside
@@ -147,9 +149,19 @@ def validate_letter_template(body: str) -> list[TemplateProblem]:
     except TemplateSyntaxError as error:
         line = getattr(error, "template_debug", {}).get("line", 1)
         return [TemplateProblem(line, _plain_syntax_message(str(error)))]
-    problems: list[TemplateProblem] = []
+    problems: list[TemplateProblem] = [TemplateProblem(line, message) for line, message in external_references(body)]
     _check_nodes(template.nodelist, scope={}, problems=problems, line=1)
     return sorted(set(problems), key=lambda problem: (problem.line, problem.message))
+
+
+def trial_render_problems(body: str, school) -> list[TemplateProblem]:
+    """Render a template that passed validate_letter_template with the sample letter, to find what
+    only rendering shows (a filter given a value it cannot take: `{{ today|first }}`). No writes."""
+    try:
+        render_letter_template(body, sample_letter_context(school))
+    except LetterRenderError as error:
+        return [error.problem]
+    return []
 
 
 def _plain_syntax_message(message: str) -> str:
@@ -252,13 +264,39 @@ def _check_plain(value, where: str = "context") -> None:
         raise TypeError(f"{where} is a {type(value).__name__}: letters are rendered from plain data only")
 
 
+class LetterRenderError(ValidationError):
+    """A letter template could not be filled in; the message says where and why, in words."""
+
+    def __init__(self, problem: TemplateProblem):
+        self.problem = problem
+        super().__init__(f"The letter could not be written from its template. {problem}")
+
+
 def render_letter_template(body: str, context: dict) -> str:
     """Render a letter body with the sealed engine. Autoescaped; raises TypeError on non-plain data.
 
     Callers build `context` with `school_context`, `sample_letter_context` or their own plain dicts.
+    Raises LetterRenderError (a ValidationError, with the line) when the template cannot be filled in.
     """
     _check_plain(context)
-    return _parse(body).render(Context(context, autoescape=True))
+    try:
+        return _parse(body).render(Context(context, autoescape=True))
+    except Exception as error:  # a filter's own failure, in whatever words Python gave it
+        raise LetterRenderError(_render_problem(error)) from error
+
+
+def _render_problem(error: Exception) -> TemplateProblem:
+    # The engine runs with debug on, so Django notes where in the template the error happened.
+    debug = getattr(error, "template_debug", None) or {}
+    line = debug.get("line", 1)
+    during = " ".join(str(debug.get("during", "")).split())[:120]
+    if isinstance(error, TemplateSyntaxError):
+        return TemplateProblem(line, _plain_syntax_message(str(error)))
+    where = f"“{during}”" if during else "A part of the template"
+    return TemplateProblem(
+        line, f"{where} cannot be filled in: a filter there was given a kind of value it does not work on "
+        "(for example |date on something that is not a date, or |first on a date). Change or remove the filter."
+    )
 
 
 def school_context(school) -> dict:

@@ -14,7 +14,7 @@ from policies import selectors, services
 from policies.forms import PolicyImportForm
 from policies.models import LetterTemplateVersion, Policy
 from policies.pdf import html_to_pdf
-from policies.templating import LETTER_VARIABLES, render_letter_template, sample_letter_context
+from policies.templating import LETTER_VARIABLES, LetterRenderError, render_letter_template, sample_letter_context
 
 
 def _policy_context() -> dict:
@@ -78,9 +78,13 @@ def letter_preview(request, pk: int):
     version = get_object_or_404(LetterTemplateVersion.objects.select_related("template"), pk=pk,
                                 template__school=school)
     context = sample_letter_context(school, today=datetime.date.today())
+    try:
+        subject = render_letter_template(version.subject, context)
+        body = render_letter_template(version.body, context)
+    except LetterRenderError as error:
+        subject, body, problem = "", "", error.message
+    else:
+        problem = ""
     return render(request, "policies/letter_preview.html", {
-        "version": version,
-        "subject": render_letter_template(version.subject, context),
-        "body": render_letter_template(version.body, context),
-        "variables": LETTER_VARIABLES,
+        "version": version, "subject": subject, "body": body, "problem": problem, "variables": LETTER_VARIABLES,
     })

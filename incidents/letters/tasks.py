@@ -4,13 +4,15 @@ from celery import Task, shared_task
 
 from incidents.letters import services
 from incidents.queue import RETRIES
+from policies.pdf import pdf_failure_in_words
 
 
 class _LetterRenderTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         # Called once the retries are used up: the letter page then shows a plain error.
 
-        services.letter_render_failed(letter_id=args[0] if args else kwargs["letter_id"], error=str(exc))
+        services.letter_render_failed(letter_id=args[0] if args else kwargs["letter_id"],
+                                      error=pdf_failure_in_words(exc))
 
 
 @shared_task(base=_LetterRenderTask, autoretry_for=(Exception,), max_retries=RETRIES,

@@ -162,5 +162,6 @@ def test_letter_render_failure_is_retried_then_shown_plainly(setup, lead, monkey
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
     assert len(calls) == 4  # the first try and three retries
     assert letter.render_state == Letter.RenderState.FAILED
-    assert letter.render_error == "The PDF could not be prepared: fonts unavailable"
+    assert letter.render_error == ("The PDF could not be prepared: an unexpected problem on the server "
+                                   "(RuntimeError). Try again; if it happens again, tell the administrator.")
     assert not letter.pdf
