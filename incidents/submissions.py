@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 
 from incidents import submissions
 from incidents.access.requests import AuthenticatedHttpRequest
+from incidents.inputs import DatesInRange
 from incidents.models import (
     Submission,
     User,
@@ -45,7 +46,7 @@ def submission_seen(*, token: str) -> str | None:
     return Submission.objects.filter(token=token).values_list("result_url", flat=True).first()
 
 
-class OncePerSubmissionForm(forms.Form):
+class OncePerSubmissionForm(DatesInRange, forms.Form):
     """Carries a random token so a double-clicked or resent form is handled once."""
 
     submission_token = forms.CharField(widget=forms.HiddenInput, required=False)

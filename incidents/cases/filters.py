@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from incidents.cases.selectors import case_search, parents_matching
+from incidents.inputs import DatesInRangeForm
 from incidents.models import Case, User
 from incidents.roles import Role
 from policies.models import Clause
@@ -60,6 +61,7 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields: list[str] = []
+        form = DatesInRangeForm
 
     def search(self, queryset, name, value):
         return case_search(queryset, value)

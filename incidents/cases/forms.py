@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from incidents.cases.selectors import parents_matching
-from incidents.inputs import DATE_INPUT, DATETIME_INPUT
+from incidents.inputs import DATE_INPUT, DATETIME_INPUT, DatesInRange, ids_from
 from incidents.models import Case, Concern, Parent, ParentGroup, User
 from incidents.roles import Role
 from incidents.submissions import OncePerSubmissionForm
@@ -37,7 +37,7 @@ def parent_label(parent: Parent) -> str:
     return f"{parent.full_name} — {'child' if len(classes) == 1 else 'children'} in {', '.join(classes)}"
 
 
-class ParentSearchForm(forms.Form):
+class ParentSearchForm(DatesInRange, forms.Form):
     """A parents field answered by a search box instead of a list of every parent (large schools).
 
     The field keeps its queryset of every parent of the school, so a posted id is still checked
@@ -73,7 +73,7 @@ class ParentSearchForm(forms.Form):
     def _chosen_parent_ids(self, multiple: bool) -> list[int]:
         value = self[self.parent_field].value()
         values = value if multiple else [value]
-        return [int(v) for v in values or [] if str(v).isdigit()]
+        return ids_from(values or [])
 
     @classmethod
     def initial_from(cls, data: QueryDict) -> dict:
@@ -144,7 +144,7 @@ class ConcernForm(ParentSearchForm, OncePerSubmissionForm):
         return next((c for c in self.open_cases if c.reference == choice), None)
 
 
-class CaseForm(forms.ModelForm):
+class CaseForm(DatesInRange, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:

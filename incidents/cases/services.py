@@ -77,14 +77,23 @@ class CaseChanged(Exception):
         super().__init__(f"{case.reference} was changed by someone else")
 
 
+# A tsvector holds at most 1 MB, and a long text of short distinct words (or of one-character
+# words in a script with multi-byte letters) makes a tsvector several times its own length. So only
+# the first SEARCH_CHARACTERS characters of the summary, and of the concerns and statements together,
+# are searched; the texts themselves are kept whole. 2 × 50,000 characters stay under 1 MB even so.
+SEARCH_CHARACTERS = 50_000
+
 _SEARCH_DOCUMENT_SQL = """
 UPDATE incidents_case c SET search_document =
-    setweight(to_tsvector('english', c.reference || ' ' || c.title), 'A')
-    || setweight(to_tsvector('english', c.summary), 'B')
-    || setweight(to_tsvector('english', coalesce(
-        (SELECT string_agg(description, ' ') FROM incidents_concern WHERE case_id = c.id), '')
-        || ' ' || coalesce((SELECT string_agg(text, ' ') FROM incidents_statement WHERE case_id = c.id), '')), 'C')
-WHERE c.id = ANY(%s)
+    setweight(to_tsvector('english', left(c.reference || ' ' || c.title, %(chars)s)), 'A')
+    || setweight(to_tsvector('english', left(c.summary, %(chars)s)), 'B')
+    || setweight(to_tsvector('english', left(
+        coalesce((SELECT string_agg(left(description, %(chars)s), ' ')
+                  FROM incidents_concern WHERE case_id = c.id), '')
+        || ' ' || coalesce((SELECT string_agg(left(text, %(chars)s), ' ')
+                            FROM incidents_statement WHERE case_id = c.id), ''),
+        %(chars)s)), 'C')
+WHERE c.id = ANY(%(ids)s)
 """
 
 
@@ -97,7 +106,7 @@ def case_search_document_refresh(*, case_ids: Iterable[int]) -> None:
     ids = list(case_ids)
     if ids and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_SEARCH_DOCUMENT_SQL, [ids])
+            cursor.execute(_SEARCH_DOCUMENT_SQL, {"chars": SEARCH_CHARACTERS, "ids": ids})
 
 
 def case_reference_next(*, school: School, year: int) -> str:

@@ -19,6 +19,7 @@ from incidents.cases.paging import CappedPaginator, page_by_ids
 from incidents.chats import selectors as chat_selectors
 from incidents.decisions.views import decisions_context
 from incidents.evidence import selectors as evidence_selectors
+from incidents.inputs import ids_from
 from incidents.letters import selectors as letter_selectors
 from incidents.models import Case, Parent
 from incidents.submissions import already_handled, once_per_submission
@@ -36,7 +37,7 @@ def concern_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     school = current_school()
     open_cases: Iterable[Case] = []
     if request.method == "POST":
-        parent_ids = [int(pk) for pk in request.POST.getlist("parents") if pk.isdigit()]
+        parent_ids = ids_from(request.POST.getlist("parents"))
         open_cases = selectors.open_cases_for_parents(request.user, parent_ids)
     if FIND_PARENTS in request.POST:
         # "Find" without JavaScript: the form again, with the parents found; nothing typed is lost,
@@ -83,7 +84,7 @@ def concern_open_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: as parents are chosen on the concern form, say if any has an open case."""
     if not permissions.can_log_concern(request.user):
         raise PermissionDenied
-    parent_ids = [int(pk) for pk in request.GET.getlist("parents") if pk.isdigit()]
+    parent_ids = ids_from(request.GET.getlist("parents"))
     cases = selectors.open_cases_for_parents(request.user, parent_ids)[:5]
     return render(request, "incidents/cases/_open_cases_hint.html", {"cases": cases})
 

@@ -22,6 +22,7 @@ from incidents.decisions.forms import (
     SanctionStepForm,
 )
 from incidents.evidence import uploads
+from incidents.inputs import id_from
 from incidents.models import Case, Sanction
 from incidents.submissions import once_per_submission
 
@@ -117,8 +118,10 @@ def decision_create(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     if not permissions.can_decide(request.user):
         raise PermissionDenied
     supersedes = None
-    if request.GET.get("supersedes") or request.POST.get("supersedes"):
-        supersedes = get_object_or_404(case.decisions, pk=request.GET.get("supersedes") or request.POST["supersedes"])
+    asked = request.GET.get("supersedes") or request.POST.get("supersedes")
+    if asked:
+        # Junk ("abc", "²") names no decision, just as a number naming none.
+        supersedes = get_object_or_404(case.decisions, pk=id_from(asked) or 0)
     form = DecisionForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

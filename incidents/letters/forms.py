@@ -7,7 +7,7 @@ import django_filters
 from django import forms
 
 from incidents.cases.filters import on_or_after, on_or_before
-from incidents.inputs import DATE_INPUT, DATETIME_INPUT
+from incidents.inputs import DATE_INPUT, DATETIME_INPUT, DatesInRangeForm
 from incidents.letters.context import GROUP_MEMBER_CHOICES, Part, parts_used_by
 from incidents.models import Case, Letter, Parent
 from incidents.submissions import OncePerSubmissionForm
@@ -121,3 +121,4 @@ class LetterFilter(django_filters.FilterSet):
     class Meta:
         model = Letter
         fields = ["purpose", "status"]
+        form = DatesInRangeForm
