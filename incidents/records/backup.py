@@ -8,6 +8,7 @@ Layout of an archive:
 """
 
 import datetime
+import gzip
 import io
 import json
 import tarfile
@@ -68,6 +69,14 @@ def _member_bytes(archive: tarfile.TarFile, name: str) -> bytes:
     return member.read()
 
 
+def _check_complete(source: Path) -> None:
+    """Read the compressed stream to its end, checksum included: a copy cut short raises EOFError
+    here, before anything is written (tarfile alone stops at the archive's end marker)."""
+    with gzip.open(source, "rb") as stream:
+        while stream.read(1024 * 1024):
+            pass
+
+
 def backup_restore(*, source: Path) -> dict:
     """Restore an archive into an empty, migrated installation. Refuses a database that has cases.
 
@@ -75,6 +84,7 @@ def backup_restore(*, source: Path) -> dict:
     """
     if Case.objects.exists():
         raise RestoreError("This installation already has cases: restore only into an empty one.")
+    _check_complete(source)
     with tarfile.open(source, "r:gz") as archive:
         manifest = json.loads(_member_bytes(archive, "manifest.json"))
         database_bytes = _member_bytes(archive, "database.json")

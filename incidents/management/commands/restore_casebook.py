@@ -1,3 +1,6 @@
+import gzip
+import tarfile
+import zlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,5 +21,11 @@ class Command(BaseCommand):
             manifest = backup_restore(source=archive)
         except RestoreError as error:
             raise CommandError(str(error)) from None
+        except (EOFError, tarfile.TarError, zlib.error, gzip.BadGzipFile):
+            # What a copy cut short, or a file that is not a backup, raises while it is read.
+            raise CommandError(
+                f"{archive} is damaged or incomplete (perhaps cut short while copying) or is not a Casebook "
+                "backup. Nothing was restored: use another copy of the backup."
+            ) from None
         self.stdout.write(self.style.SUCCESS(
             f"Restored the backup of {manifest['created_at']} ({len(manifest['files'])} files)."))
