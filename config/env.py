@@ -66,6 +66,15 @@ def env_database(name: str, default: str) -> dj_database_url.DBConfig:
         config = dj_database_url.parse(raw, conn_max_age=60)
     except Exception as exc:  # dj_database_url raises several kinds
         raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
+    if config["ENGINE"].endswith("sqlite3"):
+        # The embedded default, where two people saving at once share one file. WAL lets readers go on
+        # while one writes; a writer waits up to 20 s for another rather than failing with "database is
+        # locked"; and IMMEDIATE takes the write lock when a transaction begins, because a transaction
+        # that read first and then tries to write cannot wait (SQLite fails it at once).
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("timeout", 20)
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
     if config["ENGINE"].endswith("postgresql"):
         config["CONN_HEALTH_CHECKS"] = True
         # No JIT: Casebook's queries are short, and at 100,000 cases the planner's cost estimate for a
