@@ -29,7 +29,7 @@ class SubmissionClaim:
 def submission_claim(*, token: str, user: User, result_url: str) -> SubmissionClaim:
     """Record that the form with this token was handled, unless it already was.
 
-    Call inside the same transaction as the write, after it: a second POST of the same form
+    Call inside the same transaction as the write, before it: a second POST of the same form
     (a double-click, a resend) finds the first one's result and must not write again.
     """
     try:
@@ -74,14 +74,18 @@ def once_per_submission(request: AuthenticatedHttpRequest, token: str, write: Ca
     """Run `write` (which returns the URL to go to) once per form submission token.
 
     A second POST of the same form — a double-click, a resend after a slow response — is sent
-    to the first one's result and writes nothing.
+    to the first one's result and writes nothing. The token is claimed before `write` runs, in the
+    same transaction: a second copy arriving while the first is still saving waits on the token's
+    unique index until the first commits, then finds it, so it never stores a file of its own that
+    its rollback would leave behind. If `write` fails, the claim goes with it and the form can be sent again.
     """
     seen = submissions.submission_seen(token=token)
     if seen:
         return redirect(seen)
     with transaction.atomic():
-        url = write()
-        claim = submissions.submission_claim(token=token, user=request.user, result_url=url)
+        claim = submissions.submission_claim(token=token, user=request.user, result_url="")
         if not claim.first:
-            transaction.set_rollback(True)
-    return redirect(claim.result_url)
+            return redirect(claim.result_url)
+        url = write()
+        Submission.objects.filter(token=token).update(result_url=url)
+    return redirect(url)
