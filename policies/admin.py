@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from policies import services
-from policies.forms import LetterTemplateVersionForm
+from policies.forms import LetterTemplateVersionForm, SchoolForm, TermHolidayForm
 from policies.models import (
     Clause,
     LetterTemplate,
@@ -29,11 +29,13 @@ from policies.selectors import current_school
 
 class TermHolidayInline(admin.TabularInline):
     model = TermHoliday
+    form = TermHolidayForm
     extra = 0
 
 
 @admin.register(School)
 class SchoolAdmin(SimpleHistoryAdmin):
+    form = SchoolForm
     inlines = [TermHolidayInline]
     list_display = ("name", "head_teacher_name", "phone", "email")
     fieldsets = (

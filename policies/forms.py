@@ -1,9 +1,15 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
-from policies.models import LetterTemplateVersion, Policy
+from incidents.evidence import uploads
+from incidents.inputs import DatesInRange
+from policies.models import LetterTemplateVersion, Policy, School, TermHoliday
 from policies.templating import LETTER_VARIABLES, trial_render_problems, validate_letter_template
+
+LOGO_MAX_MB = 2
+LOGO_TYPES = ("image/png", "image/jpeg")
 
 
 class PolicyImportForm(forms.Form):
@@ -66,3 +72,30 @@ class LetterTemplateVersionForm(forms.ModelForm):
                     for problem in trial_render_problems(cleaned[name], template.school):
                         self.add_error(name, str(problem))
         return cleaned
+
+
+class SchoolForm(DatesInRange, forms.ModelForm):
+    """The school profile in the admin. The logo is printed on every letter, so it is checked as
+    evidence is: its size before it is read, its type by content (PNG or JPEG, agreeing with its name)."""
+
+    class Meta:
+        model = School
+        fields = ["name", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
+                  "chair_of_governors_name", "safeguarding_lead_name", "retention_years",
+                  "representation_school_days", "evidence_max_mb"]
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if isinstance(logo, UploadedFile):
+            data = uploads.upload_read(logo, max_mb=LOGO_MAX_MB)
+            kind = uploads.identify(data, name=logo.name or "")
+            if kind.content_type not in LOGO_TYPES:
+                raise forms.ValidationError(f"The logo must be a PNG or JPEG image; this file is “{kind.label}”.")
+            logo.seek(0)
+        return logo
+
+
+class TermHolidayForm(DatesInRange, forms.ModelForm):
+    class Meta:
+        model = TermHoliday
+        fields = ["name", "starts_on", "ends_on"]
