@@ -18,7 +18,7 @@ def database_file(tmp_path, django_db_blocker):
     made: list[DatabaseWrapper] = []
 
     def connect() -> str:
-        settings = env.env_database("DATABASE_URL", f"sqlite:///{path}")
+        settings = env.env_database("CASEBOOK_EMBEDDED_TEST_DATABASE", f"sqlite:///{path}")
         settings.setdefault("OPTIONS", {})
         settings.update({"NAME": str(path), "TIME_ZONE": None, "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False,
                          "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "TEST": {}})
