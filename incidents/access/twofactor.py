@@ -11,7 +11,6 @@
 
 import base64
 import functools
-import secrets
 import time
 
 import segno
@@ -26,16 +25,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
+from incidents.access import services
 from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.roles import Role
 
 ROLES_NEEDING_TWO_FACTOR = (Role.HEAD, Role.LEAD, Role.DSL, Role.ADMIN)
-RECOVERY_CODE_COUNT = 10
 CONFIRMED_AT = "casebook_confirmed_at"
 CHECKED_NO_DEVICE = "casebook_checked_no_device"
+# The secret of a phone being set up, kept in the session until a code from it is right.
+PENDING_KEY = "casebook_pending_totp_key"
 
 
 def needs_two_factor(user) -> bool:
@@ -87,6 +90,14 @@ def _mark_confirmed(request: HttpRequest) -> None:
     request.session[CONFIRMED_AT] = time.time()
 
 
+def _code_verified(request: HttpRequest, device) -> None:
+    """The session is now verified by `device`: a new session key, so a key seen before the code
+    (a fixed or stolen cookie) no longer opens anything."""
+    request.session.cycle_key()
+    otp_login(request, device)
+    _mark_confirmed(request)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -94,8 +105,7 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"].replace(" ", ""))
         if device is not None:
-            otp_login(request, device)
-            _mark_confirmed(request)
+            _code_verified(request, device)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(request, f"You used a recovery code. {left} left: set up new ones if that is few.")
@@ -104,43 +114,52 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
 
 
+def may_enrol(request: HttpRequest) -> bool:
+    """A password alone may set up a phone only for someone who has none; replacing one needs a
+    session already verified by the current phone or a recovery code."""
+    # is_verified is added to the user by django-otp's OTPMiddleware, which the stubs don't know.
+    return request.user.is_verified() or not user_has_device(request.user, confirmed=True)  # type: ignore[union-attr]
+
+
+def _totp_code_is_right(key: str, code: str) -> bool:
+    try:
+        token = int(code)
+    except ValueError:
+        return False
+    return TOTP(bytes.fromhex(key), step=30, t0=0, digits=6).verify(token, tolerance=1)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Set up a phone, or move to a new one. The new secret lives in this session only until a code
+    from it is right: no device row exists that a second session could confirm, and the current phone
+    and recovery codes stay as they are until then."""
+    if not may_enrol(request):
+        messages.info(request, "To move two-factor sign-in to a new phone, first enter a code from your current "
+                               "phone or one of your recovery codes. Lost both? Ask an administrator to reset it.")
+        return redirect(f"{reverse('two_factor_verify')}?next={reverse('two_factor_setup')}")
     user = request.user
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=False
-    )
+    key = request.session.get(PENDING_KEY) or random_hex(20)
+    request.session[PENDING_KEY] = key
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"].replace(" ", "")):
-            TOTPDevice.objects.filter(user=user, confirmed=True).delete()  # replaces an older phone
-            device.confirmed = True
-            device.save()
-            codes = _new_recovery_codes(user)
-            otp_login(request, device)
-            _mark_confirmed(request)
+        if _totp_code_is_right(key, form.cleaned_data["code"].replace(" ", "")):
+            device, codes = services.two_factor_enrol(user=user, key=key)
+            del request.session[PENDING_KEY]
+            _code_verified(request, device)
             return render(request, "registration/two_factor_recovery_codes.html", {"codes": codes})
         form.add_error("code", "That code is not right. Scan the code again and enter the newest 6 digits.")
-    qr = segno.make(device.config_url, micro=False).svg_inline(scale=4, title="Scan with your authenticator app")
-    secret = _base32(device.bin_key)
+    pending = TOTPDevice(user=user, key=key, name=services.AUTHENTICATOR_NAME)
+    qr = segno.make(pending.config_url, micro=False).svg_inline(scale=4, title="Scan with your authenticator app")
     return render(request, "registration/two_factor_setup.html", {
-        "form": form, "qr_svg": qr, "secret": secret, "required": needs_two_factor(user),
+        "form": form, "qr_svg": qr, "secret": _base32(pending.bin_key), "required": needs_two_factor(user),
     })
 
 
 def _base32(key: bytes) -> str:
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
-
-
-def _new_recovery_codes(user) -> list[str]:
-    """Replace the user's recovery codes with new single-use ones, shown once."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
-    device.token_set.all().delete()
-    codes = [f"{secrets.randbelow(10**8):08d}" for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
-    return codes
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,7 +169,7 @@ def account_security(request: AuthenticatedHttpRequest) -> HttpResponse:
     wants_codes = request.method == "POST" and request.POST.get("action") == "recovery-codes"
     if wants_codes and request.user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
         return render(request, "registration/two_factor_recovery_codes.html",
-                      {"codes": _new_recovery_codes(request.user)})
+                      {"codes": services.recovery_codes_replace(user=request.user)})
     devices = [d for d in devices_for_user(request.user) if isinstance(d, TOTPDevice)]
     return render(request, "registration/account_security.html", {
         "has_two_factor": bool(devices), "required": needs_two_factor(request.user),
