@@ -12,11 +12,14 @@
 import base64
 import functools
 import time
+from collections.abc import Callable
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -184,49 +187,66 @@ def is_recently_confirmed(request: HttpRequest) -> bool:
 
 
 def _check_secret(request: HttpRequest, secret: str) -> bool:
+    """A code from the phone, a recovery code, or the password. The password goes through
+    authenticate(), so django-axes counts a wrong one (or a wrong code, which is tried as a password
+    too) with the failed sign-ins of that username from that address, and locks the same way; once
+    locked, nothing is accepted until the lock ends."""
     secret = secret.strip()
     if not secret:
         return False
-    if request.user.check_password(secret):
+    username = request.user.get_username()
+    if not AxesProxyHandler.is_allowed(request, {"username": username}):
+        request.axes_locked_out = True  # type: ignore[attr-defined]  # AxesMiddleware answers with the lock page
+        return False
+    if match_token(request.user, secret.replace(" ", "")) is not None:
         return True
-    return match_token(request.user, secret.replace(" ", "")) is not None
+    user = authenticate(request=request, username=username, password=secret)
+    return user is not None and user.pk == request.user.pk
 
 
-def recent_confirmation_required(view):
+def recent_confirmation_required(*, guard: Callable[..., object]):
     """Ask for the password or a code again unless confirmed within the last few minutes.
 
+    `guard(request, *args, **kwargs)` runs first and raises PermissionDenied or Http404 for anyone
+    who may not use the page at all, so they are refused outright, never asked for a password.
     A GET (an export, a download) shows the confirmation page, which confirms at /accounts/confirm/
     and comes back to the same address. A POST (a decision, an approval) shows it with the form's
     fields carried, and is carried out once confirmed.
     """
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if is_recently_confirmed(request):
-            return view(request, *args, **kwargs)
-        if request.method != "POST":
-            return render(request, "registration/confirm.html", {
-                "carried": [("next", request.get_full_path())], "error": "", "action": reverse("confirm"),
-            })
-        if "_confirm_secret" in request.POST:
-            if _check_secret(request, request.POST["_confirm_secret"]):
-                _mark_confirmed(request)
-                fields = request.POST.copy()
-                fields.pop("_confirm_secret")
-                # The stubs call request.POST immutable, but Django lets a view replace it.
-                request.POST = fields  # type: ignore[assignment]
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            guard(request, *args, **kwargs)
+            if is_recently_confirmed(request):
                 return view(request, *args, **kwargs)
-            error = "That password or code is not right."
-        else:
-            error = ""
-        carried = [(key, value) for key, values in request.POST.lists() if key not in {"csrfmiddlewaretoken",
-                                                                                      "_confirm_secret"}
-                   for value in values]
-        return render(request, "registration/confirm.html", {
-            "carried": carried, "error": error, "action": request.get_full_path(),
-        })
+            if request.method != "POST":
+                return render(request, "registration/confirm.html", {
+                    "carried": [("next", request.get_full_path())], "error": "", "action": reverse("confirm"),
+                })
+            if "_confirm_secret" in request.POST:
+                if _check_secret(request, request.POST["_confirm_secret"]):
+                    _mark_confirmed(request)
+                    fields = request.POST.copy()
+                    fields.pop("_confirm_secret")
+                    # The stubs call request.POST immutable, but Django lets a view replace it.
+                    request.POST = fields  # type: ignore[assignment]
+                    return view(request, *args, **kwargs)
+                error = "That password or code is not right."
+            else:
+                error = ""
+            carried = [(key, value) for key, values in request.POST.lists() if key not in {"csrfmiddlewaretoken",
+                                                                                          "_confirm_secret"}
+                       for value in values]
+            return render(request, "registration/confirm.html", {
+                "carried": carried, "error": error, "action": request.get_full_path(),
+            })
 
-    return wrapper
+        # Lets the test of every role against these pages find each one (tests/security).
+        wrapper.__dict__["asks_for_confirmation"] = True
+        return wrapper
+
+    return decorator
 
 
 @require_http_methods(["POST"])

@@ -149,7 +149,7 @@ def test_fresh_confirmation_keeps_the_form_and_asks_for_the_password(rf, head, s
     from django.contrib.sessions.backends.db import SessionStore
     from django.http import HttpResponse
 
-    @recent_confirmation_required
+    @recent_confirmation_required(guard=lambda request: None)
     def decide(request):
         return HttpResponse(f"decided: {request.POST['reasons']}")
 
