@@ -101,6 +101,8 @@ AUTH_USER_MODEL = "incidents.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "incidents:home"
 LOGOUT_REDIRECT_URL = "login"
+# A reset link works for an hour, and once.
+PASSWORD_RESET_TIMEOUT = 60 * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -73,3 +73,16 @@ def two_factor_reset(*, user: User, by: User | None, reason: str, channel: str) 
     notification_queue(recipient=user, kind=Notification.Kind.TWO_FACTOR_RESET, at_once=True,
                        email=emails.two_factor_reset(link=emails.site_link(reverse("login"))))
     return reset
+
+
+def password_reset_send(*, user: User, uidb64: str, token: str) -> None:
+    """E-mail a link to choose a new password, through the outbox, at once.
+
+    The link is built from SITE_URL, never from the Host header of the request that asked. It opens only
+    the choice of a new password: signing in afterwards still asks for the second factor.
+    Writes: one Notification (the e-mail). Called by the reset form for each active account with the
+    address typed (and none for an unknown address, which the page does not reveal).
+    """
+    link = emails.site_link(reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}))
+    notification_queue(recipient=user, kind=Notification.Kind.PASSWORD_RESET, at_once=True,
+                       email=emails.password_reset(link=link, username=user.get_username()))
