@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.health import healthz
-from incidents.access import twofactor
+from incidents.access import accounts, twofactor
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/two-factor/setup/", twofactor.two_factor_setup, name="two_factor_setup"),
     path("accounts/security/", twofactor.account_security, name="account_security"),
     path("accounts/confirm/", twofactor.confirm, name="confirm"),
+    path("accounts/", include(accounts.urlpatterns)),
     path("admin/", admin.site.urls),
     path("", include("policies.urls")),
     path("", include("incidents.urls")),

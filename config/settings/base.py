@@ -101,6 +101,8 @@ AUTH_USER_MODEL = "incidents.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "incidents:home"
 LOGOUT_REDIRECT_URL = "login"
+# A reset link works for an hour, and once.
+PASSWORD_RESET_TIMEOUT = 60 * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -179,14 +181,18 @@ CELERY_BEAT_SCHEDULE = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Sign-in throttling: five failures lock the account, and the address, for 15 minutes.
+# Sign-in throttling: five failures lock that username from that address for 15 minutes; others
+# signing in from the same address (everyone behind the school's proxy) are not locked out.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
+# How many reverse proxies stand in front of gunicorn (README, Production): the client address is read
+# from X-Forwarded-For past that many, by incidents.access.client_address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "incidents.access.client_address.client_address"
 
 # Two-factor sign-in (TOTP) is required for these roles; others may opt in.
 OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "Casebook")

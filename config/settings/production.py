@@ -7,7 +7,10 @@ from config.env import env_bool, env_int, env_str
 from .base import *  # noqa: F403
 from .base import SECRET_KEY
 
-DEBUG = env_bool("DEBUG", False)
+# Never on here: Django's debug pages show settings, code and the data being worked on.
+if env_bool("DEBUG", False):
+    raise ImproperlyConfigured("DEBUG must be false in production (config.settings.production)")
+DEBUG = False
 if not env_str("SECRET_KEY") or SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
 

@@ -107,6 +107,17 @@ def require_case_worker(by: User, case: Case, what: str) -> None:
         raise PermissionDenied(f"You cannot {what} on this case.")
 
 
+def role_guard(test: Callable[[User], bool]) -> Callable[..., None]:
+    """A guard for twofactor.recent_confirmation_required: 403 unless `test(user)`, before any password
+    is asked."""
+
+    def guard(request, *args, **kwargs) -> None:
+        if not test(request.user):
+            raise PermissionDenied
+
+    return guard
+
+
 def allowed_if(test: Callable[[User], bool]):
     """View decorator: 403 unless `test(user)`. Sign-in itself is required everywhere by
     LoginRequiredMiddleware; this adds the role check."""

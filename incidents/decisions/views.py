@@ -111,12 +111,16 @@ def recommendation_create(request: AuthenticatedHttpRequest, reference: str) -> 
     return _decision_form_page(request, case, form, "Recommend a response", "Submit to the Head Teacher")
 
 
-@require_http_methods(["GET", "POST"])
-@recent_confirmation_required
-def decision_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    case = case_selectors.case_for(request.user, reference)
+def _may_decide(request: AuthenticatedHttpRequest, reference: str) -> None:
     if not permissions.can_decide(request.user):
         raise PermissionDenied
+    case_selectors.case_for(request.user, reference)
+
+
+@require_http_methods(["GET", "POST"])
+@recent_confirmation_required(guard=_may_decide)
+def decision_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    case = case_selectors.case_for(request.user, reference)
     supersedes = None
     asked = request.GET.get("supersedes") or request.POST.get("supersedes")
     if asked:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -53,12 +54,20 @@ def seed_demo_devices() -> list[str]:
 
 
 @transaction.atomic
+def validate_demo_password(password: str) -> None:
+    """The demo password passes the same password rules as everyone's (ValidationError if not)."""
+    for username, first, last, _ in DEMO_USERS:
+        validate_password(password, User(username=username, first_name=first, last_name=last,
+                                         email=f"{username}@school.example"))
+
+
 def seed_users(*, password: str | None = None) -> list[tuple[str, bool]]:
     """Create the six demo users, one per role. Returns (username, created) pairs.
 
     Writes: users and their group membership. Existing users are left as they are.
     """
     password = password or settings.DEMO_PASSWORD
+    validate_demo_password(password)
     ensure_role_groups()
     results = []
     for username, first, last, role in DEMO_USERS:

@@ -162,12 +162,22 @@ def _move(request: AuthenticatedHttpRequest, letter: Letter, to: str, done: str,
     return redirect(_detail_url(letter))
 
 
-@require_POST
-@recent_confirmation_required
-def letter_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    letter = selectors.letter_for(request.user, pk)
+def _may_approve(request: AuthenticatedHttpRequest, pk: int) -> None:
     if not permissions.can_approve_letter(request.user):
         raise PermissionDenied
+    selectors.letter_for(request.user, pk)
+
+
+def _may_issue(request: AuthenticatedHttpRequest, pk: int) -> None:
+    if not permissions.can_issue_letter(request.user):
+        raise PermissionDenied
+    selectors.letter_for(request.user, pk)
+
+
+@require_POST
+@recent_confirmation_required(guard=_may_approve)
+def letter_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    letter = selectors.letter_for(request.user, pk)
     return _move(request, letter, Letter.Status.APPROVED, "Letter approved. It can now be issued.")
 
 
@@ -178,11 +188,9 @@ def letter_send_back(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 @require_POST
-@recent_confirmation_required
+@recent_confirmation_required(guard=_may_issue)
 def letter_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     letter = selectors.letter_for(request.user, pk)
-    if not permissions.can_issue_letter(request.user):
-        raise PermissionDenied
     form = IssueForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say how the letter goes out.")

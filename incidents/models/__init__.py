@@ -7,11 +7,11 @@ from .notifications import Notification
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
 from .submissions import Submission
-from .users import User
+from .users import TwoFactorReset, User
 
 __all__ = [
     "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
     "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Notification",
     "Parent", "ParentGroup", "Recommendation", "ReferenceCounter", "Representation", "Sanction", "SanctionStep",
-    "Statement", "SubjectAccessRequest", "Submission", "User",
+    "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
 ]

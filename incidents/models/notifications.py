@@ -18,6 +18,8 @@ class Notification(models.Model):
         LETTER_APPROVED = "letter_approved", "A letter was approved and is ready to issue"
         REMINDER = "reminder", "Reminder"
         DIGEST = "digest", "Daily digest"
+        PASSWORD_RESET = "password_reset", "Password reset link"
+        TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in was reset"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

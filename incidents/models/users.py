@@ -38,3 +38,30 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class TwoFactorReset(models.Model):
+    """An administrator's recorded reset of someone's two-factor sign-in (a lost phone, no recovery codes).
+
+    The person then enrols a new phone with their password alone, so who allowed it, and why, is kept.
+    """
+
+    class Channel(models.TextChoices):
+        ADMIN = "admin", "Administration site"
+        COMMAND = "command", "Command line"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="two_factor_resets")
+    by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="two_factor_resets_done",
+        help_text="The administrator; empty when done on the server's command line without naming one.",
+    )
+    channel = models.CharField(max_length=10, choices=Channel)
+    reason = models.TextField()
+    devices_removed = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Two-factor reset of {self.user} on {self.created_at:%Y-%m-%d %H:%M}"

@@ -76,3 +76,25 @@ def digest(*, lines: Sequence[tuple[str, str]], on: datetime.date) -> Email:
         subject=f"Casebook: {len(lines)} notification{plural} for {on:%-d %B %Y}",
         body=f"Your daily digest from Casebook.\n\n{listed}\n\n{SIGN_OFF}",
     )
+
+
+def password_reset(*, link: str, username: str) -> Email:
+    """The link is a credential for an hour: the e-mail says so, and that the second factor is still asked."""
+    return Email(
+        subject="Reset your Casebook password",
+        body=f"Someone asked to reset the Casebook password of the account {username}.\n\n"
+             f"To choose a new password, open this link within an hour:\n{link}\n\n"
+             "If you did not ask, ignore this e-mail: your password stays as it is. Signing in still asks for "
+             "the code from your phone if you use two-factor sign-in.\n\n"
+             "This message was sent by Casebook. Please do not reply.",
+    )
+
+
+def two_factor_reset(*, link: str) -> Email:
+    return Email(
+        subject="Your two-factor sign-in was reset",
+        body="An administrator reset the two-factor sign-in of your Casebook account, as asked when a phone is "
+             "lost. The next time you sign in you will set up your phone again.\n\n"
+             "If you did not ask for this, tell the Head Teacher or the school business manager at once.\n\n"
+             f"{link}\n\nThis message was sent by Casebook. Please do not reply.",
+    )

@@ -51,8 +51,7 @@ def subject_access_parent_search(request: AuthenticatedHttpRequest) -> HttpRespo
 
 
 @require_POST
-@permissions.allowed_if(permissions.can_handle_subject_access)
-@recent_confirmation_required
+@recent_confirmation_required(guard=permissions.role_guard(permissions.can_handle_subject_access))
 def subject_access_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
     form = ExportForm(request.POST)
@@ -86,8 +85,7 @@ def disposal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permissions.allowed_if(permissions.can_handle_subject_access)
-@recent_confirmation_required
+@recent_confirmation_required(guard=permissions.role_guard(permissions.can_handle_subject_access))
 def case_dispose(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = case_selectors.case_for(request.user, reference)
     try:

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from incidents.access.permissions import allowed_if
+from incidents.access.permissions import allowed_if, role_guard
 from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.access.twofactor import recent_confirmation_required
 from incidents.reports import statistics as reports
@@ -44,8 +44,7 @@ def report_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_GET
-@allowed_if(reports.may_see_reports)
-@recent_confirmation_required
+@recent_confirmation_required(guard=role_guard(reports.may_see_reports))
 def report_cases_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One row per case, with no names or descriptions; the Head Teacher's export carries references."""
     is_head = request.user.has_role(Role.HEAD)
@@ -56,8 +55,7 @@ def report_cases_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_GET
-@allowed_if(reports.may_see_reports)
-@recent_confirmation_required
+@recent_confirmation_required(guard=role_guard(reports.may_see_reports))
 def report_termly_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The anonymised termly report for governors, as a PDF: counts only, no names of anyone."""
     term = reports.term_of(timezone.localdate())

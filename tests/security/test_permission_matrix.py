@@ -24,6 +24,8 @@ from incidents.records import services as record_services
 from tests import factories
 
 ROLES = ["office", "lead", "head", "dsl", "governor", "admin", "outsider", "anonymous"]
+PUBLIC = {"healthz", "login", "password_reset", "password_reset_done", "password_reset_confirm",
+          "password_reset_complete"}
 LOGIN = "login"  # a redirect to the sign-in page
 
 # url name → (method, {role: status}); a role left out gets `default`.
@@ -37,6 +39,13 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "two_factor_setup": ("GET", {"default": 200}),
     "account_security": ("GET", {"default": 200}),
     "confirm": ("POST", {"default": 200}),  # an empty POST: asked again, with a plain message
+    "password_change": ("GET", {"default": 200}),
+    "password_change_done": ("GET", {"default": 200}),
+    # A forgotten password is reset without signing in.
+    "password_reset": ("GET", {"default": 200, "anonymous": 200}),
+    "password_reset_done": ("GET", {"default": 200, "anonymous": 200}),
+    "password_reset_confirm": ("GET", {"default": 200, "anonymous": 200}),  # a made-up link: "no longer works"
+    "password_reset_complete": ("GET", {"default": 200, "anonymous": 200}),
     "policies:policy": ("GET", {"outsider": 403, "default": 200}),
     "policies:policy_pdf": ("GET", {"outsider": 403, "default": 200}),
     "policies:policy_import": ("GET", {"admin": 200, "default": 403}),
@@ -71,10 +80,11 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:letter_status": ("GET", OK_FOR_CASE_READERS),
     "incidents:letter_edit": ("GET", OK_FOR_CASE_WORKERS),
     "incidents:letter_render": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
-    "incidents:letter_approve": ("POST", {"office": 403, "lead": 403, "head": 302, "default": 404}),
+    # Pages that ask for the password again refuse a role that may not use them first, with 403.
+    "incidents:letter_approve": ("POST", {"head": 302, "default": 403}),
     # Refused with a message on the letter page (it is a draft, not approved) rather than a bare 403.
     "incidents:letter_send_back": ("POST", {"office": 302, "lead": 302, "head": 302, "default": 404}),
-    "incidents:letter_issue": ("POST", {"office": 302, "lead": 302, "head": 302, "default": 404}),
+    "incidents:letter_issue": ("POST", {"office": 302, "lead": 302, "head": 302, "default": 403}),
     "incidents:letter_acknowledge": ("POST", {"office": 302, "lead": 302, "head": 302, "default": 404}),
     "incidents:letter_new_version": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
     "incidents:letter_pdf": ("GET", {"default": 404}),  # no PDF yet for a draft: 404 for everyone
@@ -86,7 +96,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:chat_mark_remove": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
     # Decisions: by now the case is decided (a warning) and the parent has complained.
     "incidents:recommendation_create": ("GET", {"office": 403, "lead": 403, "head": 403, "default": 404}),  # decided
-    "incidents:decision_create": ("GET", {"office": 403, "lead": 403, "head": 200, "default": 404}),  # correction
+    "incidents:decision_create": ("GET", {"head": 200, "default": 403}),  # a correction
     "incidents:sanction_step": ("GET", {"office": 403, "lead": 200, "head": 200, "default": 404}),
     "incidents:complaint_create": ("GET", {"office": 403, "lead": 200, "head": 200, "default": 404}),
     "incidents:complaint_refer": ("GET", {"office": 403, "lead": 403, "head": 200, "default": 404}),
@@ -170,7 +180,8 @@ def world(cast, school, log_concern, parent):
 
 
 def _kwargs(pattern, world) -> dict:
-    values = {"reference": world["reference"], "filename": f"{world['reference']}-v1.pdf"}
+    values = {"reference": world["reference"], "filename": f"{world['reference']}-v1.pdf", "uidb64": "MQ",
+              "token": "made-up-token"}
     names = set(pattern.pattern.converters)
     if "pk" in names:
         route = str(pattern.pattern)
@@ -203,7 +214,7 @@ def test_each_role_gets_the_expected_answer_from_every_url(role, cast, world, cl
     for name, (method, answers) in EXPECTED.items():
         url = reverse(name, kwargs=_kwargs(ALL_URLS[name], world))
         expected = answers.get(role, answers["default"])
-        if role == "anonymous" and name != "healthz" and name != "login":
+        if role == "anonymous" and name not in PUBLIC:
             expected = LOGIN
         response = http.get(url) if method == "GET" else http.post(url, {})
         got = response.status_code
@@ -224,3 +235,39 @@ def test_only_administrators_reach_the_admin_site(role, expected, cast, client):
     assert response.status_code == expected
     if expected == 302:
         assert response["Location"].startswith("/admin/login/")
+
+
+CONFIRMATION_URLS = sorted(name for name, pattern in ALL_URLS.items()
+                           if getattr(pattern.callback, "asks_for_confirmation", False))
+
+
+def test_the_pages_that_ask_for_the_password_again_are_known():
+    assert CONFIRMATION_URLS == [
+        "incidents:case_dispose", "incidents:decision_create", "incidents:letter_approve", "incidents:letter_issue",
+        "incidents:report_cases_csv", "incidents:report_termly_pdf", "incidents:subject_access_export",
+    ]
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_a_role_that_may_not_use_a_page_is_refused_before_being_asked_for_its_password(role, cast, world, client):
+    """Issue 17.9: with no recent confirmation, a role that may not use the page gets its 403 or 404;
+    only a role that may use it is asked for its password."""
+    from incidents.access.twofactor import CONFIRMED_AT
+
+    client.force_login(cast[role])
+    session = client.session
+    session[CONFIRMED_AT] = 0
+    session.save()
+    wrong = []
+    for name in CONFIRMATION_URLS:
+        method, answers = EXPECTED[name]
+        url = reverse(name, kwargs=_kwargs(ALL_URLS[name], world))
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        asked = response.status_code == 200 and "Confirm it is you" in response.content.decode()
+        refused_with = answers.get(role, answers["default"])
+        if refused_with in (403, 404) and response.status_code != refused_with:
+            wrong.append(f"{method} {url}: expected {refused_with}, got {response.status_code}"
+                         f"{' (the password page)' if asked else ''}")
+        elif refused_with not in (403, 404) and not asked:
+            wrong.append(f"{method} {url}: expected the password page, got {response.status_code}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)

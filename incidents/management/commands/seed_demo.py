@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from incidents.demo import school as demo_school
 from incidents.demo import seed as demo
@@ -9,6 +10,10 @@ class Command(BaseCommand):
     help = "Load demo users and a demo school. Safe to run again: it changes nothing the second time."
 
     def handle(self, *args, **options) -> None:
+        try:
+            demo.validate_demo_password(settings.DEMO_PASSWORD)
+        except ValidationError as error:
+            raise CommandError(f"DEMO_PASSWORD is too weak: {' '.join(error.messages)}") from None
         school, school_created = demo_school.seed_school()
         created = [name for name, was_created in demo.seed_users() if was_created]
         if demo.seed_demo_devices():
