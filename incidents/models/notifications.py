@@ -18,6 +18,7 @@ class Notification(models.Model):
         LETTER_APPROVED = "letter_approved", "A letter was approved and is ready to issue"
         REMINDER = "reminder", "Reminder"
         DIGEST = "digest", "Daily digest"
+        SEAL = "seal", "The records were sealed"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
