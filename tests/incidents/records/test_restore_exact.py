@@ -1,6 +1,7 @@
 """Backup → restore gives back every row of every table, field history and its many-to-many tables
 included, and an archive written before the export changed still restores."""
 
+import io
 import json
 import shutil
 import tarfile
@@ -10,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core import serializers
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from incidents.cases import services as case_services
@@ -136,3 +137,46 @@ def test_an_archive_written_by_the_earlier_export_still_restores_exactly(private
     _an_empty_installation(private_files)
     call_command("restore_casebook", str(archive))
     assert every_row() == restored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_reads_one_repeatable_read_snapshot_on_postgresql(needs_postgresql, private_files, tmp_path,
+                                                                     monkeypatch, log_concern):
+    from django.db import connection
+
+    from incidents.records import backup
+
+    log_concern()
+    seen = []
+    dump = backup._database_dump
+
+    def dump_and_look(handle):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            seen.append(cursor.fetchone()[0])
+            cursor.execute("SHOW transaction_read_only")
+            seen.append(cursor.fetchone()[0])
+        dump(handle)
+
+    monkeypatch.setattr(backup, "_database_dump", dump_and_look)
+    call_command("backup_casebook", output=tmp_path / "backup.tar.gz")
+    assert seen == ["repeatable read", "on"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_with_a_damaged_file_restores_nothing(school_year, private_files, tmp_path):
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup_casebook", output=archive)
+    damaged = tmp_path / "damaged.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(damaged, "w:gz") as target:
+        for member in source:
+            data = source.extractfile(member).read() if member.isfile() else None
+            if member.name.endswith(".pdf"):
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            target.addfile(member, io.BytesIO(data) if data is not None else None)
+    _an_empty_installation(private_files)
+    with pytest.raises(CommandError, match="does not match the manifest"):
+        call_command("restore_casebook", str(damaged))
+    assert not Case.objects.exists()
+    assert not any(path.is_file() for path in private_files.rglob("*")) if private_files.exists() else True
+    assert not list(private_files.parent.glob(".restore-*"))
