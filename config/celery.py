@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("casebook")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["incidents", "incidents.letters", "incidents.notifications"])
+app.autodiscover_tasks(["incidents", "incidents.letters", "incidents.notifications", "incidents.records"])

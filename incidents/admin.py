@@ -1,11 +1,31 @@
+"""Django's admin: configuration and people. Case records (decisions, sanctions) are read-only here,
+limited to the cases the user may see (restricted ones to the Head Teacher alone), and every look at
+them is written to the case's access log. Authenticator secrets are never shown (access/device_admin)."""
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from incidents.access import device_admin  # noqa: F401  (replaces django-otp's device admins)
 from incidents.access.services import two_factor_reset
-from incidents.models import Child, Decision, Parent, ParentGroup, Sanction, TwoFactorReset, User
+from incidents.access.visibility import cases_visible_to, sees_every_case
+from incidents.cases.services import case_access_record
+from incidents.models import (
+    Case,
+    CaseAccess,
+    Child,
+    Decision,
+    Parent,
+    ParentGroup,
+    Sanction,
+    TwoFactorReset,
+    User,
+)
 
 
 @admin.register(User)
@@ -74,7 +94,23 @@ class ParentGroupAdmin(SimpleHistoryAdmin):
 # --- decisions and sanctions: read-only here; every change goes through the services ----
 
 
-class _ReadOnlyAdmin(SimpleHistoryAdmin):
+def admin_visible_cases(user: User) -> QuerySet[Case]:
+    """The cases whose records the admin shows this user: those cases_visible_to lets them see, and
+    of restricted ones only for the Head Teacher (an assignee reads a restricted case in Casebook,
+    where the access log and the page's own rules apply)."""
+    visible = cases_visible_to(user)
+    return visible if sees_every_case(user) else visible.filter(restricted=False)
+
+
+class _CaseRecordAdmin(SimpleHistoryAdmin):
+    """Read-only, limited to admin_visible_cases, and logged: every list, page and history page of a
+    case's record adds a line (via the admin) to that case's access log."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        user = request.user
+        assert isinstance(user, User)
+        return super().get_queryset(request).filter(case__in=admin_visible_cases(user).values("pk"))
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -84,13 +120,52 @@ class _ReadOnlyAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def _log(self, request: HttpRequest, rows, page: str) -> None:
+        user = request.user
+        assert isinstance(user, User)
+        for row in rows:
+            case_access_record(case=row.case, user=user, via=CaseAccess.Via.ADMIN,
+                               what=f"{self.model._meta.verbose_name.capitalize()} {row.pk} ({page})")
+
+    def _visible_or_404(self, request: HttpRequest, object_id: str):
+        row = self.get_queryset(request).select_related("case").filter(pk=object_id).first()
+        if row is None:
+            raise Http404
+        return row
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = response.context_data.get("cl") if isinstance(response, TemplateResponse) else None
+        if changelist is not None:
+            self._log(request, changelist.result_list.select_related("case"), "admin list")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        row = self._visible_or_404(request, object_id)
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._log(request, [row], "admin page")
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple_history would fall back to the history rows of a record not in get_queryset.
+        row = self._visible_or_404(request, object_id)
+        response = super().history_view(request, object_id, extra_context)
+        self._log(request, [row], "admin history")
+        return response
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        row = self._visible_or_404(request, object_id)
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        self._log(request, [row], f"admin history version {version_id}")
+        return response
+
 
 @admin.register(Decision)
-class DecisionAdmin(_ReadOnlyAdmin):
+class DecisionAdmin(_CaseRecordAdmin):
     list_display = ("case", "decided_by", "decided_at", "no_further_action", "supersedes")
 
 
 @admin.register(Sanction)
-class SanctionAdmin(_ReadOnlyAdmin):
+class SanctionAdmin(_CaseRecordAdmin):
     list_display = ("case", "response_type", "state", "review_on")
     list_filter = ("kind", "state")

@@ -20,6 +20,12 @@ from tests.services import CHROMIUM, TEST_REDIS_URL, chromium_available, redis_a
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _seals_apart(settings, tmp_path):
+    """Each test keeps its own seals: verify_integrity checks against the newest one it finds."""
+    settings.CASEBOOK_SEAL_DIR = tmp_path / "seals"
+
+
 @pytest.fixture
 def school(db):
     return factories.SchoolFactory()

@@ -21,6 +21,9 @@ from config.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
+# Keys the case timelines' hash chains and signs the daily seal: kept outside the database (and out
+# of the backups), so that whoever can write to the database cannot forge a chain that verifies.
+CASEBOOK_INTEGRITY_KEY = env_str("CASEBOOK_INTEGRITY_KEY", "dev-only-integrity-key")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -125,6 +128,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "var" / "private")
+# The daily seal of every timeline's newest event and every stored file's digest (records.seal):
+# outside the database, beside the backups.
+CASEBOOK_SEAL_DIR = env_path("CASEBOOK_SEAL_DIR", BASE_DIR / "var" / "seals")
 # No view or URL pattern serves this prefix: private files go out only through
 # permission-checked download views. (Django needs some value here.)
 MEDIA_URL = "/private-files-are-not-served/"
@@ -174,6 +180,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.notifications.tasks.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The seal of the timelines and files, once the day's work is done.
+    "daily-seal": {"task": "incidents.records.tasks.daily_seal", "schedule": crontab(hour=2, minute=30)},
     # What could not be queued while the broker was down is queued again.
     "requeue-waiting-work": {"task": "incidents.tasks.requeue_waiting_work", "schedule": 60.0},
 }

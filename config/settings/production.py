@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int, env_str
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY
+from .base import CASEBOOK_INTEGRITY_KEY, SECRET_KEY
 
 # Never on here: Django's debug pages show settings, code and the data being worked on.
 if env_bool("DEBUG", False):
@@ -13,6 +13,11 @@ if env_bool("DEBUG", False):
 DEBUG = False
 if not env_str("SECRET_KEY") or SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
+if not env_str("CASEBOOK_INTEGRITY_KEY") or CASEBOOK_INTEGRITY_KEY.startswith("dev-only"):
+    raise ImproperlyConfigured("CASEBOOK_INTEGRITY_KEY must be set in production (a long random string, kept "
+                               "apart from the database and its backups)")
+if len(CASEBOOK_INTEGRITY_KEY) < 32:
+    raise ImproperlyConfigured("CASEBOOK_INTEGRITY_KEY must be at least 32 characters long")
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -365,7 +365,9 @@ def case_set_restricted(*, case: Case, by: User, restricted: bool, reason: str) 
     return case
 
 
-def case_access_record(*, case: Case, user: User) -> None:
-    """Log that a user opened a restricted case. Writes: CaseAccess (restricted cases only)."""
-    if case.restricted:
-        CaseAccess.objects.create(case=case, user=user)
+def case_access_record(*, case: Case, user: User, via: str = CaseAccess.Via.APP, what: str = "") -> None:
+    """Log that a user opened a case's records: a restricted case in Casebook, any case through the
+    admin. Writes: CaseAccess (in the app, restricted cases only). Called by the case page and the
+    admin's case-record pages."""
+    if case.restricted or via == CaseAccess.Via.ADMIN:
+        CaseAccess.objects.create(case=case, user=user, via=via, what=what[:120])

@@ -1,10 +1,17 @@
 """The case's timeline: the readable record of what happened, each line chained to the one before it
-by its hash so that an edit or a deletion shows (records.integrity checks the chain)."""
+by its hash so that an edit or a deletion shows (records.integrity checks the chain).
+
+The hash is an HMAC-SHA-256 keyed with CASEBOOK_INTEGRITY_KEY, a secret kept outside the database:
+someone who can write to the database can edit an event, but cannot make a hash that fits it.
+Events recorded before the chain was keyed keep their plain SHA-256 and verify as such; the daily
+seal (records.seal) pins every chain's newest event, so a chain rewritten in plain SHA-256 shows too."""
 
 import datetime
 import hashlib
+import hmac
 import json
 
+from django.conf import settings
 from django.utils import timezone
 
 from incidents.models import (
@@ -14,7 +21,11 @@ from incidents.models import (
 )
 
 
-def _event_digest(event: CaseEvent) -> str:
+def integrity_key() -> bytes:
+    return settings.CASEBOOK_INTEGRITY_KEY.encode()
+
+
+def _event_digest(event: CaseEvent, algorithm: str = CaseEvent.Algorithm.HMAC_SHA256) -> str:
     payload = json.dumps(
         {
             "case": event.case.reference,
@@ -29,8 +40,10 @@ def _event_digest(event: CaseEvent) -> str:
         },
         sort_keys=True,
         default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    ).encode()
+    if algorithm == CaseEvent.Algorithm.SHA256:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(integrity_key(), payload, hashlib.sha256).hexdigest()
 
 
 def case_event_record(
@@ -51,7 +64,7 @@ def case_event_record(
     last = CaseEvent.objects.filter(case=case).order_by("-id").values_list("hash", flat=True).first()
     event = CaseEvent(
         case=case, kind=kind, summary=summary[:300], actor=actor, data=data or {},
-        at=at or timezone.now(), prev_hash=last or "",
+        at=at or timezone.now(), prev_hash=last or "", algorithm=CaseEvent.Algorithm.HMAC_SHA256,
     )
     event.hash = _event_digest(event)
     event.save()
@@ -59,4 +72,5 @@ def case_event_record(
 
 
 def case_event_verify(event: CaseEvent) -> bool:
-    return event.hash == _event_digest(event)
+    """The event's hash fits its content, by the algorithm it was recorded with."""
+    return hmac.compare_digest(event.hash, _event_digest(event, event.algorithm))

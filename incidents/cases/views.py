@@ -21,7 +21,7 @@ from incidents.decisions.views import decisions_context
 from incidents.evidence import selectors as evidence_selectors
 from incidents.inputs import ids_from
 from incidents.letters import selectors as letter_selectors
-from incidents.models import Case, Parent
+from incidents.models import Case, CaseAccess, Parent
 from incidents.submissions import already_handled, once_per_submission
 from policies.selectors import current_school
 
@@ -136,7 +136,9 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         "can_work": can_work,
         "can_add_evidence": permissions.can_add_evidence(request.user, case),
         "can_restrict": permissions.can_restrict_case(request.user),
-        "accesses": case.accesses.select_related("user")[:50] if case.restricted else [],
+        # A restricted case shows everyone who opened it; any case, who looked at it through the admin.
+        "accesses": (case.accesses if case.restricted else case.accesses.filter(via=CaseAccess.Via.ADMIN))
+        .select_related("user")[:50],
         "chat_imports": chat_imports,
         # Marks are made on chats: a case without one has none to look for.
         "marked_messages": chat_selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],

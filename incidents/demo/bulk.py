@@ -402,7 +402,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
 
     events = _timelines(case_rows, concerns, evidence, statements, contacts, decisions, sanctions, letters)
     _insert_rows(CaseEvent, ["case_id", "at", "recorded_at", "actor_id", "kind", "summary", "data", "prev_hash",
-                             "hash"], events)
+                             "hash", "algorithm"], events)
     case_services.case_search_document_refresh(case_ids=[case.pk for case in case_rows])
     return {"cases": len(case_rows), "parents": len(parents), "concerns": len(concerns), "evidence": len(evidence),
             "statements": len(statements), "contacts": len(contacts), "decisions": len(decisions),
@@ -457,7 +457,7 @@ def _timelines(case_rows, concerns, evidence, statements, contacts, decisions, s
                                     kind=str(event_kind), summary=summary[:300], data=data, prev_hash=prev)
             event.hash = timeline._event_digest(event)  # type: ignore[arg-type]  # has what it reads of a CaseEvent
             events.append((case_pk, at, at, event.actor_id, event.kind, event.summary, json.dumps(data),
-                           prev, event.hash))
+                           prev, event.hash, CaseEvent.Algorithm.HMAC_SHA256))
             prev = event.hash
     return events
 

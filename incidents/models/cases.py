@@ -165,6 +165,10 @@ class Concern(models.Model):
 class CaseEvent(models.Model):
     """One line of a case's readable timeline. Chained by hashes so tampering shows."""
 
+    class Algorithm(models.TextChoices):
+        HMAC_SHA256 = "hmac-sha256", "HMAC-SHA-256 keyed with CASEBOOK_INTEGRITY_KEY"
+        SHA256 = "sha256", "plain SHA-256 (recorded before the chain was keyed)"
+
     class Kind(models.TextChoices):
         OPENED = "opened", "Case opened"
         CONCERN = "concern", "Concern"
@@ -191,6 +195,9 @@ class CaseEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
+    # How `hash` was made. New events are keyed (timeline.case_event_record); the default is for rows
+    # that carry no algorithm: events recorded, or archived, before the chain was keyed.
+    algorithm = models.CharField(max_length=12, choices=Algorithm, default=Algorithm.SHA256)
 
     class Meta:
         ordering = ["at", "id"]
@@ -201,11 +208,19 @@ class CaseEvent(models.Model):
 
 
 class CaseAccess(models.Model):
-    """Who opened a restricted case, and when."""
+    """Who opened a case's records, when, and where: a restricted case in the app, or any case's
+    records through Django's admin."""
+
+    class Via(models.TextChoices):
+        APP = "app", "Casebook"
+        ADMIN = "admin", "Django admin"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=8, choices=Via, default=Via.APP)
+    # What was looked at through the admin, e.g. "Decision 12 (change page)".
+    what = models.CharField(max_length=120, blank=True)
 
     class Meta:
         ordering = ["-at"]

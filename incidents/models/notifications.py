@@ -20,6 +20,7 @@ class Notification(models.Model):
         DIGEST = "digest", "Daily digest"
         PASSWORD_RESET = "password_reset", "Password reset link"
         TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in was reset"
+        SEAL = "seal", "The records were sealed"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

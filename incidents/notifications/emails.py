@@ -98,3 +98,15 @@ def two_factor_reset(*, link: str) -> Email:
              "If you did not ask for this, tell the Head Teacher or the school business manager at once.\n\n"
              f"{link}\n\nThis message was sent by Casebook. Please do not reply.",
     )
+
+
+def daily_seal(*, fingerprint: str, created_at: str, timelines: int, files: int) -> Email:
+    """The fingerprint of the day's seal of the records (records.seal). Kept by the Head Teacher, it
+    shows later whether a seal file was replaced: `verify_integrity` prints the fingerprint it checks."""
+    return Email(
+        subject=f"Casebook records sealed: {fingerprint}",
+        body=(f"Casebook sealed its records at {created_at}: {timelines} case timelines and {files} files.\n\n"
+              f"Fingerprint: {fingerprint}\n\n"
+              "Keep this e-mail. If the records are ever questioned, `verify_integrity` prints the fingerprint "
+              f"of the seal it checked against; it should match one you were sent.\n\n{SIGN_OFF}"),
+    )

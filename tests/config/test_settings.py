@@ -65,9 +65,18 @@ def test_production_settings_pass_check_deploy():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DEBUG="false",
         SECRET_KEY="a-long-random-production-secret-key-for-the-check-0123456789-abcdefghijkl",
+        CASEBOOK_INTEGRITY_KEY="another-long-random-secret-for-the-timeline-chains-0123456789",
         ALLOWED_HOSTS="casebook.school.example",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("key", ["", "dev-only-integrity-key", "short"])
+def test_production_settings_refuse_to_start_without_an_integrity_key(key):
+    result = _manage("check", DJANGO_SETTINGS_MODULE="config.settings.production", CASEBOOK_INTEGRITY_KEY=key,
+                     SECRET_KEY="a-long-random-production-secret-key-for-the-check-0123456789-abcdefghijkl")
+    assert result.returncode != 0
+    assert "CASEBOOK_INTEGRITY_KEY must be" in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

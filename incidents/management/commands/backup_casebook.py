@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from incidents.records.backup import backup_write
+from incidents.records.seal import seal_write
 
 
 class Command(BaseCommand):
@@ -18,3 +19,6 @@ class Command(BaseCommand):
     def handle(self, *args, output: Path, **options) -> None:
         manifest = backup_write(destination=output)
         self.stdout.write(self.style.SUCCESS(f"Backup written to {output} ({len(manifest['files'])} files)."))
+        # A seal beside each backup: what the restored records must match, kept apart from the archive.
+        seal = seal_write()
+        self.stdout.write(f"Records sealed in {seal.path} (fingerprint {seal.fingerprint}).")

@@ -1,12 +1,19 @@
 from django.core.management.base import BaseCommand
 
 from incidents.records.integrity import CHECKS
+from incidents.records.seal import seal_latest
 
 
 class Command(BaseCommand):
-    help = "Check the hash chain of every case timeline and every stored file's SHA-256. Exits 1 on any mismatch."
+    help = ("Check the hash chain of every case timeline, every stored file's SHA-256, and both against the "
+            "newest seal in CASEBOOK_SEAL_DIR. Exits 1 on any mismatch.")
 
     def handle(self, *args, **options) -> None:
+        seal = seal_latest()
+        if seal is None:
+            self.stdout.write("No seal found: the records are checked against themselves only (run seal_records).")
+        else:
+            self.stdout.write(f"Checking against the seal {seal.path.name}, fingerprint {seal.fingerprint}.")
         problems = 0
         for name, check in CHECKS:
             found = list(check())
