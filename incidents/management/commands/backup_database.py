@@ -21,11 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--dir", type=Path, default=None, help="where backups go (default: BACKUP_DIR)")
 
     def handle(self, *args, dir: Path | None, **options) -> None:
+        directory = Path(dir or settings.BACKUP_DIR)
         if connection.vendor != "postgresql":
             self.stdout.write("The database is not PostgreSQL: writing the portable export instead.")
-            call_command("backup_casebook", stdout=self.stdout, stderr=self.stderr)
+            output = directory / f"casebook-{timezone.localtime():%Y%m%d-%H%M%S}.tar.gz"
+            call_command("backup_casebook", output=output, stdout=self.stdout, stderr=self.stderr)
             return
-        directory = Path(dir or settings.BACKUP_DIR)
         destination = directory / backup_file_name(timezone.localtime())
         started = time.monotonic()
         try:
