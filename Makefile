@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint venv migrate demo worker beat serve-production backup bench clean
+.PHONY: run test lint venv migrate demo worker beat serve-production backup export bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,13 @@ serve-production: venv
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/gunicorn config.wsgi --workers 2 --bind $(HOST):$(PORT)
 
-# One archive with the database and the private files (var/backups/ unless BACKUP=path).
+# On PostgreSQL: pg_dump, the private files and a manifest, encrypted with BACKUP_PASSPHRASE, into
+# BACKUP_DIR (var/backups/), then rotation. On SQLite: the portable export. See README.
 backup: venv
+	$(BIN)/python manage.py backup_database
+
+# The portable export (Django fixtures and the private files; restores on SQLite or PostgreSQL).
+export: venv
 	$(BIN)/python manage.py backup_casebook $(if $(BACKUP),--output $(BACKUP))
 
 # Page timings at scale (issue 10): needs a PostgreSQL database filled by seed_demo + seed_bulk, see

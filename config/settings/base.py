@@ -135,6 +135,13 @@ CASEBOOK_SEAL_DIR = env_path("CASEBOOK_SEAL_DIR", BASE_DIR / "var" / "seals")
 # permission-checked download views. (Django needs some value here.)
 MEDIA_URL = "/private-files-are-not-served/"
 
+# Encrypted database backups (`make backup` on PostgreSQL; README, "Backup and restore"). Without the
+# passphrase there is no backup; without it, no backup can be restored either.
+BACKUP_DIR = env_path("BACKUP_DIR", BASE_DIR / "var" / "backups")
+BACKUP_PASSPHRASE = env_str("BACKUP_PASSPHRASE")
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0)
+
 # Uploads above this stay on disk in temp files; the per-school evidence limit is checked in the form.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
