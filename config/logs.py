@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -36,20 +37,31 @@ def request_id_from(header: str | None) -> str:
 
 
 class RequestIdMiddleware:
-    """First in the middleware list, so that everything logged while answering carries the id."""
+    """Returns the request's id in the `X-Request-ID` response header.
+
+    The id is set when Django starts handling the request (the request_started signal), not here, so
+    that what Django logs after the middleware has run ("Not Found: /x", a 500's traceback) carries it too.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        request_started.connect(_request_started, dispatch_uid="casebook-request-id-start")
+        request_finished.connect(_request_finished, dispatch_uid="casebook-request-id-finish")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
-        token = _request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
-        response[REQUEST_ID_HEADER] = request_id
+        if current_request_id() == "-":  # handled without the signal (a RequestFactory request)
+            _request_id.set(request_id_from(request.headers.get(REQUEST_ID_HEADER)))
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = current_request_id()
         return response
+
+
+def _request_started(sender: object, environ: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    _request_id.set(request_id_from((environ or {}).get("HTTP_X_REQUEST_ID")))
+
+
+def _request_finished(sender: object, **kwargs: Any) -> None:
+    _request_id.set("-")
 
 
 class RequestIdFilter(logging.Filter):

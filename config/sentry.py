@@ -20,16 +20,20 @@ def sentry_init(*, dsn: str, environment: str) -> bool:
     """Start error reporting if a DSN is given. Returns whether it started."""
     if not dsn:
         return False
-    sentry_sdk.init(
-        dsn=dsn,
-        environment=environment,
-        send_default_pii=False,
-        include_local_variables=False,
-        max_request_body_size="never",
-        before_send=scrub_event,
-        before_breadcrumb=scrub_breadcrumb,
-    )
+    sentry_sdk.init(**sentry_options(dsn=dsn, environment=environment))
     return True
+
+
+def sentry_options(*, dsn: str, environment: str) -> dict[str, Any]:
+    return {
+        "dsn": dsn,
+        "environment": environment,
+        "send_default_pii": False,
+        "include_local_variables": False,
+        "max_request_body_size": "never",
+        "before_send": scrub_event,
+        "before_breadcrumb": scrub_breadcrumb,
+    }
 
 
 def scrub_event(event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:
