@@ -91,7 +91,7 @@ class JsonFormatter(logging.Formatter):
 
 def logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
     """Django's LOGGING: everything to standard output (systemd's journal, or the terminal)."""
-    formatter = {"()": JsonFormatter} if json_lines else {"format": TEXT_FORMAT}
+    formatter: dict[str, Any] = {"()": JsonFormatter} if json_lines else {"format": TEXT_FORMAT}
     return {
         "version": 1,
         "disable_existing_loggers": False,
