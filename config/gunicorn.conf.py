@@ -20,3 +20,6 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # time, client, method, path, status, bytes, duration in ms, user agent, request id. The path without
 # its query string: a search for a parent's name does not belong in a log.
 access_log_format = '%(t)s access %(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s" request_id=%({x-request-id}o)s'
+
+# No runtime control socket: nothing here uses it, and systemd's ProtectSystem leaves no writable home for it.
+control_socket_disable = True
