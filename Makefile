@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint venv migrate demo worker beat serve-production backup export bench clean
+.PHONY: run test lint venv install-production migrate demo worker beat serve-production stack backup export bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)
+
+# On a server: what runs in production only (requirements.txt), into .venv or PRODUCTION_VENV=/path.
+PRODUCTION_VENV ?= $(VENV)
+install-production:
+	@test -x $(PRODUCTION_VENV)/bin/python || $(PYTHON) -m venv $(PRODUCTION_VENV)
+	$(PRODUCTION_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PRODUCTION_VENV)/bin/python -m pip install --quiet -r requirements.txt
 
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput
@@ -37,13 +44,19 @@ test: lint
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Production pieces (see README): a Celery worker with beat, and gunicorn.
+# A Celery worker with beat on the development settings (the worker defaults to production's).
 worker: venv
-	$(BIN)/celery -A config worker --beat --loglevel=INFO
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev} $(BIN)/celery -A config worker --beat --loglevel=INFO
 
 serve-production: venv
 	$(BIN)/python manage.py collectstatic --noinput
-	$(BIN)/gunicorn config.wsgi --workers 2 --bind $(HOST):$(PORT)
+	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py config.wsgi
+
+# The production stack on this machine (PostgreSQL database casebook_stack, Redis, gunicorn, a worker,
+# beat), in one command, to see it before installing it: deploy/README.md. Ctrl-C stops it.
+STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casebook_stack
+stack: venv
+	STACK_DATABASE_URL=$(STACK_DATABASE_URL) $(BIN)/python deploy/stack.py --port $(PORT)
 
 # On PostgreSQL: pg_dump, the private files and a manifest, encrypted with BACKUP_PASSPHRASE, into
 # BACKUP_DIR (var/backups/), then rotation. On SQLite: the portable export. See README.

@@ -1,9 +1,10 @@
-"""The tasks that belong to no one part: the worker's ping and the every-minute requeue of work
-that waited for the broker. Each part's own tasks live in its `tasks.py` (letters, notifications);
+"""The tasks that belong to no one part: the worker's ping and heartbeat, and the every-minute requeue
+of work that waited for the broker. Each part's own tasks live in its `tasks.py` (letters, notifications);
 queueing itself is in `queue.py`."""
 
 from celery import shared_task
 
+from config.health import worker_heartbeat_record
 from incidents.letters import services as letter_services
 from incidents.notifications import services as notification_services
 
@@ -18,3 +19,9 @@ def ping(value: str = "pong") -> str:
 def requeue_waiting_work() -> int:
     """Queue again what could not be queued while the broker was down. Returns how many."""
     return letter_services.letters_requeue_waiting() + notification_services.notifications_requeue_waiting()
+
+
+@shared_task(ignore_result=True)
+def worker_heartbeat() -> None:
+    """Record that a worker is alive (beat queues this every 30 seconds; /healthz reads it)."""
+    worker_heartbeat_record()

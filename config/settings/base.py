@@ -7,6 +7,7 @@ import datetime
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     env_bool,
@@ -17,6 +18,7 @@ from config.env import (
     env_redis_url,
     env_str,
 )
+from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestIdMiddleware",
+    # Before the https redirect and the Host check: a probe from this machine uses neither.
+    "config.health.LoopbackHealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,7 +196,22 @@ CELERY_BEAT_SCHEDULE = {
     "daily-seal": {"task": "incidents.records.tasks.daily_seal", "schedule": crontab(hour=2, minute=30)},
     # What could not be queued while the broker was down is queued again.
     "requeue-waiting-work": {"task": "incidents.tasks.requeue_waiting_work", "schedule": 60.0},
+    # /healthz reports the worker missing when this has not run for two minutes.
+    "worker-heartbeat": {"task": "incidents.tasks.worker_heartbeat", "schedule": 30.0, "options": {"expires": 60}},
 }
+# No task runs for ever: past the soft limit it gets SoftTimeLimitExceeded (and is retried where it
+# retries), past the hard limit its process is killed and replaced. Rendering a long letter and the
+# daily job over a whole school are given longer.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180, minimum=2)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be less than CELERY_TASK_TIME_LIMIT")
+CELERY_TASK_ANNOTATIONS = {
+    "incidents.letters.tasks.render_letter_pdf": {"soft_time_limit": 600, "time_limit": 660},
+    "incidents.notifications.tasks.daily_reminders": {"soft_time_limit": 1800, "time_limit": 1860},
+}
+# The worker logs through Django's LOGGING (JSON lines in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -240,11 +260,5 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "casebook-demo")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates every step of every PDF at INFO; axes every sign-in.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "weasyprint.progress", "axes")},
-}
+# Time, level, logger and request id on every line; JSON lines in production (config/logs.py).
+LOGGING = logging_config(json_lines=env_bool("LOG_JSON", False), level=env_str("LOG_LEVEL", "INFO"))

@@ -30,7 +30,7 @@ def test_with_redis_stopped_pages_work_and_the_letter_waits_visibly(celery_broke
     assert client.get("/cases/").status_code == 200
     assert client.get(f"/cases/{draft_letter.case.reference}/").status_code == 200
     health = client.get("/healthz")
-    assert health.status_code == 503 and health.json()["down"] == ["broker"]
+    assert health.status_code == 503 and health.json()["down"] == ["broker", "worker"]
 
 
 @pytest.mark.worker
