@@ -76,3 +76,15 @@ def digest(*, lines: Sequence[tuple[str, str]], on: datetime.date) -> Email:
         subject=f"Casebook: {len(lines)} notification{plural} for {on:%-d %B %Y}",
         body=f"Your daily digest from Casebook.\n\n{listed}\n\n{SIGN_OFF}",
     )
+
+
+def letter_to_recipient(*, subject: str, reference: str, salutation: str, school_name: str,
+                        school_phone: str) -> Email:
+    """The covering e-mail of an issued letter, to its recipient (usually the parent): the letter
+    itself is the attached PDF, so the e-mail says no more than where it comes from."""
+    return Email(
+        subject=f"{subject} ({reference})",
+        body=f"Dear {salutation},\n\nPlease find attached a letter from {school_name}.\n\n"
+             f"{school_name}\n{school_phone}",
+    )
+
