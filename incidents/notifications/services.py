@@ -239,7 +239,8 @@ def notification_retry(*, notification: Notification, by: User) -> Notification:
     if not can_resend_email(by):
         raise PermissionDenied("Only the office or the Head Teacher can send an e-mail again.")
     with transaction.atomic():
-        locked = Notification.objects.select_for_update().select_related("letter__case").get(pk=notification.pk)
+        locked = Notification.objects.select_for_update(of=("self",)).select_related("letter__case").get(
+            pk=notification.pk)
         if locked.state != Notification.State.FAILED:
             raise ValidationError("This e-mail has not failed: it has been sent or is waiting to be sent.")
         queued = {"state": Notification.State.QUEUED, "error": ""}
