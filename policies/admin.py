@@ -41,7 +41,7 @@ class SchoolAdmin(SimpleHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("name", "address", "postcode", "phone", "email", "website", "logo")}),
         ("People", {"fields": ("head_teacher_name", "chair_of_governors_name", "safeguarding_lead_name")}),
-        ("Rules", {"fields": ("retention_years", "representation_school_days", "evidence_max_mb")}),
+        ("Rules", {"fields": ("nation", "retention_years", "representation_school_days", "evidence_max_mb")}),
     )
 
 

@@ -200,8 +200,7 @@ is about the conduct of adults and does not change the school's care for
 
 <p><strong>Your right to respond.</strong> Before I decide whether to confirm this ban, I invite you to
 put your side in writing. Please send any written representations to me at the school, or by e-mail to
-{{ school.email }}, by <strong>{{ representations_deadline|date:"l j F Y" }}</strong>
-({{ representations_school_days }} school days from the date of this letter). I will consider anything you
+{{ school.email }}, <strong>{{ representations_deadline_in_words }}</strong>. I will consider anything you
 send{% if school.chair_of_governors_name %}, with {{ school.chair_of_governors_name }}, chair of
 governors,{% endif %} before making a final decision, and I will write to you with that decision and my
 reasons. If you do not send representations by that date, I will make my decision on the information I
@@ -356,11 +355,30 @@ DEFAULT_LADDER: list[tuple[str, str, int, bool, bool, bool, list[str], str]] = [
 ]
 
 
+# Wording earlier releases gave as defaults, replaced because it was wrong: (purpose, current text,
+# earlier text). A template still word for word in the earlier default gets the current one.
+EARLIER_DEFAULT_WORDING: list[tuple[str, str, str]] = [
+    (LetterTemplate.Purpose.PROVISIONAL_BAN,
+     """{{ school.email }}, <strong>{{ representations_deadline_in_words }}</strong>. I will consider""",
+     """{{ school.email }}, by <strong>{{ representations_deadline|date:"l j F Y" }}</strong>
+({{ representations_school_days }} school days from the date of this letter). I will consider"""),
+]
+
+
+def _is_earlier_default(template: LetterTemplate, body: str) -> bool:
+    current = template.current_version
+    if current is None:
+        return False
+    return any(current.body == body.replace(now, before)
+               for purpose, now, before in EARLIER_DEFAULT_WORDING if purpose == template.purpose and now in body)
+
+
 @transaction.atomic
 def load_defaults(*, school: School, by: AbstractUser | None = None, today: datetime.date | None = None) -> list[str]:
     """Give a school the default letters, ladder and policy, where it has none yet. Idempotent.
 
-    Writes: each missing LetterTemplate with version 1; each missing ResponseType, linked to its
+    Writes: each missing LetterTemplate with version 1, and a new version of a template still in an
+    earlier default wording the school never changed; each missing ResponseType, linked to its
     letters; and, if the school has no policy, the default policy, imported and adopted today.
     Returns what was created, in words. Existing rows are never changed. Administrators and seed_demo.
     """
@@ -374,6 +392,9 @@ def load_defaults(*, school: School, by: AbstractUser | None = None, today: date
         if not template.versions.exists():
             letter_template_version_create(template=template, subject=subject, body=body, by=by)
             created.append(f"letter template '{name}'")
+        elif _is_earlier_default(template, body):
+            letter_template_version_create(template=template, subject=subject, body=body, by=by)
+            created.append(f"letter template '{name}' (new wording)")
     for code, name, level, needs_letter, has_duration, is_referral, purposes, description in DEFAULT_LADDER:
         response, was_created = ResponseType.objects.get_or_create(
             school=school, code=code,

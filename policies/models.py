@@ -9,7 +9,18 @@ from simple_history.models import HistoricalRecords
 
 
 class School(models.Model):
+    class Nation(models.TextChoices):
+        # Values are the `holidays` package's subdivision codes for the United Kingdom: the bank
+        # holidays of England and Wales are the same, so one choice covers both.
+        ENGLAND_AND_WALES = "ENG", "England and Wales"
+        SCOTLAND = "SCT", "Scotland"
+        NORTHERN_IRELAND = "NIR", "Northern Ireland"
+
     name = models.CharField(max_length=200)
+    nation = models.CharField(
+        max_length=3, choices=Nation, default=Nation.ENGLAND_AND_WALES,
+        help_text="Whose bank holidays are skipped when deadlines are counted in school days.",
+    )
     address = models.TextField(help_text="Postal address, one line per line.")
     postcode = models.CharField(max_length=12, blank=True)
     phone = models.CharField(max_length=40, blank=True)

@@ -2,8 +2,10 @@
 
 import datetime
 
+import holidays
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
+from django.utils import dateformat
 
 from policies.models import Clause, PolicyVersion, School, TermHoliday
 
@@ -59,16 +61,22 @@ def clauses_by_kind(*, version: PolicyVersion) -> list[tuple[str, list[Clause]]]
 
 
 class SchoolDays:
-    """Counts school days (weekdays outside the school's term holidays), with the holidays read once,
-    so that working out fifty deadlines costs one query rather than fifty."""
+    """Counts school days: weekdays that are neither in the school's term holidays nor bank holidays
+    of the school's nation. The term holidays are read once, so that working out fifty deadlines costs
+    one query rather than fifty; the bank holidays come from the maintained `holidays` package."""
 
     def __init__(self, school: School, since: datetime.date):
         self.holidays = list(
             TermHoliday.objects.filter(school=school, ends_on__gte=since).values_list("starts_on", "ends_on")
         )
+        self.bank_holidays = bank_holidays(nation=school.nation)
 
     def is_school_day(self, day: datetime.date) -> bool:
-        return day.weekday() < 5 and not any(first <= day <= last for first, last in self.holidays)
+        return (
+            day.weekday() < 5
+            and day not in self.bank_holidays
+            and not any(first <= day <= last for first, last in self.holidays)
+        )
 
     def after(self, start: datetime.date, days: int) -> datetime.date:
         """`days` school days after `start`; `start` itself is not counted."""
@@ -86,13 +94,25 @@ class SchoolDays:
         return day
 
 
+def bank_holidays(*, nation: str) -> holidays.HolidayBase:
+    """The UK bank holidays of `nation` (a `School.Nation` value: ENG, SCT or NIR), filled in year by
+    year as dates are looked up, so any year a deadline reaches is covered."""
+    return holidays.country_holidays("GB", subdiv=nation)
+
+
 def school_days_after(*, school: School, start: datetime.date, days: int) -> datetime.date:
-    """The date `days` school days after `start`: weekdays only, skipping the school's term holidays.
+    """The date `days` school days after `start`: weekdays only, skipping the school's term holidays
+    and its nation's bank holidays.
 
     `start` itself is not counted, so 10 school days after a Friday letter is the Friday two weeks on
     (without holidays).
     """
     return SchoolDays(school, since=start).after(start, days)
+
+
+def deadline_in_words(day: datetime.date) -> str:
+    """A deadline as a letter states it, from the actual date: "by Friday 15 January 2027"."""
+    return "by " + dateformat.format(day, "l j F Y")
 
 
 def policy_review_warning(*, school: School, today: datetime.date) -> str | None:

@@ -18,7 +18,7 @@ from django.template.base import FilterExpression, Node, Variable, VariableNode
 from django.template.defaulttags import ForNode, IfNode
 
 from policies.letter_resources import external_references
-from policies.selectors import school_days_after
+from policies.selectors import deadline_in_words, school_days_after
 
 # name → what it holds. Paths with "[]" are the fields of each item of a list, used inside
 # `{% for item in list %}`: `{% for child in children %}{{ child.name }}{% endfor %}`.
@@ -67,6 +67,8 @@ LETTER_VARIABLES: dict[str, str] = {
     "meeting_at": "When the meeting is (a date and time).",
     "meeting_place": "Where the meeting is.",
     "representations_deadline": "The last day for written representations (a date).",
+    "representations_deadline_in_words": "The last day for representations as the letter says it, "
+    "worked out from the school's term dates and bank holidays: 'by Friday 15 January 2027'.",
     "representations_school_days": "How many school days the parent has for representations.",
     "ban_start": "When the ban starts (a date).",
     "ban_length": "How long the ban lasts, in words: 'until the end of the autumn term'.",
@@ -318,6 +320,7 @@ def sample_letter_context(school, *, today: datetime.date | None = None) -> dict
     """A complete, made-up letter context for previews: every documented variable has a value."""
     today = today or datetime.date.today()
     deadline_days = school.representation_school_days
+    deadline = school_days_after(school=school, start=today, days=deadline_days)
     children = [
         {"name": "Amy Sample", "class_name": "Year 4"},
         {"name": "Ben Sample", "class_name": "Year 1"},
@@ -353,7 +356,8 @@ def sample_letter_context(school, *, today: datetime.date | None = None) -> dict
         "today": today,
         "meeting_at": datetime.datetime.combine(today + datetime.timedelta(days=7), datetime.time(15, 30)),
         "meeting_place": "the school office",
-        "representations_deadline": school_days_after(school=school, start=today, days=deadline_days),
+        "representations_deadline": deadline,
+        "representations_deadline_in_words": deadline_in_words(deadline),
         "representations_school_days": deadline_days,
         "ban_start": today + datetime.timedelta(days=1),
         "ban_length": "until the end of the spring term",

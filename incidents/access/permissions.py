@@ -147,6 +147,11 @@ def can_issue_letter(user: User) -> bool:
     return user.is_authenticated and any(user.has_role(role) for role in (Role.OFFICE, Role.LEAD, Role.HEAD))
 
 
+def can_resend_email(user: User) -> bool:
+    """Who sees the e-mails that were not sent and may try one again: the office, and the Head Teacher."""
+    return user.is_authenticated and any(user.has_role(role) for role in (Role.OFFICE, Role.HEAD))
+
+
 # --- the school's configuration: the policy, the ladder, letter templates ---
 def holds_a_staff_role(user: User) -> bool:
     """Any of the six roles: every member of staff reads the adopted policy."""

@@ -5,7 +5,7 @@ import datetime
 from django.db import transaction
 
 from policies.defaults import load_defaults
-from policies.models import PolicyVersion, School
+from policies.models import PolicyVersion, School, TermHoliday
 
 DEMO_SCHOOL = {
     "name": "Hillside Primary School",
@@ -18,6 +18,27 @@ DEMO_SCHOOL = {
     "chair_of_governors_name": "Grace Gordon",
     "safeguarding_lead_name": "Daniel Shah",
 }
+
+# An English primary school's year, as a local authority publishes it: two half terms each in autumn,
+# spring and summer; a few INSET days. Bank holidays (Good Friday, the May bank holidays) need no row:
+# school days skip them from the `holidays` package.
+DEMO_TERM_HOLIDAYS: list[tuple[str, datetime.date, datetime.date]] = [
+    ("Summer holiday 2026", datetime.date(2026, 7, 23), datetime.date(2026, 9, 1)),
+    ("INSET day", datetime.date(2026, 9, 2), datetime.date(2026, 9, 2)),
+    ("October half term 2026", datetime.date(2026, 10, 26), datetime.date(2026, 10, 30)),
+    ("Christmas holiday 2026", datetime.date(2026, 12, 21), datetime.date(2027, 1, 1)),
+    ("February half term 2027", datetime.date(2027, 2, 15), datetime.date(2027, 2, 19)),
+    ("Easter holiday 2027", datetime.date(2027, 3, 26), datetime.date(2027, 4, 9)),
+    ("May half term 2027", datetime.date(2027, 5, 31), datetime.date(2027, 6, 4)),
+    ("Summer holiday 2027", datetime.date(2027, 7, 22), datetime.date(2027, 8, 31)),
+    ("INSET day", datetime.date(2027, 9, 1), datetime.date(2027, 9, 1)),
+    ("October half term 2027", datetime.date(2027, 10, 25), datetime.date(2027, 10, 29)),
+    ("Christmas holiday 2027", datetime.date(2027, 12, 20), datetime.date(2028, 1, 3)),
+    ("February half term 2028", datetime.date(2028, 2, 14), datetime.date(2028, 2, 18)),
+    ("Easter holiday 2028", datetime.date(2028, 4, 10), datetime.date(2028, 4, 21)),
+    ("May half term 2028", datetime.date(2028, 5, 29), datetime.date(2028, 6, 2)),
+    ("Summer holiday 2028", datetime.date(2028, 7, 24), datetime.date(2028, 8, 31)),
+]
 
 
 @transaction.atomic
@@ -44,3 +65,15 @@ def seed_policies(school: School) -> list[str]:
         if count:
             summary.append(f"{count} {label}")
     return summary + [item for item in created if item.startswith("policy ")]
+
+
+@transaction.atomic
+def seed_term_dates(school: School) -> list[str]:
+    """Give the demo school this school year's and next year's holidays, where it lacks them.
+    Writes: a TermHoliday for each missing one. Returns ["term dates"] when any was added."""
+    added = False
+    for name, starts_on, ends_on in DEMO_TERM_HOLIDAYS:
+        _, created = TermHoliday.objects.get_or_create(
+            school=school, starts_on=starts_on, ends_on=ends_on, defaults={"name": name})
+        added = added or created
+    return ["term dates"] if added else []

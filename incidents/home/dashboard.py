@@ -10,8 +10,9 @@ from incidents.access.visibility import cases_visible_to, ids_led_or_assigned
 from incidents.cases.selectors import status_counts
 from incidents.decisions.selectors import bans_due_for_review
 from incidents.letters.selectors import letters_visible_to
-from incidents.models import Case, Concern, Letter, SubjectAccessRequest, User
+from incidents.models import Case, Concern, Letter, Notification, SubjectAccessRequest, User
 from incidents.notifications import deadlines
+from incidents.notifications.selectors import emails_not_sent
 from incidents.roles import Role
 from policies.models import School
 
@@ -49,6 +50,12 @@ def _letter_items(letters) -> list[PanelItem]:
                       link=reverse("incidents:letter_detail", args=[letter.pk]), note=letter.get_status_display())
             # Only the case is shown: planning the register's six joins took longer than the query.
             for letter in letters.select_related(None).select_related("case").order_by("created_at")[:PANEL_SIZE]]
+
+
+def _email_link(email: Notification) -> str:
+    if email.letter_id:
+        return reverse("incidents:letter_detail", args=[email.letter_id])
+    return reverse("incidents:emails_not_sent")
 
 
 def _case_list(status: str = "") -> str:
@@ -91,6 +98,14 @@ def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case]) -> 
     if user.has_role(Role.LEAD):
         panels.append(Panel("New cases to investigate", _case_items(open_cases.filter(status=Case.Status.NEW)),
                             more_link=_case_list(Case.Status.NEW)))
+    if user.has_role(Role.OFFICE) or user.has_role(Role.HEAD):
+        not_sent = list(emails_not_sent(user)[:PANEL_SIZE])
+        if not_sent or user.has_role(Role.OFFICE):  # the office looks here first; the Head only when needed
+            panels.insert(0, Panel("E-mails not sent", [
+                PanelItem(label=f"{email.addressee}: {email.subject}", link=_email_link(email),
+                          note="failed" if email.state == Notification.State.FAILED else "trying again")
+                for email in not_sent
+            ], empty="Every e-mail has gone.", more_link=reverse("incidents:emails_not_sent")))
     if user.has_role(Role.OFFICE):
         to_issue = letters_visible_to(user, for_page=True).filter(status=Letter.Status.APPROVED)
         panels.append(Panel("Approved letters to issue", _letter_items(to_issue),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from incidents.chats.selectors import marked_messages_for
 from incidents.models import Case, Parent
-from policies.selectors import school_days_after
+from policies.selectors import deadline_in_words, school_days_after
 from policies.templating import school_context
 
 
@@ -125,6 +125,9 @@ def letter_context(
     }
     for part in PARTS:
         context[part.name] = _parse(part, parts.get(part.name, ""))
+    deadline = context["representations_deadline"]
+    context["representations_deadline_in_words"] = (
+        deadline_in_words(deadline) if isinstance(deadline, datetime.date) else "")
     # Marked chat messages: other members' names and all phone numbers withheld unless chosen.
     context["quoted_messages"] = marked_messages_for(
         case, redact_others=parts.get("group_member_names", "withhold") != "show")

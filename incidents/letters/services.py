@@ -9,7 +9,6 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +25,7 @@ from incidents.models import (
     Parent,
     User,
 )
-from incidents.notifications.services import case_notify_after_commit
+from incidents.notifications.services import case_notify_after_commit, letter_email_queue
 from incidents.queue import enqueue
 from incidents.roles import Role
 from incidents.transitions import IllegalTransition
@@ -183,8 +182,9 @@ def letter_transition(
 
     Checks the move against LETTER_MOVES and the role allowed to make it. Issuing needs an approved
     letter whose PDF is ready, a method, and the address (post, hand) or e-mail address it needs.
-    Writes: Letter status and who/when, a letter event; issuing by e-mail queues `send_letter_email`
-    after commit. Raises IllegalTransition or PermissionDenied with a plain message.
+    Writes: Letter status and who/when, a letter event; issuing by e-mail puts the letter's e-mail in
+    the outbox (notifications.services.letter_email_queue), sent after commit. Raises IllegalTransition
+    or PermissionDenied with a plain message.
     """
     with transaction.atomic():
         locked = Letter.objects.select_for_update().select_related("case").get(pk=letter.pk)
@@ -221,8 +221,7 @@ def letter_transition(
         if target == LetterStatus.APPROVED:
             case_notify_after_commit(case=locked.case, kind=Notification.Kind.LETTER_APPROVED, by=by)
         if target == LetterStatus.ISSUED and method == Letter.IssueMethod.EMAIL:
-
-            transaction.on_commit(lambda: enqueue(tasks.send_letter_email, locked.pk))
+            letter_email_queue(letter=locked)
     letter.refresh_from_db()
     return letter
 
@@ -342,23 +341,3 @@ def letter_render_failed(*, letter_id: int, error: str) -> None:
         render_state=Letter.RenderState.FAILED,
         render_error=f"The PDF could not be prepared: {error}"[:500],
     )
-
-
-def letter_email_send(*, letter_id: int) -> None:
-    """E-mail an issued letter's PDF to its recipient. Writes: emailed_at. Called only by the task;
-    a failure raises so the task retries."""
-    letter = Letter.objects.select_related("case__school").get(pk=letter_id)
-    if letter.emailed_at or letter.issue_method != Letter.IssueMethod.EMAIL:
-        return
-    school = letter.case.school
-    message = EmailMessage(
-        subject=f"{letter.subject} ({letter.case.reference})",
-        body=f"Dear {letter.recipient_salutation},\n\nPlease find attached a letter from {school.name}.\n\n"
-             f"{school.name}\n{school.phone}",
-        to=[letter.recipient_email],
-        reply_to=[school.email] if school.email else None,
-    )
-    with letter.pdf.open("rb") as handle:
-        message.attach(letter.pdf_filename, handle.read(), "application/pdf")
-    message.send()
-    Letter.objects.filter(pk=letter_id).update(emailed_at=timezone.now(), email_error="")

@@ -1,4 +1,4 @@
-"""The letter's work on the worker: rendering its PDF, e-mailing it once issued."""
+"""The letter's work on the worker: rendering its PDF. Its e-mail goes through the outbox (notifications.tasks)."""
 
 from celery import Task, shared_task
 
@@ -20,10 +20,3 @@ class _LetterRenderTask(Task):
 def render_letter_pdf(letter_id: int) -> str:
     """Render a letter's PDF on the worker (see services.letter_render_pdf). Retried with backoff."""
     return services.letter_render_pdf(letter_id=letter_id).render_state
-
-
-@shared_task(autoretry_for=(Exception,), max_retries=5, retry_backoff=30, retry_backoff_max=600)
-def send_letter_email(letter_id: int) -> None:
-    """E-mail an issued letter with its PDF attached (see services.letter_email_send). Retried with backoff."""
-
-    services.letter_email_send(letter_id=letter_id)

@@ -24,6 +24,7 @@ from incidents.letters import selectors, services
 from incidents.letters.context import PARTS_BY_NAME
 from incidents.letters.forms import IssueForm, LetterFilter, LetterForm, letter_form_initial
 from incidents.models import Letter
+from incidents.notifications import selectors as notification_selectors
 from incidents.submissions import once_per_submission
 
 
@@ -92,6 +93,8 @@ def letter_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_prepare": permissions.can_prepare_letter(request.user, letter.case),
         "can_approve": permissions.can_approve_letter(request.user),
         "can_issue": permissions.can_issue_letter(request.user),
+        "can_resend_email": permissions.can_resend_email(request.user),
+        "email": notification_selectors.letter_email(letter),
         "issue_form": IssueForm(),
     })
 

@@ -110,3 +110,15 @@ def daily_seal(*, fingerprint: str, created_at: str, timelines: int, files: int)
               "Keep this e-mail. If the records are ever questioned, `verify_integrity` prints the fingerprint "
               f"of the seal it checked against; it should match one you were sent.\n\n{SIGN_OFF}"),
     )
+
+
+def letter_to_recipient(*, subject: str, reference: str, salutation: str, school_name: str,
+                        school_phone: str) -> Email:
+    """The covering e-mail of an issued letter, to its recipient (usually the parent): the letter
+    itself is the attached PDF, so the e-mail says no more than where it comes from."""
+    return Email(
+        subject=f"{subject} ({reference})",
+        body=f"Dear {salutation},\n\nPlease find attached a letter from {school_name}.\n\n"
+             f"{school_name}\n{school_phone}",
+    )
+

@@ -32,7 +32,8 @@ def digests_send(*, today: datetime.date) -> list[Notification]:
             .exclude(kind=NotificationKind.DIGEST).order_by("recipient_id", "created_at", "pk"))
     by_recipient: dict[int, list[Notification]] = {}
     for item in held:
-        by_recipient.setdefault(item.recipient_id, []).append(item)
+        if item.recipient_id is not None:  # always: only e-mails to staff are held for a digest
+            by_recipient.setdefault(item.recipient_id, []).append(item)
     digests = []
     for recipient_id, items in by_recipient.items():
         email = emails.digest(lines=[(item.subject, item.link) for item in items], on=today)

@@ -1,5 +1,8 @@
-"""The outbox: every e-mail to staff is kept as rendered (Notification), then sent by a Celery task after
-the write that caused it has committed.
+"""The outbox: every e-mail Casebook sends (to staff, and issued letters to their recipients) is kept as
+rendered (Notification), then sent by a Celery task after the write that caused it has committed. A
+failed attempt is recorded with its reason on the row and retried with backoff; once the retries are
+used up the row is "failed", shown on the letter and in the office's "E-mails not sent", and can be
+sent again from there.
 
 People who chose a daily digest get theirs from the daily job, in one e-mail; safeguarding alerts go
 at once whatever the choice. An e-mail names a case by reference only (see emails.py), and goes only
@@ -7,14 +10,19 @@ to people who may see the case."""
 
 from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from incidents.access.permissions import can_resend_email
 from incidents.access.visibility import cases_visible_to
+from incidents.cases.timeline import case_event_record
 from incidents.models import (
     Case,
+    CaseEvent,
+    Letter,
     Notification,
     User,
 )
@@ -140,26 +148,75 @@ def case_notify_after_commit(*, case: Case, kind: str, by: User | None = None) -
     transaction.on_commit(lambda: case_notify(case_id=case.pk, kind=kind, by=by))
 
 
+def letter_email_queue(*, letter: Letter) -> Notification:
+    """Put an issued letter's e-mail (its PDF attached when sent) in the outbox, to its recipient's
+    e-mail address as it is now. Writes: one Notification (kind "letter"); queues `send_notification`
+    after commit. Called by letter_transition, inside its transaction, when a letter is issued by e-mail."""
+    school = letter.case.school
+    email = emails.letter_to_recipient(subject=letter.subject, reference=letter.case.reference,
+                                       salutation=letter.recipient_salutation, school_name=school.name,
+                                       school_phone=school.phone)
+    notification = Notification.objects.create(
+        kind=NotificationKind.LETTER, letter=letter, to_address=letter.recipient_email,
+        case_reference=letter.case.reference, subject=email.subject[:200], body=email.body)
+    send_after_commit(notification.pk)
+    return notification
+
+
+def failure_reason(error: BaseException) -> str:
+    """What went wrong, in one line for the outbox: the error's own words, or its kind when it has none."""
+    text = " ".join(str(error).split())
+    return (f"{type(error).__name__}: {text}" if text else type(error).__name__)[:500]
+
+
+def _message(notification: Notification) -> EmailMessage:
+    if notification.letter is None:
+        assert notification.recipient is not None  # the outbox_to_staff_or_a_letter constraint
+        return EmailMessage(subject=notification.subject, body=notification.body, to=[notification.recipient.email])
+    letter = notification.letter
+    school = letter.case.school
+    message = EmailMessage(subject=notification.subject, body=notification.body, to=[notification.to_address],
+                           reply_to=[school.email] if school.email else None)
+    with letter.pdf.open("rb") as handle:
+        message.attach(letter.pdf_filename, handle.read(), "application/pdf")
+    return message
+
+
+def _missing_for_sending(notification: Notification) -> str:
+    """What no retry could mend: a member of staff or a letter without an e-mail address, a letter without its PDF."""
+    if notification.recipient is not None:
+        return "" if notification.recipient.email else f"{notification.recipient.display_name} has no e-mail address"
+    if not notification.to_address:
+        return "The letter has no e-mail address"
+    return "" if notification.letter and notification.letter.pdf else "The letter has no PDF"
+
+
 def notification_deliver(*, notification_id: int) -> None:
     """Send one outbox e-mail. Writes: attempts + 1; on success state "sent" and the time (and the
-    same for the notifications a digest carries). A failure raises so the task retries; an e-mail
-    that was sent already is not sent again. A recipient without an e-mail address is no failure
-    that a retry could mend: recorded as failed at once (see notification_failed). Called only by
-    the task."""
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    same for the notifications a digest carries; a letter's `emailed_at`). A failure is written on
+    the row with its reason (still queued) and raised so the task retries; an e-mail that was sent
+    already is not sent again. A recipient without an e-mail address is no failure that a retry
+    could mend: recorded as failed at once (see notification_failed). Called only by the task."""
+    notification = Notification.objects.select_related("recipient", "letter__case__school").get(pk=notification_id)
     if notification.state == Notification.State.SENT:
         return
     Notification.objects.filter(pk=notification_id).update(attempts=F("attempts") + 1)
-    if not notification.recipient.email:
-        notification_failed(notification_id=notification_id,
-                            error=f"{notification.recipient.display_name} has no e-mail address")
+    if missing := _missing_for_sending(notification):
+        notification_failed(notification_id=notification_id, error=missing)
         return
-    EmailMessage(subject=notification.subject, body=notification.body,
-                 to=[notification.recipient.email]).send()
-    done = {"state": Notification.State.SENT, "sent_at": timezone.now(), "error": ""}
+    try:
+        _message(notification).send()
+    except Exception as error:
+        Notification.objects.filter(pk=notification_id, state=Notification.State.QUEUED).update(
+            error=failure_reason(error))
+        raise
+    now = timezone.now()
+    done = {"state": Notification.State.SENT, "sent_at": now, "error": ""}
     with transaction.atomic():
         Notification.objects.filter(pk=notification_id).update(**done)
         Notification.objects.filter(included_in=notification_id).update(**done)
+        if notification.letter_id:
+            Letter.objects.filter(pk=notification.letter_id).update(emailed_at=now, email_error="")
 
 
 def notification_failed(*, notification_id: int, error: str) -> None:
@@ -170,6 +227,34 @@ def notification_failed(*, notification_id: int, error: str) -> None:
         Notification.objects.filter(pk=notification_id).exclude(state=Notification.State.SENT).update(**failed)
         Notification.objects.filter(included_in=notification_id).exclude(
             state=Notification.State.SENT).update(**failed)
+
+
+def notification_retry(*, notification: Notification, by: User) -> Notification:
+    """Send a failed e-mail again, from the letter page or "E-mails not sent". The office and the
+    Head Teacher only, and only an e-mail they may see (see selectors.emails_not_sent).
+
+    Writes: state "queued" with the error cleared (and on what a digest carried); a case event for
+    a letter's e-mail. Queues `send_notification` after commit. Raises PermissionDenied, or
+    ValidationError for an e-mail that has not failed."""
+    if not can_resend_email(by):
+        raise PermissionDenied("Only the office or the Head Teacher can send an e-mail again.")
+    with transaction.atomic():
+        locked = Notification.objects.select_for_update(of=("self",)).select_related("letter__case").get(
+            pk=notification.pk)
+        if locked.state != Notification.State.FAILED:
+            raise ValidationError("This e-mail has not failed: it has been sent or is waiting to be sent.")
+        queued = {"state": Notification.State.QUEUED, "error": ""}
+        Notification.objects.filter(pk=locked.pk).update(**queued)
+        Notification.objects.filter(included_in=locked.pk).exclude(state=Notification.State.SENT).update(**queued)
+        if locked.letter is not None:
+            case_event_record(
+                case=locked.letter.case, kind=CaseEvent.Kind.LETTER, actor=by,
+                summary=f"Letter e-mail to {locked.letter.recipient_name} tried again",
+                data={"letter": locked.letter.pk, "email": locked.pk},
+            )
+        send_after_commit(locked.pk)
+    locked.refresh_from_db()
+    return locked
 
 
 @transaction.atomic

@@ -13,7 +13,8 @@ class _NotificationTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         # Called once the retries are used up: the outbox keeps the error for whoever looks.
 
-        services.notification_failed(notification_id=args[0] if args else kwargs["notification_id"], error=str(exc))
+        services.notification_failed(notification_id=args[0] if args else kwargs["notification_id"],
+                                    error=services.failure_reason(exc))
 
 
 @shared_task(base=_NotificationTask, autoretry_for=(Exception,), max_retries=RETRIES,

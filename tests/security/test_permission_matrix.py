@@ -20,6 +20,7 @@ from incidents.decisions import complaints
 from incidents.decisions import services as decision_services
 from incidents.evidence import services as evidence_services
 from incidents.letters import services as letter_services
+from incidents.models import Notification
 from incidents.records import services as record_services
 from tests import factories
 
@@ -106,6 +107,9 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:report_cases_csv": ("GET", {"head": 200, "governor": 200, "default": 403}),
     "incidents:report_termly_pdf": ("GET", {"head": 200, "governor": 200, "default": 403}),
     "incidents:notification_settings": ("GET", {"default": 200}),
+    # The e-mails not sent (one failed e-mail to the lead about the ordinary case): the office and the Head.
+    "incidents:emails_not_sent": ("GET", {"office": 200, "head": 200, "default": 403}),
+    "incidents:email_retry": ("POST", {"office": 302, "head": 302, "default": 403}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
     # Last: rebuilding makes new message rows, so it must follow the mark URLs.
     "incidents:chat_rebuild": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
@@ -176,6 +180,9 @@ def world(cast, school, log_concern, parent):
         "letter": letter_services.letter_start(case=case, purpose="warning", by=cast["lead"], recipient=parent).pk,
         "access_request": record_services.subject_access_request_record(
             parent=parent, received_on=timezone.localdate(), by=cast["head"]).pk,
+        "email": Notification.objects.create(
+            recipient=cast["lead"], kind=Notification.Kind.CONCERN_LOGGED, subject="A new concern was logged",
+            body="…", case_reference=case.reference, state=Notification.State.FAILED, error="Refused").pk,
     }
 
 
@@ -201,6 +208,8 @@ def _kwargs(pattern, world) -> dict:
             values["pk"] = world["letter"]
         elif route.startswith("privacy/requests/"):
             values["pk"] = world["access_request"]
+        elif route.startswith("emails/"):
+            values["pk"] = world["email"]
     values.update(to="issued", message_pk=world["message"], mark_pk=world["mark"], media_pk=world["media"])
     return {name: values[name] for name in names}
 

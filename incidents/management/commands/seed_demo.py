@@ -21,6 +21,7 @@ class Command(BaseCommand):
         if school_created:
             created.append(f"school profile '{school.name}'")
         created += demo_school.seed_policies(school)
+        created += demo_school.seed_term_dates(school)
         if demo.seed_school_data():
             created.append("parents, groups and cases")
         if demo.seed_demo_chat():

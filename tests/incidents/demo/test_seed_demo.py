@@ -69,3 +69,19 @@ def test_demo_code_refuses_a_user_without_a_demo_device(office):
 
     with pytest.raises(CommandError, match="no demo device"):
         call_command("demo_code", "office")
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_school_english_term_dates_for_two_years(capsys):
+    import datetime
+
+    from policies.models import School
+    from policies.selectors import school_days_after
+
+    call_command("seed_demo")
+    school = School.objects.get()
+    assert school.nation == School.Nation.ENGLAND_AND_WALES
+    names = set(school.holidays.values_list("name", flat=True))
+    assert {"October half term 2026", "Christmas holiday 2026", "Easter holiday 2027", "Summer holiday 2028"} <= names
+    assert school_days_after(school=school, start=datetime.date(2026, 12, 18), days=10) == datetime.date(2027, 1, 15)
+    assert "term dates" in capsys.readouterr().out
