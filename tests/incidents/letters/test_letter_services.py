@@ -39,7 +39,7 @@ def test_letter_pdf_has_letterhead_parent_reference_and_conduct(setup, lead, dja
     assert "Karl Dunn" in text and case.reference in text
     assert "posted in the Year 4 parents group that Mrs Patel is useless" in text
     assert "Hillside Primary School" in text and "01234 567890" in text and "Helen Hart" in text
-    assert "1.1: Do not use the group to raise grievances" in text
+    assert "clause 1.1: “Do not use the group to raise grievances" in text
     with letter.pdf.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == letter.sha256
     assert PdfReader(letter.pdf.path).pages[0].mediabox.width == pytest.approx(595.3, abs=1)  # A4
@@ -89,7 +89,7 @@ def test_letter_lifecycle_approve_issue_acknowledge_with_timeline(setup, lead, h
     letter.refresh_from_db()
     assert letter.status == Letter.Status.ISSUED and letter.issued_by == office and letter.emailed_at
     assert mailoutbox[0].to == ["karl.dunn@parents.example"]
-    assert mailoutbox[0].attachments[0][0] == f"{case.reference}-v1.pdf"
+    assert mailoutbox[0].attachments[0][0] == f"{case.reference}-warning-v1.pdf"
     letter_services.letter_transition(letter=letter, to=Letter.Status.ACKNOWLEDGED, by=office,
                                       note="Signed slip returned")
     summaries = list(case.events.filter(kind=CaseEvent.Kind.LETTER).values_list("summary", flat=True))
