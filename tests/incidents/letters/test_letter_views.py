@@ -129,9 +129,9 @@ def test_letter_issue_without_email_address_shows_plain_message(setup, lead, hea
     parent.email = ""
     parent.save()
     letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
-    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     with django_capture_on_commit_callbacks(execute=True):
         letter_services.letter_request_pdf(letter=letter)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     response = client_for(lead).post(reverse("incidents:letter_issue", args=[letter.pk]),
                                      {"method": "email", "submission_token": "t2"}, follow=True)
     assert "Karl Dunn has no e-mail address on this letter" in response.content.decode()
