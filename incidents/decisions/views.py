@@ -22,7 +22,7 @@ from incidents.decisions.forms import (
     SanctionStepForm,
 )
 from incidents.letters import selectors as letter_selectors
-from incidents.models import Case, Sanction
+from incidents.models import Case, Letter, Sanction
 from incidents.submissions import once_per_submission
 from policies.models import LetterTemplate
 
@@ -62,14 +62,16 @@ def _letter_state(letters: dict, names: dict, token: str, purpose: str, *, sent_
             "prepare": f"Prepare the {name[:1].lower()}{name[1:]}"}
 
 
-def decisions_context(user, case: Case) -> dict:
+def decisions_context(user, case: Case, *, letters: list[Letter] | None = None) -> dict:
     """What the case page's decision section shows this user: each decision with the next thing to
-    do after it, each sanction's steps with the letter each needs (or has), and what may be done."""
+    do after it, each sanction's steps with the letter each needs (or has), and what may be done.
+    `letters`: the case's letters, when the page has read them already."""
     decisions = selectors.case_decisions(case)
     # Sanctions are ordered by a decision and a complaint contests one (decisions are never deleted):
     # a case not yet decided has neither, and most open cases are spared these queries.
     sanctions = selectors.case_sanctions(case) if decisions else []
-    letters = letter_selectors.case_step_letters(case) if decisions else {}
+    by_step = letter_selectors.case_step_letters(
+        letters if letters is not None else letter_selectors.case_letters(case)) if decisions else {}
     names = letter_selectors.letter_names(case) if decisions else {}
     rows = []
     next_after: dict[int, list] = {decision.pk: [] for decision in decisions}
@@ -81,10 +83,10 @@ def decisions_context(user, case: Case) -> dict:
             and not (to in (Sanction.State.CONFIRMED, Sanction.State.VARIED)
                      and not selectors.ban_may_be_confirmed(sanction))
         ]
-        steps = [(step, _letter_state(letters, names, f"step-{step.pk}", step.letter_purpose,
+        steps = [(step, _letter_state(by_step, names, f"step-{step.pk}", step.letter_purpose,
                                       sent_on=step.letter_sent_on)) for step in sanction.steps.all()]
         # A warning is given by its letter: until it goes out, the letter is the next thing to do.
-        warning = _letter_state(letters, names, f"sanction-{sanction.pk}", Purpose.WARNING) if (
+        warning = _letter_state(by_step, names, f"sanction-{sanction.pk}", Purpose.WARNING) if (
             sanction.kind == Sanction.Kind.WARNING and sanction.state == Sanction.State.PENDING) else None
         if warning is not None:
             next_after.setdefault(sanction.decision_id, []).append(warning)
@@ -96,7 +98,7 @@ def decisions_context(user, case: Case) -> dict:
         "recommendation": selectors.latest_recommendation(case),
         "decisions": decisions,
         "decision_rows": [
-            (decision, _letter_state(letters, names, f"decision-{decision.pk}",
+            (decision, _letter_state(by_step, names, f"decision-{decision.pk}",
                                      decision.letter_purpose if decision.is_current else ""),
              next_after.get(decision.pk, []) if decision.is_current else [])
             for decision in decisions],

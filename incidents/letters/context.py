@@ -141,7 +141,7 @@ def letter_context(
     }
     for part in PARTS:
         context[part.name] = _parse(part, parts.get(part.name, ""))
-    context["conduct_summary"] = as_sentences(context["conduct_summary"])
+    context["conduct_summary"] = as_sentences(str(context["conduct_summary"] or ""))
     # Marked chat messages: other members' names and all phone numbers withheld unless chosen.
     context["quoted_messages"] = marked_messages_for(
         case, redact_others=parts.get("group_member_names", "withhold") != "show")

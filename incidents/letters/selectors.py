@@ -35,15 +35,15 @@ def letter_for(user: User, pk: int):
     return get_object_or_404(letters_visible_to(user), pk=pk)
 
 
-def case_step_letters(case: Case) -> dict[str, Letter]:
-    """The latest letter of each step of the case, by step token ("decision-3", "sanction-4", "step-9")."""
-    kinds = {ContentType.objects.get_for_model(model).pk: kind
+def case_step_letters(letters: list[Letter]) -> dict[str, Letter]:
+    """The latest of these letters (a case's) for each step, by step token ("decision-3", "step-9")."""
+    kinds = {ContentType.objects.get_for_model(model).pk: kind  # cached by Django after the first call
              for kind, model in (("decision", Decision), ("sanction", Sanction), ("step", SanctionStep))}
-    letters: dict[str, Letter] = {}
-    for letter in case.letters.filter(step_id__isnull=False).order_by("version", "id"):
-        if letter.step_type_id in kinds:
-            letters[f"{kinds[letter.step_type_id]}-{letter.step_id}"] = letter
-    return letters
+    by_step: dict[str, Letter] = {}
+    for letter in sorted(letters, key=lambda letter: (letter.version, letter.pk)):
+        if letter.step_id is not None and letter.step_type_id in kinds:
+            by_step[f"{kinds[letter.step_type_id]}-{letter.step_id}"] = letter
+    return by_step
 
 
 def letter_names(case: Case) -> dict[str, str]:

@@ -174,6 +174,7 @@ def letter_step_complete(*, letter: Letter, by: User) -> None:
     step = letter.step
     sent_on = letter.issued_on
     if isinstance(step, Sanction):
+        issued: SanctionStep | None
         if step.state == State.PENDING:
             # Office staff may send an approved letter on a case they are not assigned to: the warning
             # is then given on the authority of the Head Teacher who approved it.

@@ -62,7 +62,8 @@ def test_provisional_ban_letter_carries_the_steps_dates_not_guessed_or_typed_one
                                           parts={"ban_start": "2020-01-01", "representations_deadline": "2020-01-02"})
     start, due = TODAY + datetime.timedelta(days=2), TODAY + datetime.timedelta(days=16)
     assert letter.purpose == "provisional_ban" and letter.step == step
-    assert letter.parts["ban_start"] == start.isoformat() and letter.parts["representations_deadline"] == due.isoformat()
+    assert letter.parts["ban_start"] == start.isoformat()
+    assert letter.parts["representations_deadline"] == due.isoformat()
     assert f"{start.day} {start:%B %Y}" in letter.html and f"{due.day} {due:%B %Y}" in letter.html
     assert "Shouted at the deputy head" in letter.html and "side gate" in letter.html
     assert letter.missing_parts == []

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from incidents.cases import services as case_services
-from incidents.decisions import sanctions
 from incidents.decisions import services as decision_services
 from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, Letter
