@@ -285,3 +285,32 @@ def test_representations_do_not_need_a_letter(setup, lead, head):
     ban_process.representation_record(sanction=ban, by=lead, received_on=TODAY, text="I apologise.")
     step = ban.steps.get(to_state=State.REPRESENTATIONS)
     assert steps.step_letter_purpose(step) == "" and not step.letter_needed
+
+
+def test_seed_demo_builds_every_letter_from_its_step_and_issues_those_of_past_steps(settings, tmp_path):
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    before = list(Letter.objects.order_by("pk").values_list("pk", "status", "sha256"))
+    call_command("seed_demo")
+    assert list(Letter.objects.order_by("pk").values_list("pk", "status", "sha256")) == before  # idempotent
+    assert before, "the demo has letters"
+    for letter in Letter.objects.all():
+        assert letter.step is not None, f"{letter} sits on its case without its step"
+        step_case = letter.step.case if hasattr(letter.step, "case") else letter.step.sanction.case
+        assert step_case == letter.case and letter.missing_parts == []
+    bans = Sanction.objects.filter(kind=Sanction.Kind.BAN).exclude(state=State.PENDING)
+    assert bans.count() >= 4
+    for ban in bans:
+        for step in ban.steps.exclude(letter_purpose=""):
+            [letter] = steps.step_letters(step)
+            assert letter.status == Letter.Status.ISSUED and step.letter_sent_on == letter.issued_on
+            assert letter.purpose == step.letter_purpose
+            if step.to_state == State.PROVISIONAL:
+                start = datetime.date.fromisoformat(step.details["starts_on"])
+                assert letter.parts["ban_start"] == step.details["starts_on"]
+                assert f"{start.day} {start:%B %Y}" in letter.html
+    # A decided warning still to be given shows its notice as the next thing to do, not a letter made up.
+    pending = Sanction.objects.filter(kind=Sanction.Kind.WARNING, state=State.PENDING).first()
+    assert pending is not None and not steps.step_letters(pending).exists()
