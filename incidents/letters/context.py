@@ -25,7 +25,7 @@ class Part:
 
 
 PARTS: tuple[Part, ...] = (
-    Part("conduct_summary", "Summary of the conduct", "text", "Facts, not opinions. Starts as the case summary."),
+    Part("conduct_summary", "Summary of the conduct", "text", "Facts, not opinions. Starts as the facts the investigation found."),
     Part("decision_reasons", "Reasons for the decision", "text"),
     Part("group_name", "Parents' group concerned", "line"),
     Part("meeting_at", "Meeting date and time", "datetime"),
@@ -62,11 +62,14 @@ def person_context(parent: Parent | None) -> dict:
 def default_parts(case: Case) -> dict[str, str]:
     """Starting values for the parts the case itself holds (as text, as a form holds them).
 
-    Dates are never guessed here: they come from the step the letter belongs to, or are asked for.
+    The conduct is summarised as the investigation found it (the recommendation's facts found), or
+    as the case summary says before there is one. Dates are never guessed here: they come from the
+    step the letter belongs to, or are asked for.
     """
     first_concern = case.concerns.select_related("group").order_by("received_at").first()
+    recommendation = case.recommendations.first()  # the newest: what the investigation established
     return {
-        "conduct_summary": case.summary,
+        "conduct_summary": recommendation.facts_found if recommendation else case.summary,
         "group_name": first_concern.group.name if first_concern and first_concern.group else "",
     }
 
