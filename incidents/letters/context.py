@@ -25,7 +25,8 @@ class Part:
 
 
 PARTS: tuple[Part, ...] = (
-    Part("conduct_summary", "Summary of the conduct", "text", "Facts, not opinions. Starts as the facts the investigation found."),
+    Part("conduct_summary", "Summary of the conduct", "text",
+         "Facts, not opinions. Starts as the facts the investigation found."),
     Part("decision_reasons", "Reasons for the decision", "text"),
     Part("group_name", "Parents' group concerned", "line"),
     Part("meeting_at", "Meeting date and time", "datetime"),
