@@ -153,7 +153,9 @@ def letter_start(
     """
     recorded: dict[str, str] = {}
     if step is not None:
-        purpose = letter_steps.step_letter_purpose(step) or purpose
+        purpose = letter_steps.step_letter_purpose(step)
+        if not purpose:
+            raise ValidationError("This step needs no letter.")
         letter_steps.letter_step_check_new(step)
         recorded = letter_steps.recorded_parts(step)
         step_label = step_label or letter_steps.step_label(step)

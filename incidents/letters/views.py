@@ -65,7 +65,9 @@ def letter_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
         if existing is not None:
             messages.info(request, "This step already has its letter: change it, or prepare a new version of it.")
             return redirect(_detail_url(existing))
-        purpose = steps.step_letter_purpose(step) or purpose
+        purpose = steps.step_letter_purpose(step)
+        if not purpose:
+            raise Http404("This step needs no letter.")
     form = LetterForm(request.POST or None, case=case, purpose=purpose, fixed_purpose=step is not None,
                       recorded=steps.recorded_parts(step) if step is not None else {})
     if request.method == "POST" and form.is_valid():

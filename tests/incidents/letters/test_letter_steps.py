@@ -285,6 +285,8 @@ def test_representations_do_not_need_a_letter(setup, lead, head):
     ban_process.representation_record(sanction=ban, by=lead, received_on=TODAY, text="I apologise.")
     step = ban.steps.get(to_state=State.REPRESENTATIONS)
     assert steps.step_letter_purpose(step) == "" and not step.letter_needed
+    with pytest.raises(ValidationError, match="needs no letter"):
+        letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first(), step=step)
 
 
 def test_seed_demo_builds_every_letter_from_its_step_and_issues_those_of_past_steps(settings, tmp_path):
