@@ -84,17 +84,19 @@ _ADDRESS = """\
 
 _SIGN_OFF = """\
 {% if free_text %}<p>{{ free_text|linebreaksbr }}</p>
-{% endif %}<p>Yours sincerely,</p>
+{% endif %}<div class="signature">
+<p>Yours sincerely,</p>
 
 <p>{{ signatory.name }}<br>
 {{ signatory.role }}<br>
 {{ school.name }}</p>
+</div>
 """
 
 _CLAUSES = """\
-{% if clauses_breached %}<ul>
-{% for clause in clauses_breached %}  <li>{{ clause.number }}: {{ clause.text }}</li>
-{% endfor %}</ul>{% else %}<p>the expectations set out in the enclosed copy of the code of conduct.</p>{% endif %}
+<ul>
+{% for clause in clauses_breached %}  <li>clause {{ clause.number }}: “{{ clause.text }}”</li>
+{% endfor %}</ul>
 """
 
 _PROTECT = (
@@ -130,8 +132,10 @@ forward the messages concerned in the group.</p>
         _ADDRESS + """
 <p>Dear {{ parent.salutation }},</p>
 
-<p>I am writing about your conduct on {{ incident_date|date:"j F Y" }}{% if group_name %} in the
-{{ group_name }} group{% endif %}. {{ conduct_summary }}</p>
+<p>I am writing to you about your conduct on {{ incident_date|date:"j F Y" }}{% if group_name %} in the
+{{ group_name }} group{% endif %}.</p>
+
+<p><strong>What happened.</strong> {{ conduct_summary }}</p>
 
 {% if quoted_messages %}<p>The messages concerned were:</p>
 <ul>{% for message in quoted_messages %}
@@ -162,8 +166,9 @@ school office on {{ school.phone }}.</p>
 <p>Dear {{ parent.salutation }},</p>
 
 <p>I would like to invite you to meet me to talk about your conduct on
-{{ incident_date|date:"j F Y" }}{% if group_name %} in the {{ group_name }} group{% endif %}.
-{{ conduct_summary }}</p>
+{{ incident_date|date:"j F Y" }}{% if group_name %} in the {{ group_name }} group{% endif %}.</p>
+
+<p><strong>What happened.</strong> {{ conduct_summary }}</p>
 
 <p>The school's {{ policy_title }} asks all parents and carers to follow it, and this appears to go
 against:</p>
@@ -183,7 +188,9 @@ whether you can attend. If the time is not convenient, we will offer another.</p
         _ADDRESS + """
 <p>Dear {{ parent.salutation }},</p>
 
-<p>I am writing about your conduct on {{ incident_date|date:"j F Y" }}. {{ conduct_summary }}</p>
+<p>I am writing to you about your conduct on {{ incident_date|date:"j F Y" }}.</p>
+
+<p><strong>What happened.</strong> {{ conduct_summary }}</p>
 
 <p>This conduct is contrary to our {{ policy_title }}, and in particular to:</p>
 """ + _CLAUSES + _PROTECT + """
@@ -274,7 +281,7 @@ under section 547 of the Education Act 1996.</p>
 <p>Dear {{ parent.salutation }},</p>
 
 <p>I have reviewed the ban from the school site which began on {{ ban_start|date:"j F Y" }}, and I am
-writing to tell you that I have decided to lift it with effect from {{ today|date:"j F Y" }}. You are
+writing to tell you that I have decided to lift it with effect from {{ effective_on|date:"j F Y" }}. You are
 welcome on the school site again, as any parent is.</p>
 
 {% if decision_reasons %}<p>{{ decision_reasons }}</p>

@@ -75,6 +75,7 @@ LETTER_VARIABLES: dict[str, str] = {
     "ban_review_on": "When the ban will be reviewed (a date).",
     "ban_conditions": "What the ban covers and any conditions (several lines).",
     "ban_changes": "How a ban has been varied (several lines).",
+    "effective_on": "When the step the letter is about took effect: the ban confirmed, changed or lifted (a date).",
     "child_arrangements": "Arrangements for the children while the ban lasts: drop-off, collection, "
     "meetings (several lines).",
     "free_text": "Anything the author adds to this one letter (several lines).",
@@ -274,15 +275,30 @@ class LetterRenderError(ValidationError):
         super().__init__(f"The letter could not be written from its template. {problem}")
 
 
-def render_letter_template(body: str, context: dict) -> str:
+class EmptyLetterPart(ValueError):
+    """Rendering would print a sentence with a hole in it ("The ban runs ."): `names` are the empty variables."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        super().__init__("The letter would print an empty part: " + ", ".join(names) + ". Fill it in first.")
+
+
+def render_letter_template(body: str, context: dict, *, allow_empty: bool = True) -> str:
     """Render a letter body with the sealed engine. Autoescaped; raises TypeError on non-plain data.
 
-    Callers build `context` with `school_context`, `sample_letter_context` or their own plain dicts.
-    Raises LetterRenderError (a ValidationError, with the line) when the template cannot be filled in.
+    With `allow_empty=False`, refuses (EmptyLetterPart) a body that would print an empty variable
+    outside an `{% if %}` (see `empty_variables`). Callers build `context` with `school_context`,
+    `sample_letter_context` or their own plain dicts. Raises LetterRenderError (a ValidationError,
+    with the line) when the template cannot be filled in.
     """
     _check_plain(context)
+    template = _parse(body)
+    if not allow_empty:
+        empty = _empty_in(template.nodelist, context)
+        if empty:
+            raise EmptyLetterPart(empty)
     try:
-        return _parse(body).render(Context(context, autoescape=True))
+        return template.render(Context(context, autoescape=True))
     except Exception as error:  # a filter's own failure, in whatever words Python gave it
         raise LetterRenderError(_render_problem(error)) from error
 
@@ -299,6 +315,54 @@ def _render_problem(error: Exception) -> TemplateProblem:
         line, f"{where} cannot be filled in: a filter there was given a kind of value it does not work on "
         "(for example |date on something that is not a date, or |first on a date). Change or remove the filter."
     )
+
+
+def empty_variables(body: str, context: dict) -> list[str]:
+    """The variables `body` prints unconditionally whose value in `context` is empty, in order.
+
+    What sits inside `{% if %}` is optional by the template's own design, and so is a value with a
+    `|default`; a loop over an empty list without `{% empty %}` counts as empty (it prints nothing
+    after a sentence that announced it).
+    """
+    return _empty_in(_parse(body).nodelist, context)
+
+
+def _blank(value) -> bool:
+    return value is None or value == [] or value == {} or (isinstance(value, str) and not value.strip())
+
+
+def _lookup(context: dict, lookups: tuple[str, ...]):
+    value = context
+    for name in lookups:
+        if not isinstance(value, dict) or name not in value:
+            return None
+        value = value[name]
+    return value
+
+
+def _empty_in(nodelist, context: dict) -> list[str]:
+    found: list[str] = []
+    for node in nodelist:
+        if isinstance(node, IfNode):
+            continue
+        if isinstance(node, VariableNode):
+            expression = node.filter_expression
+            filters = {getattr(func, "__name__", "") for func, _args in expression.filters}
+            if filters & {"default", "default_if_none"}:
+                continue
+            variable = expression.var
+        elif isinstance(node, ForNode):
+            assert isinstance(node.sequence, FilterExpression)  # as in _check_node
+            variable = node.sequence.var if not node.nodelist_empty else None
+        else:
+            for attr in getattr(node, "child_nodelists", ()):
+                found += _empty_in(getattr(node, attr, None) or [], context)
+            continue
+        if isinstance(variable, Variable) and variable.lookups and _blank(_lookup(context, variable.lookups)):
+            name = ".".join(variable.lookups)
+            if name not in found:
+                found.append(name)
+    return found
 
 
 def school_context(school) -> dict:
@@ -364,6 +428,7 @@ def sample_letter_context(school, *, today: datetime.date | None = None) -> dict
         "ban_review_on": today + datetime.timedelta(days=56),
         "ban_conditions": "You may not enter the school buildings or grounds.",
         "ban_changes": "You may now attend the school office by appointment.",
+        "effective_on": today,
         "child_arrangements": "Another adult may drop off and collect Amy and Ben at the main gate.\n"
         "Meetings about the children can be held by telephone or at the local library.",
         "free_text": "",

@@ -123,6 +123,7 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
     can_work = permissions.can_work_on_case(request.user, case)
     evidence = evidence_selectors.case_evidence(case)
     chat_imports = chat_selectors.chat_imports_among(evidence)
+    letters = letter_selectors.case_letters(case)
     return render(request, "incidents/cases/detail.html", {
         "case": case,
         "timeline": selectors.case_timeline(case),
@@ -142,9 +143,8 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         "chat_imports": chat_imports,
         # Marks are made on chats: a case without one has none to look for.
         "marked_messages": chat_selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],
-        "letters": letter_selectors.case_letters(case),
-
-        **decisions_context(request.user, case),
+        "letters": letters,
+        **decisions_context(request.user, case, letters=letters),
     })
 
 

@@ -81,7 +81,7 @@ class DecisionForm(OncePerSubmissionForm):
 # Which fields each step asks for (the services check what is required).
 STEP_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
     (Kind.WARNING, State.ISSUED): (),
-    (Kind.MEETING, State.INVITED): ("meeting_on",),
+    (Kind.MEETING, State.INVITED): ("meeting_on", "meeting_time", "meeting_place"),
     (Kind.MEETING, State.HELD): ("attendees", "notes"),
     (Kind.MEETING, State.DECLINED): ("notes",),
     (Kind.MEETING, State.DID_NOT_ATTEND): ("notes",),
@@ -93,7 +93,7 @@ STEP_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
     (Kind.BAN, State.PROVISIONAL): ("reasons", "conditions", "starts_on", "representations_due"),
     (Kind.BAN, State.REPRESENTATIONS): ("text", "files"),
     (Kind.BAN, State.CONFIRMED): ("ends_on", "review_on", "with_chair"),
-    (Kind.BAN, State.VARIED): ("conditions", "ends_on", "review_on", "with_chair"),
+    (Kind.BAN, State.VARIED): ("conditions", "ends_on", "review_on", "variation_reasons", "with_chair"),
     (Kind.BAN, State.LIFTED): ("reasons", "with_chair"),
 }
 
@@ -101,6 +101,9 @@ STEP_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
 class SanctionStepForm(OncePerSubmissionForm):
     on = forms.DateField(label="Date", widget=DATE_INPUT, initial=timezone.localdate)
     meeting_on = forms.DateField(label="Meeting date", widget=DATE_INPUT)
+    meeting_time = forms.TimeField(label="Meeting time", required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+                                   help_text="The invitation letter gives the time and place recorded here.")
+    meeting_place = forms.CharField(label="Meeting place", max_length=200, required=False)
     attendees = forms.CharField(label="Who attended", max_length=300)
     notes = forms.CharField(label="Notes", widget=TEXTAREA)
     organisation = forms.CharField(label="Organisation referred to", max_length=200)
@@ -127,6 +130,8 @@ class SanctionStepForm(OncePerSubmissionForm):
     ends_on = forms.DateField(label="Ban ends on (its length)", widget=DATE_INPUT)
     review_on = forms.DateField(label="Review date", widget=DATE_INPUT)
     with_chair = forms.BooleanField(label="Reviewed with the chair of governors", required=False)
+    variation_reasons = forms.CharField(label="Reasons for the change", widget=TEXTAREA, required=False,
+                                        help_text="The letter gives them as recorded here.")
 
     def __init__(self, *args, sanction: Sanction, to: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,8 +147,13 @@ class SanctionStepForm(OncePerSubmissionForm):
             self.fields["on"].label = "Received on"
 
     def details(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items()
-                if k not in ("submission_token", "on", "head_only_note", "files", "text")}
+        details = {k: v for k, v in self.cleaned_data.items()
+                   if k not in ("submission_token", "on", "head_only_note", "files", "text")}
+        if details.get("meeting_time"):
+            details["meeting_time"] = details["meeting_time"].strftime("%H:%M")
+        if "variation_reasons" in details:  # kept on the step as its reasons; the ban's own reasons stay
+            details["reasons"] = details.pop("variation_reasons")
+        return details
 
 
 class ComplaintForm(OncePerSubmissionForm):

@@ -23,8 +23,12 @@ from incidents.decisions.forms import (
 )
 from incidents.evidence import uploads
 from incidents.inputs import id_from
-from incidents.models import Case, Sanction
+from incidents.letters import selectors as letter_selectors
+from incidents.models import Case, Letter, Sanction
 from incidents.submissions import once_per_submission
+from policies.models import LetterTemplate
+
+Purpose = LetterTemplate.Purpose
 
 _STEP_LABELS: dict[str, str] = {
     Sanction.State.ISSUED: "Record the warning as issued",
@@ -51,13 +55,28 @@ def _step_label(sanction: Sanction, to: str) -> str:
     return _STEP_LABELS[to]
 
 
-def decisions_context(user, case: Case) -> dict:
-    """What the case page's decision section shows this user."""
+def _letter_state(letters: dict, names: dict, token: str, purpose: str, *, sent_on=None) -> dict | None:
+    """What the case page says about the letter a step needs: its letter, or the next thing to do."""
+    if not purpose:
+        return None
+    name = names.get(purpose) or Purpose(purpose).label
+    return {"letter": letters.get(token), "token": token, "purpose": purpose, "sent_on": sent_on,
+            "prepare": f"Prepare the {name[:1].lower()}{name[1:]}"}
+
+
+def decisions_context(user, case: Case, *, letters: list[Letter] | None = None) -> dict:
+    """What the case page's decision section shows this user: each decision with the next thing to
+    do after it, each sanction's steps with the letter each needs (or has), and what may be done.
+    `letters`: the case's letters, when the page has read them already."""
     decisions = selectors.case_decisions(case)
     # Sanctions are ordered by a decision and a complaint contests one (decisions are never deleted):
-    # a case not yet decided has neither, and most open cases are spared two queries.
+    # a case not yet decided has neither, and most open cases are spared these queries.
     sanctions = selectors.case_sanctions(case) if decisions else []
+    by_step = letter_selectors.case_step_letters(
+        letters if letters is not None else letter_selectors.case_letters(case)) if decisions else {}
+    names = letter_selectors.letter_names(case) if decisions else {}
     rows = []
+    next_after: dict[int, list] = {decision.pk: [] for decision in decisions}
     for sanction in sanctions:
         actions = [
             (to, _step_label(sanction, to))
@@ -66,11 +85,25 @@ def decisions_context(user, case: Case) -> dict:
             and not (to in (Sanction.State.CONFIRMED, Sanction.State.VARIED)
                      and not selectors.ban_may_be_confirmed(sanction))
         ]
-        rows.append({"sanction": sanction, "actions": actions,
+        steps = [(step, _letter_state(by_step, names, f"step-{step.pk}", step.letter_purpose,
+                                      sent_on=step.letter_sent_on)) for step in sanction.steps.all()]
+        # A warning is given by its letter: until it goes out, the letter is the next thing to do.
+        warning = _letter_state(by_step, names, f"sanction-{sanction.pk}", Purpose.WARNING) if (
+            sanction.kind == Sanction.Kind.WARNING and sanction.state == Sanction.State.PENDING) else None
+        if warning is not None:
+            next_after.setdefault(sanction.decision_id, []).append(warning)
+        elif sanction.state == Sanction.State.PENDING and actions:
+            next_after.setdefault(sanction.decision_id, []).append({"action": actions[0], "sanction": sanction})
+        rows.append({"sanction": sanction, "actions": actions, "steps": steps, "warning_letter": warning,
                      "awaiting_representations": sanction.state == Sanction.State.PROVISIONAL})
     return {
         "recommendation": selectors.latest_recommendation(case),
         "decisions": decisions,
+        "decision_rows": [
+            (decision, _letter_state(by_step, names, f"decision-{decision.pk}",
+                                     decision.letter_purpose if decision.is_current else ""),
+             next_after.get(decision.pk, []) if decision.is_current else [])
+            for decision in decisions],
         "current_decision": next((d for d in reversed(decisions) if d.is_current), None),
         "sanction_rows": rows,
         "complaints": selectors.case_complaints(case) if decisions else [],

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
@@ -368,6 +369,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
                  [(recommendation.pk, response.pk) for recommendation, response in recommended])
     Decision.objects.bulk_create(decisions, batch_size=1000)
     sanctions, letters, responses = [], [], []
+    letter_steps: list[Decision | Sanction] = []
     for decision, kit in zip(decisions, decision_kits, strict=True):
         case = decision.case
         if decision.no_further_action:
@@ -387,6 +389,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
         issued = case.status != Case.Status.DECIDED
         letters.append(Letter(
             case=case, template_version=version, purpose=purpose, parent=parent, recipient_parent=parent,
+            file_stem=f"{case.reference}-{purpose.replace('_', '-')}",
             recipient_name=parent.full_name, recipient_salutation=parent.salutation,
             recipient_address=parent.address, recipient_postcode=parent.postcode,
             subject=f"{case.reference}: {version.template.name}",
@@ -396,8 +399,13 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
             issue_method=Letter.IssueMethod.POST if issued else "",
             issued_on=decision.decided_at.date() if issued else None,
             issued_by=case.created_by if issued else None, issued_at=decision.decided_at if issued else None))
+        # Each letter belongs to its step: the decision (no further action) or the warning it gives.
+        letter_steps.append(decision if decision.no_further_action else sanctions[-1])
     _insert_rows(Decision.responses.through, ["decision_id", "responsetype_id"], responses)
     Sanction.objects.bulk_create(sanctions, batch_size=1000)
+    step_types = {model: ContentType.objects.get_for_model(model) for model in (Decision, Sanction)}
+    for letter, step in zip(letters, letter_steps, strict=True):
+        letter.step_type, letter.step_id = step_types[type(step)], step.pk
     Letter.objects.bulk_create(letters, batch_size=1000)
 
     events = _timelines(case_rows, concerns, evidence, statements, contacts, decisions, sanctions, letters)

@@ -246,29 +246,27 @@ def seed_school_data() -> bool:
         if restricted:
             case_services.case_set_restricted(case=case, by=head, restricted=True,
                                               reason="Concerns a member of staff's conduct allegations.")
-    seed_letters()
     return True
 
 
-def seed_letters() -> None:
-    """Issued letters of several types on the demo cases, their PDFs rendered here and now (no worker)."""
-    users = {u.username: u for u in User.objects.filter(username__in=["office", "lead", "head"])}
-    plans = [("warning", Letter.IssueMethod.POST), ("meeting_invitation", Letter.IssueMethod.POST),
-             ("provisional_ban", Letter.IssueMethod.HAND)]
-    cases = Case.objects.exclude(status__in=[Case.Status.NEW]).filter(parents__isnull=False).distinct()
-    for case, (purpose, method) in zip(cases.order_by("opened_at"), plans, strict=False):
-        letter = letter_services.letter_start(
-            case=case, purpose=purpose, by=users["lead"], recipient=case.parents.order_by("pk").first(),
-            parts={"conduct_summary": case.summary or case.title, "meeting_at": "2026-12-03T15:30",
-                   "meeting_place": "the Head Teacher's office",
-                   "decision_reasons": "The messages were seen by many parents and named a member of staff."},
-        )
-        letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=users["head"])
-        letter_services.letter_render_pdf(letter_id=letter.pk)
-        letter.refresh_from_db()
-        if method == Letter.IssueMethod.EMAIL and not letter.recipient_email:
-            method = Letter.IssueMethod.POST
-        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=users["office"], method=method)
+def seed_step_letter(step, *, users: dict[str, User], issued_on: datetime.date | None = None,
+                     recipient_details: dict | None = None) -> Letter:
+    """The letter of one step, the way a user makes it: drafted from the step (what the step recorded
+    fills it), its PDF prepared (here and now: no worker), approved by the Head Teacher and, when
+    `issued_on` is given, issued by the office, which completes the step."""
+    case = step.case if hasattr(step, "case") else step.sanction.case
+    recipient = None if recipient_details else case.parents.order_by("pk").first()
+    letter = letter_services.letter_start(case=case, purpose="", by=users["lead"], step=step, recipient=recipient,
+                                          recipient_details=recipient_details)
+    letter_services.letter_render_pdf(letter_id=letter.pk)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=users["head"])
+    if issued_on is not None:
+        method = Letter.IssueMethod.POST if letter.recipient_address.strip() else Letter.IssueMethod.HAND
+        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=users["office"], method=method,
+                                          issued_on=issued_on)
+    letter.refresh_from_db()
+    return letter
+
 
 # --- an imported chat with marked messages --------------------------------------------------
 
@@ -372,14 +370,18 @@ def seed_decisions() -> bool:
     parents = list(Parent.objects.filter(school=school).order_by("pk"))
     if not parents:
         return False
-    users = {u.username: u for u in User.objects.filter(username__in=["lead", "head", "governor"])}
+    users = {u.username: u for u in User.objects.filter(username__in=["office", "lead", "head", "governor"])}
     lead, head, governor = users["lead"], users["head"], users["governor"]
     ladder = _demo_ladder(school)
     today = timezone.localdate()
     state = Sanction.State
 
     def step(sanction, to, by=lead, **details):
-        sanctions.sanction_transition(sanction=sanction, to=to, by=by, details=details)
+        return sanctions.sanction_transition(sanction=sanction, to=to, by=by, details=details)
+
+    def letter(of, **kwargs):
+        # Every step that needs a letter gets it through the same path a user takes, issued the day it was taken.
+        return seed_step_letter(of, users=users, issued_on=today, **kwargs)
 
     def ban_terms(days_ago):
         return {"reasons": "Aggressive behaviour towards staff on the school site.",
@@ -395,15 +397,18 @@ def seed_decisions() -> bool:
         code = {"nfa": "warning", "warning_due": "warning", "meeting_held": "meeting", "referred": "authorities",
                 "legal_advice": "legal_advice", "moderators": "moderator_request", "corrected": "meeting",
                 "contested": "warning"}.get(reached, "provisional_ban")
+        # The clauses breached are recorded by the recommendation: every letter quotes them.
+        breached = Clause.objects.filter(version=case.policy_version_id, kind=Clause.Kind.INAPPROPRIATE)
         decision_services.recommendation_submit(case=case, by=lead, responses=[ladder[code]],
-                                                clauses=case.clauses.all(),
+                                                clauses=list(breached.order_by("position")[i % 3:i % 3 + 2]),
                                                 facts_found=f"{text} Confirmed by two statements and a screenshot.",
                                                 reasons="Proportionate to what happened and to the parent's response.")
         if reached == "awaiting_decision":
             continue
         if reached == "nfa":
-            decision_services.decision_record(case=case, by=head, no_further_action=True,
-                                              reasons="The parent apologised at once and has not repeated it.")
+            letter(decision_services.decision_record(
+                case=case, by=head, no_further_action=True,
+                reasons="The parent apologised at once and has not repeated it."))
             continue
         decision = decision_services.decision_record(
             case=case, by=head, responses=[ladder[code]], reasons="The conduct breached the code of conduct.",
@@ -413,7 +418,8 @@ def seed_decisions() -> bool:
         )
         sanction = decision.sanctions.get()
         if reached == "meeting_held":
-            step(sanction, state.INVITED, meeting_on=today)
+            letter(step(sanction, state.INVITED, meeting_on=today, meeting_time="15:30",
+                        meeting_place="the Head Teacher's office"))
             step(sanction, state.HELD, attendees="Helen Hart, the parent", notes="The parent agreed to raise "
                                                                                  "concerns through the office.")
         elif reached == "referred":
@@ -424,29 +430,31 @@ def seed_decisions() -> bool:
                                           head_only_note="The posts are likely defamatory; a letter before "
                                                         "action is an option if they continue.")
         elif reached == "moderators":
-            step(sanction, state.REQUESTED, group="Whole school PTA")
+            letter(step(sanction, state.REQUESTED, group="Whole school PTA"),
+                   recipient_details={"full_name": "The moderators of the Whole school PTA group",
+                                      "salutation": "Group moderators"})
             step(sanction, state.RESULT_RECORDED, result="The moderators removed the parent from the group.")
         elif reached == "provisional":
-            step(sanction, state.PROVISIONAL, **ban_terms(1))
+            letter(step(sanction, state.PROVISIONAL, **ban_terms(1)))
         elif reached == "under_review":  # representations in; the Head Teacher's review is due
-            step(sanction, state.PROVISIONAL, **ban_terms(20))
+            letter(step(sanction, state.PROVISIONAL, **ban_terms(20)))
             ban_process.representation_record(sanction=sanction, by=lead, received_on=today, text=(
                 "I accept I was angry but I did not mean to frighten anyone. I ask to be allowed to collect "
                 "my son from the gate."))
         elif reached in ("confirmed", "lifted"):
-            step(sanction, state.PROVISIONAL, **ban_terms(30))
-            step(sanction, state.CONFIRMED, by=head, ends_on=today + datetime.timedelta(days=120),
-                 review_on=today + datetime.timedelta(days=42), with_chair=True)
+            letter(step(sanction, state.PROVISIONAL, **ban_terms(30)))
+            letter(step(sanction, state.CONFIRMED, by=head, ends_on=today + datetime.timedelta(days=120),
+                        review_on=today + datetime.timedelta(days=42), with_chair=True))
             if reached == "lifted":
-                step(sanction, state.LIFTED, by=head, reasons="No further incidents; the parent has kept to "
-                                                              "the arrangements.")
+                letter(step(sanction, state.LIFTED, by=head, reasons="No further incidents; the parent has kept to "
+                                                                     "the arrangements."))
                 case_services.case_transition(case=case, to=Case.Status.CLOSED, by=head)
         elif reached == "corrected":
             decision_services.decision_record(case=case, by=head, responses=[ladder["warning"]], supersedes=decision,
                                               reasons="On reflection a written warning is proportionate; the meeting "
                                              "is not needed.")
         elif reached == "contested":
-            step(sanction, state.ISSUED)
+            letter(sanction)  # issuing the cautionary notice gives the warning
             complaint = complaints.complaint_record(case=case, by=lead, received_on=today,
                                                     summary="The parent says the warning is unfair.")
             complaints.complaint_refer(complaint=complaint, by=head, governors=[governor], on=today)

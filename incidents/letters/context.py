@@ -9,7 +9,8 @@ import datetime
 from dataclasses import dataclass
 
 from incidents.chats.selectors import marked_messages_for
-from incidents.models import Case, Parent
+from incidents.models import Case, ChatMark, Parent
+from policies.models import Clause
 from policies.selectors import deadline_in_words, school_days_after
 from policies.templating import school_context
 
@@ -25,18 +26,19 @@ class Part:
 
 
 PARTS: tuple[Part, ...] = (
-    Part("conduct_summary", "Summary of the conduct", "text", "Facts, not opinions. Starts as the case summary."),
+    Part("conduct_summary", "Summary of the conduct", "text",
+         "Facts, not opinions. Starts as the facts the investigation found."),
     Part("decision_reasons", "Reasons for the decision", "text"),
     Part("group_name", "Parents' group concerned", "line"),
     Part("meeting_at", "Meeting date and time", "datetime"),
     Part("meeting_place", "Meeting place", "line"),
-    Part("representations_deadline", "Last day for written representations", "date",
-         "Starts at the school's usual number of school days from today."),
+    Part("representations_deadline", "Last day for written representations", "date"),
     Part("ban_start", "Ban starts on", "date"),
     Part("ban_length", "Length of the ban, in words", "line"),
     Part("ban_review_on", "Ban review date", "date"),
     Part("ban_conditions", "What the ban covers, and conditions", "text"),
     Part("ban_changes", "How the ban has changed", "text"),
+    Part("effective_on", "Takes effect on", "date"),
     Part("child_arrangements", "Arrangements for the children", "text"),
     Part("free_text", "Additional paragraph", "text", "Added to this letter only."),
     Part("group_member_names", "Names of other group members in quoted messages", "choice",
@@ -59,17 +61,38 @@ def person_context(parent: Parent | None) -> dict:
             "address": parent.address, "postcode": parent.postcode}
 
 
-def default_parts(case: Case, *, today: datetime.date) -> dict[str, str]:
-    """Starting values for the parts, from the case and the school's settings (as text, as a form holds them)."""
+def default_parts(case: Case) -> dict[str, str]:
+    """Starting values for the parts the case itself holds (as text, as a form holds them).
+
+    The conduct is summarised as the investigation found it (the recommendation's facts found), or
+    as the case summary says before there is one. Dates are never guessed here: they come from the
+    step the letter belongs to, or are asked for.
+    """
     first_concern = case.concerns.select_related("group").order_by("received_at").first()
-    school = case.school
+    recommendation = case.recommendations.first()  # the newest: what the investigation established
     return {
-        "conduct_summary": case.summary,
+        "conduct_summary": recommendation.facts_found if recommendation else case.summary,
         "group_name": first_concern.group.name if first_concern and first_concern.group else "",
-        "representations_deadline": school_days_after(
-            school=school, start=today, days=school.representation_school_days).isoformat(),
-        "ban_start": (today + datetime.timedelta(days=1)).isoformat(),
     }
+
+
+def as_sentences(text: str) -> str:
+    """Text that ends as a sentence does, so the letter's next sentence never runs on from a fragment."""
+    text = (text or "").strip()
+    return text if not text or text[-1] in ".!?…)”\"'" else text + "."
+
+
+def clauses_breached(case: Case) -> list[dict]:
+    """The clauses breached, quoted: those on the case, those the recommendation names, and those
+    the marked chat messages were marked against, in the policy's order."""
+    clauses = {clause.pk: clause for clause in case.clauses.all()}
+    recommendation = case.recommendations.first()
+    if recommendation is not None:
+        clauses.update({clause.pk: clause for clause in recommendation.clauses.all()})
+    marked = ChatMark.objects.filter(chat_import__evidence__case=case, removed_at__isnull=True)
+    clauses.update({clause.pk: clause for clause in Clause.objects.filter(pk__in=marked.values("clause_id"))})
+    return [{"number": clause.number, "text": clause.text, "kind": clause.get_kind_display()}
+            for clause in sorted(clauses.values(), key=lambda clause: (clause.position, clause.pk))]
 
 
 def _parse(part: Part, text: str):
@@ -105,8 +128,6 @@ def letter_context(
                     for child in parent.children.all()]
     first_concern = case.concerns.order_by("received_at").first()
     policy_version = case.policy_version
-    clauses = [{"number": clause.number, "text": clause.text, "kind": clause.get_kind_display()}
-               for clause in case.clauses.order_by("position")]
     context = {
         "school": school_context(school),
         "recipient": {key: str(recipient.get(key, "")) for key in ("full_name", "salutation", "address", "postcode")},
@@ -118,7 +139,7 @@ def letter_context(
         "concern_received_on": first_concern.received_at.date() if first_concern else None,
         "policy_title": policy_version.policy.title if policy_version else "code of conduct for parents",
         "policy_adopted_on": policy_version.adopted_on if policy_version else None,
-        "clauses_breached": clauses,
+        "clauses_breached": clauses_breached(case),
         "today": today,
         "representations_school_days": school.representation_school_days,
         "signatory": {"name": school.head_teacher_name, "role": "Head Teacher"},
@@ -128,6 +149,7 @@ def letter_context(
     deadline = context["representations_deadline"]
     context["representations_deadline_in_words"] = (
         deadline_in_words(deadline) if isinstance(deadline, datetime.date) else "")
+    context["conduct_summary"] = as_sentences(str(context["conduct_summary"] or ""))
     # Marked chat messages: other members' names and all phone numbers withheld unless chosen.
     context["quoted_messages"] = marked_messages_for(
         case, redact_others=parts.get("group_member_names", "withhold") != "show")

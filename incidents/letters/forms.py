@@ -30,6 +30,18 @@ def _part_field(part: Part) -> forms.Field:
     return forms.CharField(label=part.label, help_text=part.help, required=False, max_length=300)
 
 
+def _shown(part: Part, value: str) -> str:
+    """A recorded value as people read it: dates in words."""
+    try:
+        if part.kind == "date":
+            return f"{datetime.date.fromisoformat(value):%-d %B %Y}"
+        if part.kind == "datetime":
+            return f"{datetime.datetime.fromisoformat(value):%-d %B %Y, %H:%M}"
+    except ValueError:
+        pass
+    return value
+
+
 class LetterForm(OncePerSubmissionForm):
     """Template, recipient and the parts the author writes. Typed text is data, never template code."""
 
@@ -43,8 +55,11 @@ class LetterForm(OncePerSubmissionForm):
     other_postcode = forms.CharField(label="Postcode", max_length=12, required=False)
     other_email = forms.EmailField(label="E-mail address", required=False)
 
-    def __init__(self, *args, case: Case, purpose: str | None = None, fixed_purpose: bool = False, **kwargs):
+    def __init__(self, *args, case: Case, purpose: str | None = None, fixed_purpose: bool = False,
+                 recorded: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Parts the letter's step recorded: shown, never asked for again.
+        self.recorded = recorded or {}
         self.case = case
         templates = LetterTemplate.objects.filter(school=case.school, versions__isnull=False).distinct()
         cast(forms.ChoiceField, self.fields["purpose"]).choices = [(t.purpose, t.name) for t in templates]
@@ -64,7 +79,12 @@ class LetterForm(OncePerSubmissionForm):
         version = template.current_version if template else None
         body = version.body if version else ""
         self.part_names = []
+        self.letter_name = template.name if template else ""
+        self.recorded_parts = [(part.label, _shown(part, self.recorded[part.name])) for part in parts_used_by(body)
+                               if part.name in self.recorded]
         for part in parts_used_by(body):
+            if part.name in self.recorded:
+                continue
             self.fields[f"part_{part.name}"] = _part_field(part)
             self.part_names.append(part.name)
 

@@ -1,11 +1,13 @@
 """Reading letters: those a user may see (the cases they may see, through cases_visible_to), a case's
 letters, one letter for a user."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from incidents.access.visibility import _IsTrue, cases_visible_to, sees_every_case
-from incidents.models import Case, Letter, User
+from incidents.models import Case, Decision, Letter, Sanction, SanctionStep, User
+from policies.models import LetterTemplate
 
 
 def letters_visible_to(user: User, *, for_page: bool = False):
@@ -31,3 +33,19 @@ def case_letters(case: Case):
 def letter_for(user: User, pk: int):
     """The letter if the user may see its case; 404 otherwise, as for the case itself."""
     return get_object_or_404(letters_visible_to(user), pk=pk)
+
+
+def case_step_letters(letters: list[Letter]) -> dict[str, Letter]:
+    """The latest of these letters (a case's) for each step, by step token ("decision-3", "step-9")."""
+    kinds = {ContentType.objects.get_for_model(model).pk: kind  # cached by Django after the first call
+             for kind, model in (("decision", Decision), ("sanction", Sanction), ("step", SanctionStep))}
+    by_step: dict[str, Letter] = {}
+    for letter in sorted(letters, key=lambda letter: (letter.version, letter.pk)):
+        if letter.step_id is not None and letter.step_type_id in kinds:
+            by_step[f"{kinds[letter.step_type_id]}-{letter.step_id}"] = letter
+    return by_step
+
+
+def letter_names(case: Case) -> dict[str, str]:
+    """The school's name for each kind of letter: "Cautionary notice"."""
+    return dict(LetterTemplate.objects.filter(school=case.school_id).values_list("purpose", "name"))

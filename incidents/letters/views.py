@@ -20,7 +20,7 @@ from incidents.access.twofactor import recent_confirmation_required
 from incidents.cases import selectors as case_selectors
 from incidents.cases import services as case_services
 from incidents.cases.paging import CappedPaginator, page_by_ids
-from incidents.letters import selectors, services
+from incidents.letters import selectors, services, steps
 from incidents.letters.context import PARTS_BY_NAME
 from incidents.letters.forms import IssueForm, LetterFilter, LetterForm, letter_form_initial
 from incidents.models import Letter
@@ -56,7 +56,21 @@ def letter_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     if not permissions.can_prepare_letter(request.user, case):
         raise PermissionDenied
     purpose = request.POST.get("purpose") or request.GET.get("purpose")
-    form = LetterForm(request.POST or None, case=case, purpose=purpose)
+    step = None
+    if request.GET.get("step"):
+        try:
+            step = steps.step_for_token(case, request.GET["step"])
+        except ValidationError:
+            raise Http404("No such step on this case.") from None
+        existing = steps.step_letters(step).filter(next_version__isnull=True).first()
+        if existing is not None:
+            messages.info(request, "This step already has its letter: change it, or prepare a new version of it.")
+            return redirect(_detail_url(existing))
+        purpose = steps.step_letter_purpose(step)
+        if not purpose:
+            raise Http404("This step needs no letter.")
+    form = LetterForm(request.POST or None, case=case, purpose=purpose, fixed_purpose=step is not None,
+                      recorded=steps.recorded_parts(step) if step is not None else {})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         recipient = form.recipient_parent()
@@ -64,8 +78,7 @@ def letter_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
         def write() -> str:
             letter = services.letter_start(
                 case=case, purpose=data["purpose"], by=request.user, recipient=recipient,
-                recipient_details=None if recipient else form.recipient_details(), parts=form.parts(),
-                step_label=request.GET.get("step", "")[:200],
+                recipient_details=None if recipient else form.recipient_details(), parts=form.parts(), step=step,
             )
             messages.success(request, "Letter drafted. Check the preview, then prepare the PDF.")
             return _detail_url(letter)
@@ -76,7 +89,8 @@ def letter_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
             form.add_error(None, error)
     return render(request, "incidents/letters/form.html", {
         "case": case, "form": form, "title": "Prepare a letter", "button": "Draft the letter",
-        "purposes": cast(forms.ChoiceField, form.fields["purpose"]).choices, "chosen": form["purpose"].value(),
+        "purposes": [] if step is not None else cast(forms.ChoiceField, form.fields["purpose"]).choices,
+        "chosen": form["purpose"].value(), "step_label": steps.step_label(step) if step is not None else "",
     })
 
 
@@ -107,8 +121,10 @@ def letter_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if letter.status != Letter.Status.DRAFT:
         messages.error(request, "Only a draft can be changed.")
         return redirect(_detail_url(letter))
+    step = letter.step
     form = LetterForm(request.POST or None, case=letter.case, purpose=letter.purpose, fixed_purpose=True,
-                      initial=letter_form_initial(letter))
+                      initial=letter_form_initial(letter),
+                      recorded=steps.recorded_parts(step) if step is not None else {})
     if request.method == "POST" and form.is_valid():
         recipient = form.recipient_parent()
         try:

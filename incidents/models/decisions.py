@@ -154,6 +154,7 @@ class SanctionStep(models.Model):
     # Legal advice: seen by the Head Teacher only, never on the timeline.
     head_only_note = models.TextField(blank=True)
     letter_purpose = models.CharField(max_length=24, choices=Purpose, blank=True)
+    letter_sent_on = models.DateField(null=True, blank=True, help_text="When the letter this step needs went out.")
     history = HistoricalRecords()
 
     class Meta:
@@ -167,8 +168,12 @@ class SanctionStep(models.Model):
         "reference": "Reference", "outcome": "Outcome", "adviser": "Adviser", "group": "Group", "result": "Result",
         "starts_on": "Starts", "representations_due": "Representations due", "ends_on": "Ends",
         "review_on": "Next review", "reviewed_by": "Reviewed by", "received_on": "Received", "reasons": "Reasons",
-        "reason": "Reason",
+        "reason": "Reason", "meeting_time": "At", "meeting_place": "Place",
     }
+
+    @property
+    def letter_needed(self) -> bool:
+        return bool(self.letter_purpose) and self.letter_sent_on is None
 
     @property
     def shown_details(self) -> list[tuple[str, str]]:

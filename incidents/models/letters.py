@@ -48,6 +48,9 @@ class Letter(models.Model):
     step_id = models.PositiveBigIntegerField(null=True, blank=True)
     step = GenericForeignKey("step_type", "step_id")
     step_label = models.CharField(max_length=200, blank=True)
+    # What the PDF is called, without the version: "CB-2026-0004-provisional-ban" (a second letter of
+    # the same kind on the case gets "-2"). Set when the first version is drafted; later versions keep it.
+    file_stem = models.CharField(max_length=120, blank=True)
 
     parent = models.ForeignKey(
         Parent, null=True, blank=True, on_delete=models.PROTECT, related_name="letters_about",
@@ -64,6 +67,9 @@ class Letter(models.Model):
     recipient_email = models.EmailField(blank=True)
     # The parts the author writes for this one letter (conduct_summary, free_text, meeting_at…), as text.
     parts = models.JSONField(default=dict, blank=True)
+    # The parts its template prints that are still empty (their labels), worked out at each render:
+    # a letter with any cannot have its PDF prepared, be approved or be issued.
+    missing_parts = models.JSONField(default=list, blank=True)
 
     subject = models.CharField(max_length=300, blank=True)
     html = models.TextField(blank=True, help_text="The letter's body as rendered from the template.")
@@ -105,6 +111,7 @@ class Letter(models.Model):
             models.UniqueConstraint(fields=["previous"], name="letter_one_next_version",
                                     condition=models.Q(previous__isnull=False)),
         ]
+        indexes = [models.Index(fields=["step_type", "step_id"], name="letter_step")]
 
     def __str__(self) -> str:
         return f"{self.case.reference} {self.get_purpose_display()} v{self.version}"
@@ -124,4 +131,4 @@ class Letter(models.Model):
 
     @property
     def pdf_filename(self) -> str:
-        return f"{self.case.reference}-v{self.version}.pdf"
+        return f"{self.file_stem or self.case.reference}-v{self.version}.pdf"

@@ -21,7 +21,7 @@ def prepare_letter_from_step(page, audit: AxeAudit, step_text: str, expected: st
     """From the case page: the step's "Prepare the letter" link, the draft, what its preview says,
     and back to the case."""
     step = page.get_by_test_id("sanction").locator("li", has_text=step_text).last
-    step.get_by_role("link", name="Prepare the letter").click()
+    step.get_by_test_id("prepare-letter").click()
     audit.check(page)
     page.get_by_role("button", name="Draft the letter").click()
     expect(page.get_by_test_id("letter-preview")).to_contain_text(expected)
@@ -48,7 +48,7 @@ def test_ban_is_provisional_then_confirmed_then_lifted_each_with_its_letter(page
     today = timezone.localdate()
 
     page.goto(page.url.rstrip("/") + case.get_absolute_url())
-    page.get_by_role("link", name="Issue the provisional ban").click()
+    page.get_by_test_id("next-step").get_by_role("link", name="Issue the provisional ban").click()
     audit.check(page)
     page.get_by_label("Reasons").fill("Aggressive behaviour towards staff at the gate.")
     page.get_by_label("Conditions and arrangements for the child").fill("Maya is brought to the side gate by a "

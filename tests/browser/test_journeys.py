@@ -74,6 +74,7 @@ def test_cautionary_notice_from_concern_to_issued_letter(page_as, world, live_se
     lead.get_by_role("link", name="Recommend a response").click()
     audit.check(lead)
     lead.get_by_label("Cautionary notice").check()
+    lead.locator("input[name=clauses]").first.check()  # the letter quotes the clauses breached
     lead.get_by_label("Facts found").fill("The message was posted on the Year 4 group; Mr Dunn accepts it.")
     lead.get_by_label("Reasons for this recommendation").fill("A first case; he accepted it at once.")
     lead.get_by_role("button", name="Submit to the Head Teacher").click()
@@ -92,13 +93,10 @@ def test_cautionary_notice_from_concern_to_issued_letter(page_as, world, live_se
     confirm_if_asked(head)
     expect(head.get_by_test_id("decision")).to_contain_text("Cautionary notice")
 
-    # The lead records the warning as issued and prepares its letter from that step; the PDF is
-    # prepared at once.
+    # Next to the decision, the next thing to do: the lead prepares the cautionary notice, which
+    # gives the warning once it goes out; the PDF is prepared at once.
     lead.reload()
-    lead.get_by_role("link", name="Record the warning as issued").click()
-    audit.check(lead)
-    lead.get_by_role("button", name="Save").click()
-    lead.get_by_test_id("sanction").get_by_role("link", name="Prepare the letter").click()
+    lead.get_by_test_id("next-step").get_by_role("link", name="Prepare the cautionary notice").click()
     audit.check(lead)
     lead.get_by_label("Summary of the conduct").fill("You called the deputy head useless in the group.")
     lead.get_by_role("button", name="Draft the letter").click()
@@ -123,6 +121,9 @@ def test_cautionary_notice_from_concern_to_issued_letter(page_as, world, live_se
     office.get_by_role("button", name="Record as issued").click()
     confirm_if_asked(office)
     expect(office.get_by_test_id("letter-status")).to_have_text("Issued")
+    lead.goto(live_server.url + f"/cases/{reference}/")
+    expect(lead.get_by_test_id("sanction")).to_contain_text("Warning issued")
+    expect(lead.get_by_test_id("letter-needed")).to_have_count(0)
     # The PDF is served inline (Chromium shows it in its viewer rather than firing a download), so
     # fetch it with the signed-in browser context's cookies, as the viewer does.
     link = office.get_by_test_id("letter-pdf-link")

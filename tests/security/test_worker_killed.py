@@ -21,6 +21,7 @@ from django.db import connection
 from incidents.letters import services as letter_services
 from incidents.models import Letter
 from policies.defaults import load_defaults
+from policies.models import Clause
 from tests.services import redis_available, require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +63,8 @@ def test_a_worker_killed_mid_render_leaves_exactly_one_pdf_after_the_retry(schoo
     require(redis_available(), "no Redis on 127.0.0.1:6379")
     settings.MEDIA_ROOT = tmp_path / "private"
     load_defaults(school=school)
+    # The clause breached, which a cautionary notice quotes.
+    case.clauses.set(Clause.objects.filter(version__policy__school=school).order_by("position")[:1])
     # A long letter, so that rendering takes long enough to be interrupted.
     letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first(),
                                           parts={"conduct_summary": "Posted abusive messages about staff. " * 4000})

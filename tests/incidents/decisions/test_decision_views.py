@@ -105,7 +105,9 @@ def test_ban_page_withholds_confirmation_until_representations_arrive(client_for
         "on": TODAY.isoformat(), "reasons": "Threatened the deputy head.", "starts_on": TODAY.isoformat(),
         "conditions": "Grandmother drops off and collects at the side gate.", "submission_token": "ban-1"})
     page = client.get(case.get_absolute_url()).content.decode()
-    assert "Letter needed: Provisional ban inviting representations" in page
+    provisional = ban.steps.get(to_state=Sanction.State.PROVISIONAL)
+    assert "Letter needed" in page and "Prepare the provisional ban" in page
+    assert f"/letters/new/?step=step-{provisional.pk}" in page
     assert "Review: confirm the ban" not in page and "Record the parent&#x27;s representations" in page
     client_for(lead).post(f"/cases/{case.reference}/sanctions/{ban.pk}/representations/", {
         "on": TODAY.isoformat(), "text": "I apologise.", "submission_token": "rep-1",

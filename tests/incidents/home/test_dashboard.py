@@ -42,6 +42,7 @@ def test_dashboard_lead_sees_new_cases_to_investigate_and_their_own(client_for, 
 def test_dashboard_office_sees_approved_letters_to_issue_and_concerns_logged(client_for, school, office, lead, head):
     case, parent = realistic_case(school=school, office=office, lead=lead)
     letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter_services.letter_render_pdf(letter_id=letter.pk)  # approved as its PDF reads
     letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     page = client_for(office).get("/").content.decode()
     assert "Approved letters to issue" in page and f"/letters/{letter.pk}/" in page

@@ -32,3 +32,19 @@ def realistic_case(*, school, office, lead):
     )
     case.refresh_from_db()
     return case, parent
+
+
+def decided_sanction(case, *, lead, head, code: str):
+    """The case investigated, recommended and decided with the school's `code` response: its one sanction."""
+    from incidents.decisions import services as decision_services
+    from policies.models import ResponseType
+
+    case_services.case_transition(case=case, to="investigating", by=lead)
+    response = ResponseType.objects.get(school=case.school, code=code)
+    decision_services.recommendation_submit(case=case, by=lead, responses=[response], clauses=list(case.clauses.all()),
+                                            facts_found="Mr Dunn posted that Mrs Patel is useless.",
+                                            reasons="Proportionate.")
+    decision = decision_services.decision_record(case=case, by=head, responses=[response],
+                                                 reasons="The posts named a teacher and were seen by 30 parents.",
+                                                 justification="Staff felt unsafe.")
+    return decision.sanctions.get()

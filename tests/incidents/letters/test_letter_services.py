@@ -39,7 +39,7 @@ def test_letter_pdf_has_letterhead_parent_reference_and_conduct(setup, lead, dja
     assert "Karl Dunn" in text and case.reference in text
     assert "posted in the Year 4 parents group that Mrs Patel is useless" in text
     assert "Hillside Primary School" in text and "01234 567890" in text and "Helen Hart" in text
-    assert "1.1: Do not use the group to raise grievances" in text
+    assert "clause 1.1: “Do not use the group to raise grievances" in text
     with letter.pdf.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == letter.sha256
     assert PdfReader(letter.pdf.path).pages[0].mediabox.width == pytest.approx(595.3, abs=1)  # A4
@@ -52,8 +52,10 @@ def test_letter_every_default_template_renders_html_and_pdf(setup, lead, purpose
         case=case, purpose=purpose, by=lead, recipient=parent,
         parts={"decision_reasons": "The posts were seen by 30 parents.", "meeting_at": "2026-12-01T15:30",
                "meeting_place": "the school office", "ban_length": "until the end of term",
-               "ban_review_on": "2027-01-10", "ban_changes": "You may come to the office by appointment."},
+               "ban_review_on": "2027-01-10", "ban_changes": "You may come to the office by appointment.",
+               "ban_start": "2026-12-07", "representations_deadline": "2026-12-21", "effective_on": "2026-12-20"},
     )
+    assert letter.missing_parts == []
     assert "Karl Dunn" in letter.html or "Mr Dunn" in letter.html
     assert "{{" not in letter.html and "{%" not in letter.html
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
@@ -80,16 +82,16 @@ def test_letter_lifecycle_approve_issue_acknowledge_with_timeline(setup, lead, h
         letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=lead)
     with pytest.raises(ValidationError, match="cannot become"):
         letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="post")
-    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     with pytest.raises(ValidationError, match="Prepare the PDF first"):
-        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="post")
+        letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     with django_capture_on_commit_callbacks(execute=True):
         letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="email")
     letter.refresh_from_db()
     assert letter.status == Letter.Status.ISSUED and letter.issued_by == office and letter.emailed_at
     assert mailoutbox[0].to == ["karl.dunn@parents.example"]
-    assert mailoutbox[0].attachments[0][0] == f"{case.reference}-v1.pdf"
+    assert mailoutbox[0].attachments[0][0] == f"{case.reference}-warning-v1.pdf"
     letter_services.letter_transition(letter=letter, to=Letter.Status.ACKNOWLEDGED, by=office,
                                       note="Signed slip returned")
     summaries = list(case.events.filter(kind=CaseEvent.Kind.LETTER).values_list("summary", flat=True))
@@ -101,8 +103,8 @@ def test_letter_issued_is_frozen_and_changes_make_a_new_version(setup, lead, hea
                                                                django_capture_on_commit_callbacks):
     case, parent = setup
     letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
-    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="hand")
     letter.refresh_from_db()
     issued_sha, issued_html = letter.sha256, letter.html
@@ -126,8 +128,8 @@ def test_letter_cannot_be_issued_by_post_without_address_nor_email_without_email
     case, _parent = setup
     letter = letter_services.letter_start(case=case, purpose="moderator_request", by=lead,
                                           recipient_details={"full_name": "Moderator Mo"})
-    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     letter = _pdf_ready(letter, django_capture_on_commit_callbacks)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     with pytest.raises(ValidationError, match="no postal address"):
         letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=office, method="post")
     with pytest.raises(ValidationError, match="no e-mail address"):

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from incidents.cases import services as case_services
-from incidents.decisions import sanctions
 from incidents.decisions import services as decision_services
 from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, Letter
@@ -63,7 +62,7 @@ def test_letter_pages_and_pdf_are_404_for_a_case_the_user_cannot_see(ready_lette
 
 def test_letter_pdf_download_for_a_user_who_sees_the_case(ready_letter, lead, client_for):
     url = reverse("incidents:letter_pdf", args=[ready_letter.pk, ready_letter.pdf_filename])
-    assert url.endswith(f"/{ready_letter.case.reference}-v1.pdf")
+    assert url.endswith(f"/{ready_letter.case.reference}-{ready_letter.purpose.replace('_', '-')}-v1.pdf")
     response = client_for(lead).get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -129,9 +128,9 @@ def test_letter_issue_without_email_address_shows_plain_message(setup, lead, hea
     parent.email = ""
     parent.save()
     letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
-    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     with django_capture_on_commit_callbacks(execute=True):
         letter_services.letter_request_pdf(letter=letter)
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     response = client_for(lead).post(reverse("incidents:letter_issue", args=[letter.pk]),
                                      {"method": "email", "submission_token": "t2"}, follow=True)
     assert "Karl Dunn has no e-mail address on this letter" in response.content.decode()
@@ -139,23 +138,26 @@ def test_letter_issue_without_email_address_shows_plain_message(setup, lead, hea
 
 
 
-def test_a_step_that_needs_a_letter_links_to_preparing_it(client_for, lead, head, school, log_concern):
+def test_a_decided_warning_shows_preparing_its_notice_next_to_the_decision(client_for, lead, head, school,
+                                                                           log_concern):
     from policies.defaults import load_defaults
     from policies.models import ResponseType
 
     load_defaults(school=school)
     case = log_concern(by=lead).case
     case_services.case_transition(case=case, to="investigating", by=lead)
+    # The list of templates starts with the acknowledgement: the link must not fall back to it.
     warning = ResponseType.objects.get(school=school, code="warning")
     decision_services.recommendation_submit(case=case, by=lead, responses=[warning], clauses=[], facts_found="x",
                                             reasons="y")
     decision = decision_services.decision_record(case=case, by=head, reasons="Proportionate.", responses=[warning])
-    sanctions.sanction_transition(sanction=decision.sanctions.get(), to="issued", by=head)
+    sanction = decision.sanctions.get()
     page = client_for(lead).get(f"/cases/{case.reference}/").content.decode()
-    assert "Letter needed: Cautionary notice / warning letter" in page
-    assert f"/cases/{case.reference}/letters/new/?purpose=warning" in page
-    form = client_for(lead).get(f"/cases/{case.reference}/letters/new/?purpose=warning").content.decode()
-    assert 'value="warning" selected' in form or 'value="warning" checked' in form
+    assert "Prepare the cautionary notice" in page and "Letter needed" in page
+    link = f"/cases/{case.reference}/letters/new/?step=sanction-{sanction.pk}"
+    assert link in page
+    form = client_for(lead).get(link).content.decode()
+    assert "Letter: <strong>Cautionary notice</strong>" in form and 'id="purpose-choice"' not in form
 
 
 @pytest.mark.parametrize("role", ["office", "lead", "head", "governor", "outsider"])

@@ -88,6 +88,7 @@ def test_notification_letter_approved_tells_office_staff_who_can_see_the_case(
     stranger = factories.UserFactory(username="office2", role=Role.OFFICE)  # logged nothing: cannot see it
     letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     with django_capture_on_commit_callbacks(execute=True):
+        letter_services.letter_render_pdf(letter_id=letter.pk)  # approved as its PDF reads
         letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     [message] = _mails_to(office)
     assert "ready to issue" in message.subject
@@ -152,6 +153,7 @@ def test_notification_no_email_names_a_parent_child_or_what_happened(
         case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
         case_services.case_transition(case=case, to=Case.Status.AWAITING_DECISION, by=lead, step="recommendation")
         letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+        letter_services.letter_render_pdf(letter_id=letter.pk)  # approved as its PDF reads
         letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     assert len(mail.outbox) >= 4
     secrets = ["Karl", "Dunn", "Amy", "Ben", "Patel", "useless", "Ruth", "Adeyemi", "Year 4 parents"]

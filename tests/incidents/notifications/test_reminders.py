@@ -111,6 +111,7 @@ def test_reminders_approved_letter_not_issued_reminds_office_staff_who_can_see_i
     case, parent = realistic_case(school=school, office=office, lead=lead)
     stranger = factories.UserFactory(username="office2", role=Role.OFFICE)
     letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
+    letter_services.letter_render_pdf(letter_id=letter.pk)  # approved as its PDF reads
     letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     approved_on = timezone.localdate()
     run(school_days_after(school=school, start=approved_on, days=2))

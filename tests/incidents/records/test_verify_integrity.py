@@ -60,7 +60,8 @@ def test_an_altered_letter_pdf_is_reported(recorded, lead, school, capsys):
     from policies.defaults import load_defaults
 
     load_defaults(school=school)
-    letter = letter_services.letter_start(case=recorded, purpose="warning", by=lead, recipient=recorded.parents.first())
+    letter = letter_services.letter_start(case=recorded, purpose="acknowledgement", by=lead,
+                                          recipient=recorded.parents.first())
     letter_services.letter_render_pdf(letter_id=letter.pk)
     letter.refresh_from_db()
     assert _run(capsys)[0] == 0

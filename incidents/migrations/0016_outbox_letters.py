@@ -31,7 +31,7 @@ def letters_waiting_for_their_email(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0013_home_page_reads'),
+        ('incidents', '0015_integrity_key_and_admin_access'),
     ]
 
     operations = [
