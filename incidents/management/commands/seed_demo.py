@@ -1,14 +1,19 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from incidents.demo import school as demo_school
 from incidents.demo import seed as demo
 
 
 class Command(BaseCommand):
-    help = "Load demo users and a demo school. Safe to run again: it changes nothing the second time."
+    help = ("Load demo users and a demo school, on a development machine (DEBUG on) only. Safe to run again: "
+            "it changes nothing the second time.")
 
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            # Its users share one known password: never on a server that real people can reach.
+            raise CommandError("seed_demo creates demo users with a known password, so it runs only on a development "
+                               "machine (DEBUG on). To prepare a real school, run `manage.py setup_school`.")
         school, school_created = demo_school.seed_school()
         created = [name for name, was_created in demo.seed_users() if was_created]
         if demo.seed_demo_devices():
