@@ -4,6 +4,8 @@ Worked out from the file and the database without writing anything, so the same 
 an administrator confirms and the list of writes `services.people_import` then makes.
 """
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -111,6 +113,21 @@ class ImportPlan:
     @property
     def children_unchanged(self) -> list[PlannedChild]:
         return self._split(self.children)[2]
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of everything the plan would do: the page that confirms an import sends back the
+        digest of the preview read, and the import stops if the plan worked out again differs from it."""
+        position = {id(item): index for index, item in enumerate([*self.parents, *self.children])}
+        summary = {
+            "parents": [[p.existing.pk if p.existing else None, p.first_name, p.last_name, p.email, p.phone,
+                         p.relationship, sorted(p.changes.items())] for p in self.parents],
+            "children": [[c.existing.pk if c.existing else None, c.first_name, c.last_name, c.class_name,
+                          sorted(c.changes.items())] for c in self.children],
+            "links": [[position[id(p)], position[id(c)]] for p, c in self.new_links],
+            "refused": [[row.line, row.reason] for row in self.refused],
+        }
+        return hashlib.sha256(json.dumps(summary, sort_keys=True).encode()).hexdigest()
 
     @property
     def has_changes(self) -> bool:

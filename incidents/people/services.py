@@ -7,6 +7,11 @@ from incidents.people.reading import read_people_csv
 from incidents.people.selectors import ImportPlan, people_import_plan
 from policies.models import School
 
+
+class PlanChanged(Exception):
+    """What Casebook holds changed between the preview and its confirmation: the preview is out of date."""
+
+
 # django-simple-history keeps the reason in a 100-character column.
 _REASON_LENGTH = 100
 
@@ -18,7 +23,10 @@ def _audited(instance: Parent | Child, *, by: User | None, reason: str) -> None:
 
 
 @transaction.atomic
-def people_import(*, school: School, data: bytes, by: User | None, source: str, dry_run: bool = False) -> ImportPlan:
+def people_import(
+    *, school: School, data: bytes, by: User | None, source: str, dry_run: bool = False,
+    expected_digest: str | None = None,
+) -> ImportPlan:
     """Read a people CSV, plan it and, unless `dry_run`, save the good rows. Returns the plan.
 
     Raises reading.UnreadableFile when the file cannot be used at all (nothing is saved). Rows the plan
@@ -27,9 +35,13 @@ def people_import(*, school: School, data: bytes, by: User | None, source: str, 
     deleted, and an empty cell never clears a stored value. Each write leaves a django-simple-history row
     naming `by` and `source`; rows that would not change are not saved, so importing the same file again
     writes nothing. The plan is worked out here, inside the transaction, so a preview that has gone stale
-    is never applied. Callers: the `import_people` command and the administrators' import page.
+    is never applied: with `expected_digest` (the digest of the preview the user read) it raises
+    PlanChanged, writing nothing, when the plan now differs. Callers: the `import_people` command and
+    the administrators' import page (incidents.access.permissions.may_import_people).
     """
     plan = people_import_plan(school=school, table=read_people_csv(data))
+    if expected_digest is not None and plan.digest != expected_digest:
+        raise PlanChanged("Casebook's parents and children changed since the preview was made.")
     if dry_run or not plan.has_changes:
         return plan
     reason = f"Imported from {source}"[:_REASON_LENGTH]
