@@ -105,3 +105,13 @@ def test_seed_demo_refuses_when_debug_is_off(settings):
     with pytest.raises(CommandError, match="only on a development machine"):
         call_command("seed_demo")
     assert not School.objects.exists() and not User.objects.exists()
+
+
+def test_the_new_administrator_can_complete_the_profile_and_import_people(client_for):
+    setup("--name", "Hillside", "--admin-email", "head@hillside.example")
+    administrator = User.objects.get()
+    school = School.objects.get()
+    client = client_for(administrator)
+    assert client.get(f"/admin/policies/school/{school.pk}/change/").status_code == 200
+    assert client.get("/people/import/").status_code == 200
+    assert client.get("/policy/").status_code == 200
