@@ -7,6 +7,7 @@ an administrator confirms and the list of writes `services.people_import` then m
 import hashlib
 import json
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -145,9 +146,18 @@ class _Planner:
     def __init__(self, school: School, table: PeopleTable):
         self.plan = ImportPlan(rows_read=len(table.rows), ignored_columns=table.ignored_columns,
                                columns=table.columns)
-        self.school_parents = list(Parent.objects.filter(school=school).prefetch_related("children"))
-        self.school_children = list(Child.objects.filter(school=school))
-        self.known_classes = {child.class_name.casefold() for child in self.school_children}
+        # Indexed once, so a file of thousands of rows against thousands of parents is not rows × parents.
+        self.school_parents_by_email: dict[str, list[Parent]] = defaultdict(list)
+        self.school_parents_by_name: dict[tuple[str, str], list[Parent]] = defaultdict(list)
+        for parent in Parent.objects.filter(school=school).prefetch_related("children"):
+            if parent.email:
+                self.school_parents_by_email[parent.email.lower()].append(parent)
+            self.school_parents_by_name[parent.first_name.casefold(), parent.last_name.casefold()].append(parent)
+        self.school_children_by_name: dict[tuple[str, str], list[Child]] = defaultdict(list)
+        self.known_classes: set[str] = set()
+        for child in Child.objects.filter(school=school):
+            self.school_children_by_name[child.first_name.casefold(), child.last_name.casefold()].append(child)
+            self.known_classes.add(child.class_name.casefold())
         self.parents_by_email: dict[str, PlannedParent] = {}
         self.parents_by_name_phone: dict[tuple[str, str, str], PlannedParent] = {}
         self.parents_by_existing: dict[int, PlannedParent] = {}
@@ -235,7 +245,7 @@ class _Planner:
 
     def _existing_parent(self, *, email: str, first: str, last: str, phone: str) -> Parent | None:
         if email:
-            by_email = [p for p in self.school_parents if p.email and p.email.lower() == email]
+            by_email = self.school_parents_by_email.get(email, [])
             if len(by_email) > 1:
                 raise _Refused(f"{len(by_email)} parents in Casebook have the e-mail {email}; correct them first.")
             if by_email:
@@ -246,8 +256,8 @@ class _Planner:
                 return found
         if phone:
             digits = phone_digits(phone)
-            by_name = [p for p in self.school_parents if _same(p.first_name, first) and _same(p.last_name, last)
-                       and p.phone and phone_digits(p.phone) == digits]
+            by_name = [p for p in self.school_parents_by_name.get((first.casefold(), last.casefold()), [])
+                       if p.phone and phone_digits(p.phone) == digits]
             if len(by_name) > 1:
                 raise _Refused(f"{len(by_name)} parents in Casebook are called {first} {last} with the phone "
                                f"{phone}; correct them first.")
@@ -274,7 +284,7 @@ class _Planner:
 
     def _child(self, row: Row, values: dict[str, str], parent: PlannedParent) -> PlannedChild:
         first, last, class_name = values["child_first_name"], values["child_last_name"], values["class"]
-        same_name = [c for c in self.school_children if _same(c.first_name, first) and _same(c.last_name, last)]
+        same_name = self.school_children_by_name.get((first.casefold(), last.casefold()), [])
         parents_children = set()
         if parent.existing is not None:
             parents_children = {c.pk for c in parent.existing.children.all()}
