@@ -124,6 +124,9 @@ def read_people_csv(data: bytes) -> PeopleTable:
                 ignored.append(header.strip())
         else:
             positions.setdefault(field, []).append(position)
+    if not positions and len(headers) == 1 and (";" in headers[0] or "\t" in headers[0]):
+        raise UnreadableFile("The columns are separated by semicolons or tabs, not commas: save the export as "
+                             "'CSV UTF-8 (comma delimited)' and try again.")
     if not positions:
         raise UnreadableFile(
             "No column in the first line has a name Casebook knows (for example 'child_first_name' or "

@@ -144,7 +144,8 @@ def test_a_dry_run_saves_nothing(school, tmp_path):
     (b"Forename,Surname,Class\nA,B,C\n", "no column for: the parent's first name"),
     (b"Forename,Surname,Class,Contact Forename,Contact Surname,Contact Email\nA,B,1,C,D,e@x.example\n"
      b"A,B,1,C,D,e@x.example,extra\n", "Line 3 has more cells than the header row"),
-], ids=["windows-1252", "png", "xlsx", "empty", "no-known-headers", "missing-columns", "ragged-row"])
+    (b"Forename;Surname;Class\nA;B;C\n", "separated by semicolons or tabs"),
+], ids=["windows-1252", "png", "xlsx", "empty", "no-known-headers", "missing-columns", "ragged-row", "semicolons"])
 def test_an_unusable_file_exits_2_with_a_plain_message_and_saves_nothing(school, tmp_path, data, words):
     status, out = run(write(tmp_path, data))
     assert status == 2
