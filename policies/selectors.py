@@ -21,7 +21,8 @@ def current_school() -> School:
     """The school this installation serves (one per installation for now)."""
     school = school_or_none()
     if school is None:
-        raise ImproperlyConfigured("No school profile yet: run `python manage.py seed_demo` or add one in the admin.")
+        raise ImproperlyConfigured(
+            "No school profile yet: run `python manage.py setup_school` (or seed_demo for the demo school).")
     return school
 
 

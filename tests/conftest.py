@@ -130,6 +130,12 @@ def client_for(client):
     return sign_in
 
 
+@pytest.fixture
+def demo_allowed(settings):
+    """seed_demo runs only with DEBUG on, as on a development machine; the test settings have it off."""
+    settings.DEBUG = True
+
+
 # --- a case and its people ----------------------------------------------------------------------
 
 @pytest.fixture

@@ -19,6 +19,7 @@ def roles(request) -> dict:
             "log_concern": permissions.can_log_concern(user),
             "reports": reports.may_see_reports(user),
             "records": permissions.can_handle_subject_access(user),
+            "people": permissions.may_import_people(user),
             "admin": user.is_staff,
         },
     }

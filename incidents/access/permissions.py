@@ -162,5 +162,10 @@ def may_administer_policies(user: User) -> bool:
     return user.is_authenticated and user.has_role(Role.ADMIN)
 
 
+def may_import_people(user: User) -> bool:
+    """Bringing in parents, children and classes from the school's information system is administration."""
+    return user.is_authenticated and user.has_role(Role.ADMIN)
+
+
 def may_preview_letters(user: User) -> bool:
     return user.is_authenticated and (user.has_role(Role.ADMIN) or user.has_role(Role.HEAD))

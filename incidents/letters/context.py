@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from incidents.chats.selectors import marked_messages_for
 from incidents.models import Case, ChatMark, Parent
 from policies.models import Clause
-from policies.selectors import deadline_in_words, school_days_after
+from policies.selectors import deadline_in_words
 from policies.templating import school_context
 
 

@@ -30,6 +30,9 @@ class Parent(models.Model):
     title = models.CharField(max_length=20, blank=True, help_text="Mr, Ms, Mx, Dr…")
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    relationship = models.CharField(
+        "relationship to their children", max_length=40, blank=True, help_text="Mother, Father, Carer…"
+    )
     address = models.TextField(blank=True, help_text="Postal address for letters, one line per line.")
     postcode = models.CharField(max_length=12, blank=True)
     children = models.ManyToManyField(Child, blank=True, related_name="parents")

@@ -39,6 +39,7 @@ def test_load_defaults_twice_changes_nothing(school):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("demo_allowed")
 def test_seed_demo_loads_the_default_policy_once(capsys):
     call_command("seed_demo")
     school = School.objects.get()
@@ -51,6 +52,7 @@ def test_seed_demo_loads_the_default_policy_once(capsys):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("demo_allowed")
 def test_seed_demo_says_briefly_what_policy_data_it_created(capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out

@@ -111,6 +111,10 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:emails_not_sent": ("GET", {"office": 200, "head": 200, "default": 403}),
     "incidents:email_retry": ("POST", {"office": 302, "head": 302, "default": 403}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
+    # Importing people: administrators only. With no file waiting, preview and confirm send them back to upload.
+    "incidents:people_import": ("GET", {"admin": 200, "default": 403}),
+    "incidents:people_import_preview": ("GET", {"admin": 302, "default": 403}),
+    "incidents:people_import_confirm": ("POST", {"admin": 302, "default": 403}),
     # Last: rebuilding makes new message rows, so it must follow the mark URLs.
     "incidents:chat_rebuild": ("POST", {"office": 403, "lead": 302, "head": 302, "default": 404}),
 }

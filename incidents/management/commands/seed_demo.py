@@ -7,9 +7,14 @@ from incidents.demo import seed as demo
 
 
 class Command(BaseCommand):
-    help = "Load demo users and a demo school. Safe to run again: it changes nothing the second time."
+    help = ("Load demo users and a demo school, on a development machine (DEBUG on) only. Safe to run again: "
+            "it changes nothing the second time.")
 
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            # Its users share one known password: never on a server that real people can reach.
+            raise CommandError("seed_demo creates demo users with a known password, so it runs only on a development "
+                               "machine (DEBUG on). To prepare a real school, run `manage.py setup_school`.")
         try:
             demo.validate_demo_password(settings.DEMO_PASSWORD)
         except ValidationError as error:

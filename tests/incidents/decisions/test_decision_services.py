@@ -223,6 +223,7 @@ def test_admin_offers_no_way_to_change_a_decision(client_for, head, school, lead
     assert Decision.objects.get(pk=decision.pk).reasons == "The posts named a teacher."
 
 
+@pytest.mark.usefixtures("demo_allowed")
 def test_seed_demo_has_cases_at_each_step_and_a_ban_under_review(capsys):
     from django.core.management import call_command
 

@@ -143,6 +143,7 @@ def test_referred_governor_sees_the_case_but_no_write_view(client_for, school, l
     assert sanction.steps.count() == 0
 
 
+@pytest.mark.usefixtures("demo_allowed")
 def test_every_demo_case_page_renders_for_each_role(client):
     from django.core.management import call_command
 

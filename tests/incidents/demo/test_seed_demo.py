@@ -12,6 +12,7 @@ EXPECTED = {
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("demo_allowed")
 def test_seed_demo_creates_one_user_per_role_with_the_demo_password(settings, capsys):
     settings.DEMO_PASSWORD = "a-demo-password"
     call_command("seed_demo")
@@ -25,6 +26,7 @@ def test_seed_demo_creates_one_user_per_role_with_the_demo_password(settings, ca
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("demo_allowed")
 def test_seed_demo_twice_changes_nothing(capsys):
     call_command("seed_demo")
     users_before = list(User.objects.order_by("pk").values_list("pk", "password"))
@@ -34,6 +36,7 @@ def test_seed_demo_twice_changes_nothing(capsys):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("demo_allowed")
 def test_seed_demo_imports_a_chat_with_two_marked_messages(capsys):
     from incidents.models import Case, ChatImport
 
@@ -49,6 +52,7 @@ def test_seed_demo_imports_a_chat_with_two_marked_messages(capsys):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("demo_allowed")
 def test_demo_senior_users_can_sign_in_with_the_demo_code(capsys, plain_client):
     call_command("seed_demo")
     capsys.readouterr()

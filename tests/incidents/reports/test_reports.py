@@ -99,6 +99,7 @@ def test_reports_csv_asks_for_a_fresh_confirmation(plain_client, head):
     assert plain_client.get("/reports/cases.csv")["Content-Type"].startswith("text/csv")
 
 
+@pytest.mark.usefixtures("demo_allowed")
 def test_reports_termly_pdf_names_no_parent_child_or_member_of_staff(client_for, capsys):
     call_command("seed_demo")
     from incidents.models import User

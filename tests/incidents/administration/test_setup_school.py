@@ -1,0 +1,117 @@
+"""`manage.py setup_school` prepares a new installation; `seed_demo` stays on development machines."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from incidents.administration.services import school_setup
+from incidents.models import Case, Child, Parent, ParentGroup, User
+from incidents.roles import Role
+from policies.models import LetterTemplateVersion, PolicyVersion, ResponseType, School
+from policies.selectors import policy_version_in_force
+
+pytestmark = pytest.mark.django_db
+
+
+def setup(*args) -> str:
+    out = io.StringIO()
+    call_command("setup_school", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_setup_school_creates_the_school_its_defaults_and_an_administrator_and_no_demo_data():
+    out = setup("--name", "St Anne's C of E Primary", "--admin-email", "Office@StAnnes.example", "--no-input")
+
+    school = School.objects.get()
+    assert school.name == "St Anne's C of E Primary"
+    assert ResponseType.objects.filter(school=school).count() == 9
+    assert LetterTemplateVersion.objects.filter(template__school=school).count() == 9
+    version = PolicyVersion.objects.get(policy__school=school)
+    assert version.status == PolicyVersion.Status.ADOPTED and version.clauses.exists()
+    admin = User.objects.get()
+    assert (admin.username, admin.email, admin.is_staff, admin.is_superuser) == (
+        "office@stannes.example", "office@stannes.example", True, False)
+    assert admin.has_role(Role.ADMIN) and not admin.has_usable_password()
+    assert not (Case.objects.exists() or Parent.objects.exists() or Child.objects.exists()
+                or ParentGroup.objects.exists())
+    assert "No demo data was loaded." in out
+    assert "manage.py changepassword office@stannes.example" in out
+
+
+def test_the_default_policy_is_in_force_for_incidents_earlier_in_the_school_year():
+    setup_result = school_setup(name="Hillside", admin_email="a@b.example", today=datetime.date(2027, 2, 3))
+    assert setup_result.policy_in_force_from == datetime.date(2026, 9, 1)
+    assert policy_version_in_force(school=setup_result.school, on=datetime.date(2026, 10, 12)) is not None
+
+
+def test_setup_school_asks_for_what_it_is_not_given(monkeypatch):
+    answers = iter(["  Hillside   Primary ", "head@hillside.example"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    setup()
+    assert School.objects.get().name == "Hillside Primary"
+    assert User.objects.get().email == "head@hillside.example"
+
+
+def test_setup_school_run_again_with_the_same_answers_changes_nothing():
+    setup("--name", "Hillside Primary", "--admin-email", "head@hillside.example")
+    counts = (School.objects.count(), User.objects.count(), PolicyVersion.objects.count(),
+              LetterTemplateVersion.objects.count(), ResponseType.objects.count(), School.history.count())
+    out = setup("--name", "hillside primary", "--admin-email", "HEAD@hillside.example")
+    assert "already set up" in out and "nothing changed" in out
+    assert (School.objects.count(), User.objects.count(), PolicyVersion.objects.count(),
+            LetterTemplateVersion.objects.count(), ResponseType.objects.count(), School.history.count()) == counts
+
+
+@pytest.mark.parametrize("name, email", [("Another School", "head@hillside.example"),
+                                         ("Hillside Primary", "someone.else@hillside.example")])
+def test_setup_school_refuses_an_installation_that_already_has_a_school(name, email):
+    setup("--name", "Hillside Primary", "--admin-email", "head@hillside.example")
+    with pytest.raises(CommandError, match="already has a school, 'Hillside Primary'"):
+        setup("--name", name, "--admin-email", email)
+    assert School.objects.get().name == "Hillside Primary" and User.objects.count() == 1
+
+
+def test_setup_school_refuses_after_the_demo_school_was_loaded(demo_allowed):
+    call_command("seed_demo", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="already has a school"):
+        setup("--name", "Hillside Primary School", "--admin-email", "new.admin@hillside.example")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--name", "  ", "--admin-email", "a@b.example"], "The school's name is empty."),
+    (["--name", "Hillside", "--admin-email", "not an address"], "'not an address' is not an e-mail address."),
+    (["--name", "x" * 201, "--admin-email", "a@b.example"], "longer than 200 characters"),
+    (["--admin-email", "a@b.example", "--no-input"], "--name is needed with --no-input."),
+])
+def test_setup_school_refuses_bad_answers_plainly_and_creates_nothing(args, words):
+    with pytest.raises(CommandError) as refused:
+        setup(*args)
+    assert words in str(refused.value)
+    assert not School.objects.exists() and not User.objects.exists()
+
+
+def test_an_existing_user_with_that_email_becomes_the_administrator_and_keeps_their_password():
+    user = User.objects.create_user("mo", email="mo@hillside.example", password="their-own-password")
+    out = setup("--name", "Hillside", "--admin-email", "mo@hillside.example")
+    user.refresh_from_db()
+    assert user.has_role(Role.ADMIN) and user.check_password("their-own-password")
+    assert "changepassword" not in out
+
+
+def test_seed_demo_refuses_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only on a development machine"):
+        call_command("seed_demo")
+    assert not School.objects.exists() and not User.objects.exists()
+
+
+def test_the_new_administrator_can_complete_the_profile_and_import_people(client_for):
+    setup("--name", "Hillside", "--admin-email", "head@hillside.example")
+    administrator = User.objects.get()
+    school = School.objects.get()
+    client = client_for(administrator)
+    assert client.get(f"/admin/policies/school/{school.pk}/change/").status_code == 200
+    assert client.get("/people/import/").status_code == 200
+    assert client.get("/policy/").status_code == 200
