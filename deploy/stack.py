@@ -88,14 +88,17 @@ def _arguments() -> argparse.Namespace:
 
 
 def _environment(arguments: argparse.Namespace, state: Path, redis_url: str) -> dict[str, str]:
-    secret_file = state / "secret_key"
-    if not secret_file.exists():
-        secret_file.write_text(secrets.token_urlsafe(50))
-        secret_file.chmod(0o600)
+    secret_file, integrity_file = state / "secret_key", state / "integrity_key"
+    for path in (secret_file, integrity_file):
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(50))
+            path.chmod(0o600)
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secret_file.read_text().strip(),
+        "CASEBOOK_INTEGRITY_KEY": os.environ.get("CASEBOOK_INTEGRITY_KEY") or integrity_file.read_text().strip(),
+        "CASEBOOK_SEAL_DIR": os.environ.get("CASEBOOK_SEAL_DIR") or str(state / "seals"),
         "DATABASE_URL": arguments.database_url,
         "REDIS_URL": redis_url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

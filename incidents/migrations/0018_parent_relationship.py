@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0013_home_page_reads'),
+        ('incidents', '0017_letters_follow_their_steps'),
     ]
 
     operations = [
