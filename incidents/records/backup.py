@@ -212,6 +212,11 @@ def _unpack(source: Path, staging: Path) -> tuple[dict, Path, dict[str, str]]:
             else:
                 raise RestoreError(f"Unexpected entry in the archive: {member.name}")
             digests[key] = _copy_hashing(handle, target)
+        # Read the compressed stream to its end: an archive cut short after its last entry (its end
+        # blocks or the gzip trailer lost in copying) is refused like any other truncated copy.
+        assert archive.fileobj is not None
+        while archive.fileobj.read(CHUNK):
+            pass
     if manifest is None:
         raise RestoreError("The archive has no manifest.json.")
     if database is None:

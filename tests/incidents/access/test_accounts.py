@@ -135,7 +135,7 @@ def test_wrong_current_passwords_count_towards_the_lockout(client_for, office):
     assert office.check_password(OLD)
 
 
-def test_the_demo_password_passes_the_rules_and_a_weak_one_is_refused(settings, db):
+def test_the_demo_password_passes_the_rules_and_a_weak_one_is_refused(settings, db, demo_allowed):
     settings.DEMO_PASSWORD = "12345678"
     with pytest.raises(CommandError, match="DEMO_PASSWORD is too weak"):
         call_command("seed_demo")

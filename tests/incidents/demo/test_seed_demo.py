@@ -76,7 +76,7 @@ def test_demo_code_refuses_a_user_without_a_demo_device(office):
 
 
 @pytest.mark.django_db
-def test_seed_demo_gives_the_school_english_term_dates_for_two_years(capsys):
+def test_seed_demo_gives_the_school_english_term_dates_for_two_years(capsys, demo_allowed):
     import datetime
 
     from policies.models import School

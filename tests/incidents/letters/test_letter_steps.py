@@ -289,7 +289,7 @@ def test_representations_do_not_need_a_letter(setup, lead, head):
         letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=case.parents.first(), step=step)
 
 
-def test_seed_demo_builds_every_letter_from_its_step_and_issues_those_of_past_steps(settings, tmp_path):
+def test_seed_demo_builds_every_letter_from_its_step_and_issues_those_of_past_steps(settings, tmp_path, demo_allowed):
     from django.core.management import call_command
 
     settings.MEDIA_ROOT = tmp_path

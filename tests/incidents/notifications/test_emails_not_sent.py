@@ -23,7 +23,8 @@ def approved_letter(school, office, lead, head, django_capture_on_commit_callbac
     letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     with django_capture_on_commit_callbacks(execute=True):
         letter_services.letter_request_pdf(letter=letter)
-        letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
+    letter.refresh_from_db()
+    letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     letter.refresh_from_db()
     return letter
 

@@ -109,7 +109,7 @@ def _restore_command(archive: Path, database: dict, media_root: Path, *extra: st
 
 @pytest.mark.django_db(transaction=True)
 def test_backup_then_restore_into_a_fresh_database_gives_identical_rows_and_files(
-        postgresql, backup_settings, restore_database, tmp_path):
+        postgresql, backup_settings, restore_database, tmp_path, demo_allowed):
     call_command("seed_demo", stdout=io.StringIO())
     archive = _take_backup()
     assert b"HistoricalCase" not in archive.read_bytes()  # encrypted: no table name readable in it
