@@ -57,6 +57,7 @@ def _production(code: str, **extra_env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update(DJANGO_SETTINGS_MODULE="config.settings.production",
                        SECRET_KEY="a-long-random-production-secret-key-for-the-test-0123456789-abcdefghijkl",
+                       CASEBOOK_INTEGRITY_KEY="another-long-random-key-kept-apart-from-the-database-0123456789",
                        ALLOWED_HOSTS="testserver", **extra_env)
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
                           timeout=120)

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "SECRET_KEY": "a-long-random-production-secret-key-for-the-test-0123456789-abcdefghijkl",
+    "CASEBOOK_INTEGRITY_KEY": "another-long-random-key-kept-apart-from-the-database-0123456789",
     "ALLOWED_HOSTS": "casebook.school.example",
     "REDIS_URL": "",
     "SENTRY_DSN": "",
@@ -125,7 +126,7 @@ def test_requirements_txt_is_fully_pinned_and_holds_no_test_tool():
     names = _requirement_names(ROOT / "requirements.txt")
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        assert not line or re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.]+", line), line
+        assert not line or re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[a-z0-9,]+\])?==[A-Za-z0-9_.]+", line), line
     assert not names & {"pytest", "pytest-django", "playwright", "pytest-playwright", "locust", "factory-boy",
                         "hypothesis", "ruff", "mypy", "pypdf"}
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
