@@ -65,8 +65,14 @@ def test_healthz_says_the_worker_is_missing_when_last_seen_over_two_minutes_ago(
 def test_healthz_is_ok_once_a_real_worker_has_run_the_heartbeat(client, heartbeat_redis, celery_worker_on_redis):
     assert client.get("/healthz").json()["worker"] == "missing: never seen"
     worker_heartbeat.apply_async().get(timeout=30)
+    # Each check has a one-second socket timeout; on a loaded CI machine one probe may time out, as a
+    # real load balancer's would, so the probe is asked again for a few seconds before judging.
+    deadline = time.monotonic() + 5
     response = client.get("/healthz")
-    assert response.status_code == 200
+    while response.status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
     assert response.json() == {"status": "ok", "down": [], "database": "ok", "broker": "ok", "worker": "ok"}
 
 
