@@ -92,7 +92,7 @@ def _database_dump(handle: IO[str]) -> None:
                              use_natural_primary_keys=model is Group, cls=_ExactJSONEncoder)
 
 
-class _HashingReader:
+class HashingReader:
     """Reads a file for the archive and keeps its SHA-256 of exactly the bytes that went in."""
 
     def __init__(self, handle: IO[bytes]) -> None:
@@ -111,7 +111,7 @@ def _add_file(archive: tarfile.TarFile, name: str, path: Path) -> str:
         info = archive.gettarinfo(fileobj=handle, arcname=f"{ROOT}/{name}")
         info.uid = info.gid = 0
         info.uname = info.gname = ""
-        reader = _HashingReader(handle)
+        reader = HashingReader(handle)
         archive.addfile(info, reader)  # tarfile reads exactly info.size bytes through it
     return reader.digest.hexdigest()
 

@@ -42,6 +42,8 @@ from psycopg.conninfo import make_conninfo
 from pyrage import passphrase as age_passphrase
 from pyrage import x25519
 
+from incidents.records.backup import HashingReader
+
 ROOT = "casebook-pg-backup"
 KEY_NAME = f"{ROOT}/key.age"
 DATA_NAME = f"{ROOT}/data.tar.age"
@@ -149,17 +151,6 @@ def tables_with_data(database: Mapping[str, Any]) -> list[str]:
 
 # --- streaming through age ------------------------------------------------------------------------
 
-class _HashingReader:
-    def __init__(self, handle: IO[bytes]) -> None:
-        self.handle = handle
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.handle.read(size)
-        self.digest.update(data)
-        return data
-
-
 def _encrypt_stream(out: IO[bytes], recipient: Any, write_plain: Callable[[IO[bytes]], dict]) -> dict:
     """Run `write_plain` in a thread writing into a pipe that pyrage encrypts into `out`, so
     nothing larger than a chunk is held in memory."""
@@ -245,7 +236,7 @@ def _add_file(payload: tarfile.TarFile, name: str, path: Path) -> str:
     info.mtime = int(path.stat().st_mtime)
     info.mode = 0o600
     with path.open("rb") as handle:
-        hashing = _HashingReader(handle)
+        hashing = HashingReader(handle)
         payload.addfile(info, hashing)
     return hashing.digest.hexdigest()
 
