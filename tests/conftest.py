@@ -92,6 +92,15 @@ def administrator(db):
 
 
 @pytest.fixture
+def superuser(db):
+    """The technical superuser: the only one Django's admin lets in (config.admin_site)."""
+    user = factories.UserFactory(username="root", role=Role.ADMIN, first_name="Root", last_name="User")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
 def outsider(db):
     """Signed in, but holds no role."""
     return _member("outsider", None)

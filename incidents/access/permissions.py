@@ -197,3 +197,14 @@ def may_import_people(user: User) -> bool:
 
 def may_preview_letters(user: User) -> bool:
     return user.is_authenticated and (user.has_role(Role.ADMIN) or user.has_role(Role.HEAD))
+
+
+def may_adopt_policy(user: User) -> bool:
+    """The Head Teacher puts a new version of the policy in force (the final say on conduct rests with
+    them); administrators prepare the draft."""
+    return _has_any(user, Role.HEAD)
+
+
+def may_read_policy_drafts(user: User) -> bool:
+    """Drafts and their comparison with the version in force: those who write them and the one who adopts."""
+    return _has_any(user, Role.ADMIN, Role.HEAD)

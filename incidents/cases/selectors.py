@@ -22,7 +22,7 @@ from incidents.models import (
     Statement,
     User,
 )
-from policies.models import School
+from policies.models import PolicyVersion, School
 
 
 def case_for(user: User, reference: str) -> Case:
@@ -118,6 +118,17 @@ def open_cases_for_parents(user: User, parent_ids: list[int]) -> QuerySet[Case]:
         .exclude(status=Case.Status.CLOSED)
         .distinct()
         .order_by("-opened_at")
+    )
+
+
+def open_cases_citing(user: User, version: PolicyVersion) -> QuerySet[Case]:
+    """Open cases the user may see that were decided under `version` or cite any of its clauses
+    (asked before a new version is adopted: they keep citing this one)."""
+    return (
+        cases_visible_to(user)
+        .filter(Q(policy_version=version) | Q(clauses__version=version))
+        .exclude(status=Case.Status.CLOSED)
+        .distinct()
     )
 
 
