@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from incidents.evidence import uploads
 from incidents.inputs import DatesInRange
-from policies.models import LetterTemplateVersion, Policy, School, TermHoliday
+from policies.models import Clause, LetterTemplateVersion, Policy, School, TermHoliday
 from policies.templating import LETTER_VARIABLES, trial_render_problems, validate_letter_template
 
 LOGO_MAX_MB = 2
@@ -99,3 +99,28 @@ class TermHolidayForm(DatesInRange, forms.ModelForm):
     class Meta:
         model = TermHoliday
         fields = ["name", "starts_on", "ends_on"]
+
+
+class ClauseForm(forms.ModelForm):
+    """One clause of a draft: its number, the part of the policy it is in, and its wording."""
+
+    class Meta:
+        model = Clause
+        fields = ["number", "kind", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        labels = {"kind": "Part of the policy"}
+
+
+class PolicyAdoptForm(forms.Form):
+    """Adopting is asked twice: the date it takes effect, and a tick that the differences were read."""
+
+    adopted_on = forms.DateField(label="In force from", widget=forms.DateInput(attrs={"type": "date"}))
+    confirm = forms.BooleanField(
+        required=False,
+        label="I have read the differences, and I adopt this version as the school's policy from that date.",
+    )
+
+    def clean_confirm(self) -> bool:
+        if not self.cleaned_data.get("confirm"):
+            raise forms.ValidationError("Tick the box to confirm: nothing has been adopted.")
+        return True

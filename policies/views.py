@@ -9,7 +9,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents.access.permissions import allowed_if, holds_a_staff_role, may_administer_policies, may_preview_letters
+from incidents.access.permissions import (
+    allowed_if,
+    holds_a_staff_role,
+    may_administer_policies,
+    may_preview_letters,
+    may_read_policy_drafts,
+)
 from policies import selectors, services
 from policies.forms import PolicyImportForm
 from policies.models import LetterTemplateVersion, Policy
@@ -32,6 +38,7 @@ def _policy_context() -> dict:
 def policy_read(request):
     return render(request, "policies/policy.html", {
         **_policy_context(), "may_administer": may_administer_policies(request.user),
+        "may_read_drafts": may_read_policy_drafts(request.user),
     })
 
 
@@ -62,7 +69,7 @@ def policy_import(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            url = reverse("admin:policies_policyversion_change", args=[version.pk])
+            url = reverse("policies:policy_version", kwargs={"version_pk": version.pk})
             messages.success(request, format_html(
                 "Draft version {} made with {} clauses. <a href=\"{}\">Check each clause and its kind</a>, "
                 "then adopt it.", version.number, version.clauses.count(), url,
