@@ -34,9 +34,15 @@ DEMO_USERS: list[tuple[str, str, str, Role]] = [
     ("lead", "Liam", "Lewis", Role.LEAD),
     ("head", "Helen", "Hart", Role.HEAD),
     ("dsl", "Daniel", "Shah", Role.DSL),
-    ("governor", "Grace", "Gordon", Role.GOVERNOR),
+    ("governor", "Grace", "Gordon", Role.GOVERNOR),  # the chair of governors (DEMO_CHAIR)
+    ("panel", "Peter", "Price", Role.GOVERNOR),  # a second governor, on the contested case's panel
     ("admin", "Aisha", "Adams", Role.ADMIN),
 ]
+
+
+# The demo school names Grace Gordon as its chair of governors (demo/school.py): she sees the bans
+# under review with the Head Teacher.
+DEMO_CHAIR = "governor"
 
 
 DEMO_DEVICE_NAME = "Demo authenticator"
@@ -64,7 +70,8 @@ def validate_demo_password(password: str) -> None:
 
 
 def seed_users(*, password: str | None = None) -> list[tuple[str, bool]]:
-    """Create the six demo users, one per role. Returns (username, created) pairs.
+    """Create the demo users, one per role, and a second governor; the first governor is the chair.
+    Returns (username, created) pairs.
 
     Writes: users and their group membership. Existing users are left as they are.
     """
@@ -81,6 +88,7 @@ def seed_users(*, password: str | None = None) -> list[tuple[str, bool]]:
             user.set_password(password)
             user.is_staff = role == Role.ADMIN
             user.is_superuser = role == Role.ADMIN
+            user.is_chair_of_governors = username == DEMO_CHAIR
             user.save()
             user.groups.add(Group.objects.get(name=role.value))
         results.append((username, created))
@@ -413,7 +421,8 @@ def seed_decisions() -> bool:
     parents = list(Parent.objects.filter(school=school).order_by("pk"))
     if not parents:
         return False
-    users = {u.username: u for u in User.objects.filter(username__in=["office", "lead", "head", "governor"])}
+    users = {u.username: u for u in User.objects.filter(
+        username__in=["office", "lead", "head", "governor", "panel"])}
     lead, head, governor = users["lead"], users["head"], users["governor"]
     ladder = _demo_ladder(school)
     state = Sanction.State
@@ -532,6 +541,6 @@ def seed_decisions() -> bool:
                 complaint = complaints.complaint_record(case=case, by=lead, received_on=story.day(after + 11),
                                                         summary="The parent says the warning is unfair.")
             with story.on(after + 13):
-                complaints.complaint_refer(complaint=complaint, by=head, governors=[governor],
+                complaints.complaint_refer(complaint=complaint, by=head, governors=[governor, users["panel"]],
                                            on=story.day(after + 13))
     return True

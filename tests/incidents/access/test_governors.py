@@ -79,6 +79,8 @@ def test_chair_sees_the_ban_case_page_and_the_list(ban, lead, chair, client_for)
     page = client.get(ban.case.get_absolute_url())
     assert page.status_code == 200 and "Threatened the deputy head" in page.content.decode()
     assert ban.case.reference in client.get("/cases/").content.decode()
+    home = client.get("/").content.decode()
+    assert "Bans you review with the Head Teacher" in home and ban.case.reference in home
 
 
 @pytest.mark.parametrize("how", ["warning", "closed", "guessed"])

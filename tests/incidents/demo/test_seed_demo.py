@@ -7,7 +7,7 @@ from incidents.roles import Role
 
 EXPECTED = {
     "office": Role.OFFICE, "lead": Role.LEAD, "head": Role.HEAD,
-    "dsl": Role.DSL, "governor": Role.GOVERNOR, "admin": Role.ADMIN,
+    "dsl": Role.DSL, "governor": Role.GOVERNOR, "panel": Role.GOVERNOR, "admin": Role.ADMIN,
 }
 
 
@@ -22,6 +22,8 @@ def test_seed_demo_creates_one_user_per_role_with_the_demo_password(settings, ca
         assert user.has_role(role)
     assert User.objects.get(username="admin").is_superuser
     assert not User.objects.get(username="head").is_superuser
+    assert User.objects.get(username="governor").is_chair  # the chair the demo school's letters name
+    assert not User.objects.get(username="panel").is_chair_of_governors
     assert "office" in capsys.readouterr().out
 
 
