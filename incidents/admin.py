@@ -31,8 +31,9 @@ from incidents.models import (
 
 @admin.register(User)
 class CasebookUserAdmin(UserAdmin):
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("Notifications", {"fields": ("notification_mode",)}))
-    list_display = ("username", "first_name", "last_name", "email", "is_active")
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Notifications", {"fields": ("notification_mode",)}),
+                 ("Governors", {"fields": ("is_chair_of_governors",)}))
+    list_display = ("username", "first_name", "last_name", "email", "is_active", "is_chair_of_governors")
     actions = ["reset_two_factor"]
 
     @admin.action(description="Reset two-factor sign-in (lost phone)")

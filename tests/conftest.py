@@ -34,6 +34,7 @@ def school(db):
 CAST_NAMES = {
     "office": ("Olivia", "Okafor"), "lead": ("Liam", "Lewis"), "head": ("Helen", "Hart"), "dsl": ("Daniel", "Shah"),
     "governor": ("Grace", "Gordon"), "admin": ("Aisha", "Adams"), "outsider": ("Oscar", "Outis"),
+    "chair": ("Charles", "Chambers"), "panel": ("Priya", "Patel"),
 }
 
 
@@ -65,6 +66,21 @@ def dsl(db):
 @pytest.fixture
 def governor(db):
     return _member("governor", Role.GOVERNOR)
+
+
+@pytest.fixture
+def chair(db):
+    """The chair of governors: a governor who reviews bans with the Head Teacher."""
+    user = _member("chair", Role.GOVERNOR)
+    user.is_chair_of_governors = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def panel_member(db):
+    """A second governor, put on a complaint's panel by the tests that need one."""
+    return _member("panel", Role.GOVERNOR)
 
 
 @pytest.fixture

@@ -30,6 +30,17 @@ def in_brief(sanction: Sanction) -> str:
 
 
 @register.filter
+def deadline_wording(deadline, today) -> str:
+    """A deadline worded for the day: overdue, due today, due soon or due later (deadlines.Deadline.wording)."""
+    return deadline.wording(today)
+
+
+@register.filter
+def deadline_urgency(deadline, today) -> str:
+    return deadline.urgency(today)
+
+
+@register.filter
 def severity_colour(severity: str) -> str:
     return _SEVERITY_COLOURS.get(severity, "secondary")
 
