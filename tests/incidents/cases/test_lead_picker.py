@@ -85,3 +85,9 @@ def test_the_case_form_names_people_with_their_roles(log_concern, lead, office, 
 def test_a_chair_of_governors_is_named_as_such_in_a_picker(chair, panel_member):
     assert chair.name_and_roles == "Charles Chambers (Chair of governors)"
     assert panel_member.name_and_roles == "Priya Patel (Governor)"
+
+
+def test_the_case_lists_lead_filter_names_people_with_their_roles(lead, second_lead, office, client_for):
+    page = client_for(office).get("/cases/").content.decode()
+    assert "Liam Lewis (Investigating lead)" in page and "Sara Singh (Investigating lead)" in page
+    assert not re.search(r"<option[^>]*>\s*(lead|slead)\s*</option>", page)
