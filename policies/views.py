@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -20,7 +18,8 @@ from policies import selectors, services
 from policies.forms import PolicyImportForm
 from policies.models import LetterTemplateVersion, Policy
 from policies.pdf import html_to_pdf
-from policies.templating import LETTER_VARIABLES, LetterRenderError, render_letter_template, sample_letter_context
+from policies.template_views import letter_sheet
+from policies.templating import LETTER_VARIABLES
 
 
 def _policy_context() -> dict:
@@ -84,14 +83,7 @@ def letter_preview(request, pk: int):
     school = selectors.current_school()
     version = get_object_or_404(LetterTemplateVersion.objects.select_related("template"), pk=pk,
                                 template__school=school)
-    context = sample_letter_context(school, today=datetime.date.today())
-    try:
-        subject = render_letter_template(version.subject, context)
-        body = render_letter_template(version.body, context)
-    except LetterRenderError as error:
-        subject, body, problem = "", "", error.message
-    else:
-        problem = ""
     return render(request, "policies/letter_preview.html", {
-        "version": version, "subject": subject, "body": body, "problem": problem, "variables": LETTER_VARIABLES,
+        "version": version, "variables": LETTER_VARIABLES,
+        "sheet": letter_sheet(school=school, subject=version.subject, body=version.body),
     })
