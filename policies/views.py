@@ -11,12 +11,13 @@ from incidents.access.permissions import (
     allowed_if,
     holds_a_staff_role,
     may_administer_policies,
+    may_adopt_policy,
     may_preview_letters,
     may_read_policy_drafts,
 )
 from policies import selectors, services
 from policies.forms import PolicyImportForm
-from policies.models import LetterTemplateVersion, Policy
+from policies.models import LetterTemplateVersion, Policy, PolicyVersion
 from policies.pdf import html_to_pdf
 from policies.template_views import letter_sheet
 from policies.templating import LETTER_VARIABLES
@@ -35,9 +36,13 @@ def _policy_context() -> dict:
 @require_GET
 @allowed_if(holds_a_staff_role)
 def policy_read(request):
+    may_read_drafts = may_read_policy_drafts(request.user)
+    drafts = PolicyVersion.objects.filter(policy__school=selectors.current_school(),
+                                          status=PolicyVersion.Status.DRAFT).select_related("policy")
     return render(request, "policies/policy.html", {
         **_policy_context(), "may_administer": may_administer_policies(request.user),
-        "may_read_drafts": may_read_policy_drafts(request.user),
+        "may_read_drafts": may_read_drafts, "drafts": drafts if may_read_drafts else [],
+        "may_adopt": may_adopt_policy(request.user),
     })
 
 
