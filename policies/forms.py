@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from incidents.evidence import uploads
 from incidents.inputs import DatesInRange
 from policies.models import Clause, LetterTemplateVersion, Policy, School, TermHoliday
+from policies.paragraphs import paragraphs_to_html
 from policies.templating import LETTER_VARIABLES, trial_render_problems, validate_letter_template
 
 LOGO_MAX_MB = 2
@@ -124,3 +125,39 @@ class PolicyAdoptForm(forms.Form):
         if not self.cleaned_data.get("confirm"):
             raise forms.ValidationError("Tick the box to confirm: nothing has been adopted.")
         return True
+
+
+class LetterTemplateEditForm(forms.Form):
+    """A letter template as its subject and paragraphs (policies.paragraphs), checked by the sealed
+    engine line by line. `problems` holds what it refused: (where, line, message, the line as written)."""
+
+    subject = forms.CharField(max_length=200)
+    paragraphs = forms.CharField(
+        label="The letter",
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true", "class": "font-monospace"}),
+        help_text="Paragraphs separated by a blank line. A new line is a line break; a line starting “- ” is a "
+        "bullet point; **words** are bold. Put in the letter's details from the list of placeholders.",
+    )
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.problems: list[tuple[str, int, str, str]] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if "subject" not in cleaned or "paragraphs" not in cleaned:
+            return cleaned
+        body = paragraphs_to_html(cleaned["paragraphs"])
+        lines = cleaned["paragraphs"].replace("\r\n", "\n").split("\n")
+        for where, source, shown in (("Subject", cleaned["subject"], [cleaned["subject"]]), ("Line", body, lines)):
+            problems = validate_letter_template(source) or trial_render_problems(source, self.school)
+            for problem in problems:
+                written = shown[problem.line - 1] if 0 < problem.line <= len(shown) else ""
+                self.problems.append((where, problem.line if where == "Line" else 0, problem.message, written))
+        if self.problems:
+            raise forms.ValidationError(
+                f"The letter was not saved: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}, "
+                "shown below at the line.")
+        cleaned["body"] = body
+        return cleaned

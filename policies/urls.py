@@ -1,6 +1,6 @@
 from django.urls import path
 
-from policies import version_views, views
+from policies import template_views, version_views, views
 
 app_name = "policies"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("policy/versions/<int:version_pk>/clauses/<int:clause_pk>/", version_views.clause_edit, name="clause_edit"),
     path("policy/versions/<int:version_pk>/clauses/<int:clause_pk>/remove/", version_views.clause_remove,
          name="clause_remove"),
+    path("policy/templates/", template_views.letter_templates, name="letter_templates"),
+    path("policy/templates/<int:template_pk>/", template_views.letter_template_edit, name="letter_template_edit"),
+    path("policy/templates/<int:template_pk>/preview/", template_views.letter_template_preview,
+         name="letter_template_preview"),
 ]

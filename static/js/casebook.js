@@ -116,3 +116,15 @@ document.addEventListener("click", function (event) {
     link.setAttribute("aria-disabled", "true");
   }
 });
+
+// A placeholder button (data-insert) puts its text where the cursor is in the field it names
+// (data-insert-into), then tells the form it changed so that the live preview follows.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-insert]");
+  if (!button) { return; }
+  var field = document.getElementById(button.getAttribute("data-insert-into"));
+  if (!field) { return; }
+  field.setRangeText(button.getAttribute("data-insert"), field.selectionStart, field.selectionEnd, "end");
+  field.focus();
+  field.dispatchEvent(new Event("input", { bubbles: true }));
+});

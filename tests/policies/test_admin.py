@@ -95,7 +95,7 @@ def test_letter_preview_renders_sample_data_for_admin_and_head(role, status, cas
     if status == 200:
         html = response.content.decode()
         assert "Ms Sample" in html and "written representations" in html
-        assert "sandbox" in html
+        assert "<iframe" not in html and "style=" not in html and 'class="letter-sheet"' in html
 
 
 def test_admin_administrator_may_delete_a_term_holiday(administrator):

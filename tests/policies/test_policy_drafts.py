@@ -157,3 +157,19 @@ def test_new_draft_button_copies_the_latest_version(client_for, administrator, p
         adopted_version.clauses.values_list("text", flat=True))
     page = client_for(administrator).get(f"/policy/versions/{draft.pk}/").content.decode()
     assert f'name="c{draft.clauses.first().pk}-text"' in page and "Version 1 is in force" in page
+
+
+def test_the_policy_page_tells_the_head_a_draft_is_waiting_and_hides_it_from_other_staff(client_for, head, office,
+                                                                                         draft):
+    page = client_for(head).get("/policy/").content.decode()
+    assert "Version 2 of" in page and f"/policy/versions/{draft.pk}/compare/" in page and "adopt it" in page
+    assert 'data-testid="draft-waiting"' not in client_for(office).get("/policy/").content.decode()
+
+
+def test_the_history_names_people_with_their_role_never_their_username(client_for, administrator, draft):
+    clause = draft.clauses.first()
+    client = client_for(administrator)
+    client.post(f"/policy/versions/{draft.pk}/clauses/{clause.pk}/", _clause_post(clause, text="Kinder words."))
+    page = client.get(f"/policy/versions/{draft.pk}/").content.decode()
+    history = page.split("Changes to this version")[1]
+    assert "Aisha Adams, Administrator" in history and ">admin<" not in history and "(admin)" not in history

@@ -65,6 +65,9 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "policies:clause_add": ("POST", {"admin": 302, "default": 403}),
     "policies:clause_edit": ("POST", {"admin": 302, "default": 403}),
     "policies:clause_remove": ("POST", {"admin": 302, "default": 403}),
+    "policies:letter_templates": ("GET", {"admin": 200, "default": 403}),
+    "policies:letter_template_edit": ("GET", {"admin": 200, "default": 403}),
+    "policies:letter_template_preview": ("POST", {"admin": 200, "default": 403}),  # empty: "write the letter"
     "incidents:home": ("GET", {"default": 200}),
     "incidents:deadline_list": ("GET", {"default": 200}),  # each sees only the deadlines of cases they may see
     "incidents:concern_create": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
@@ -216,6 +219,7 @@ def world(cast, school, log_concern, parent):
         "parent": parent.pk,
         "template_version": LetterTemplateVersion.objects.filter(template__school=school).first().pk,
         "policy_version": PolicyVersion.objects.get(policy__school=school, status="adopted"),
+        "template": LetterTemplateVersion.objects.filter(template__school=school).first().template_id,
         "letter": letter_services.letter_start(case=case, purpose="warning", by=cast["lead"], recipient=parent).pk,
         "access_request": record_services.subject_access_request_record(
             parent=parent, received_on=timezone.localdate(), by=cast["head"]).pk,
@@ -251,7 +255,7 @@ def _kwargs(pattern, world) -> dict:
             values["pk"] = world["email"]
     values.update(to="issued", message_pk=world["message"], mark_pk=world["mark"], media_pk=world["media"],
                   policy_pk=world["policy_version"].policy_id, version_pk=world["policy_version"].pk,
-                  clause_pk=world["policy_version"].clauses.first().pk)
+                  clause_pk=world["policy_version"].clauses.first().pk, template_pk=world["template"])
     return {name: values[name] for name in names}
 
 
