@@ -6,12 +6,13 @@ from .letters import Letter
 from .notifications import Notification
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
+from .reporting import ReportedFile
 from .submissions import Submission
 from .users import TwoFactorReset, User
 
 __all__ = [
     "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
     "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Notification",
-    "Parent", "ParentGroup", "Recommendation", "ReferenceCounter", "Representation", "Sanction", "SanctionStep",
-    "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
+    "Parent", "ParentGroup", "Recommendation", "ReferenceCounter", "ReportedFile", "Representation",
+    "Sanction", "SanctionStep", "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
 ]
