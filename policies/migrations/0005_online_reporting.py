@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('policies', '0003_school_nation'),
+        ('policies', '0004_clause_history'),
     ]
 
     operations = [
