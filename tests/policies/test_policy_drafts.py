@@ -181,3 +181,8 @@ def test_an_adoption_date_out_of_range_is_refused_with_a_message(client_for, hea
     assert response.status_code == 200 and "is-invalid" in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == PolicyVersion.Status.DRAFT
+
+
+def test_the_adopt_page_offers_today_in_the_form_a_date_input_reads(client_for, head, adopted_version, draft):
+    page = client_for(head).get(f"/policy/versions/{draft.pk}/adopt/").content.decode()
+    assert f'type="date" name="adopted_on" value="{datetime.date.today().isoformat()}"' in page
