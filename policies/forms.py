@@ -85,7 +85,7 @@ class SchoolForm(DatesInRange, forms.ModelForm):
         model = School
         fields = ["name", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
                   "chair_of_governors_name", "safeguarding_lead_name", "retention_years",
-                  "representation_school_days", "evidence_max_mb"]
+                  "representation_school_days", "evidence_max_mb", "online_reporting"]
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

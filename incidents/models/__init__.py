@@ -16,13 +16,14 @@ from .letters import Letter
 from .notifications import Notification
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
+from .reporting import ReportedFile
 from .submissions import Submission
 from .users import TwoFactorReset, User
 
 __all__ = [
     "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
     "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Notification",
-    "PanelConfirmation", "Parent", "ParentGroup", "Recommendation", "ReferenceCounter", "Representation",
-    "ReviewParticipation", "Sanction", "SanctionStep",
+    "PanelConfirmation", "Parent", "ParentGroup", "Recommendation", "ReferenceCounter", "ReportedFile",
+    "Representation", "ReviewParticipation", "Sanction", "SanctionStep",
     "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
 ]

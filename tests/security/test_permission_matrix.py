@@ -24,13 +24,14 @@ from incidents.decisions import complaints
 from incidents.decisions import services as decision_services
 from incidents.evidence import services as evidence_services
 from incidents.letters import services as letter_services
-from incidents.models import Notification
+from incidents.models import Notification, ReportedFile
 from incidents.records import services as record_services
+from incidents.reporting import services as reporting_services
 from tests import factories
 
 ROLES = ["office", "lead", "head", "dsl", "governor", "chair", "panel", "admin", "outsider", "anonymous"]
 PUBLIC = {"healthz", "login", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete"}
+          "password_reset_complete", "incidents:online_report", "incidents:online_report_thanks"}
 LOGIN = "login"  # a redirect to the sign-in page
 
 # url name → (method, {role: status}); a role left out gets `default`.
@@ -138,6 +139,16 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:notification_settings": ("GET", {"default": 200}),
     # The e-mails not sent (one failed e-mail to the lead about the ordinary case): the office and the Head.
     "incidents:emails_not_sent": ("GET", {"office": 200, "head": 200, "default": 403}),
+    # The public report form (no sign-in) and the office's queue of what it brings in.
+    "incidents:online_report": ("GET", {"default": 200, "anonymous": 200}),
+    "incidents:online_report_thanks": ("GET", {"default": 302, "anonymous": 302}),  # no report sent: to the form
+    "incidents:reported_list": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:reported_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:reported_file_download": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    # An empty POST: the form again with its errors, nothing done.
+    "incidents:reported_open_case": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:reported_attach": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:reported_dismiss": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:email_retry": ("POST", {"office": 302, "head": 302, "default": 403}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
     # Importing people: administrators only. With no file waiting, preview and confirm send them back to upload.
@@ -223,6 +234,10 @@ def world(cast, school, log_concern, parent):
         "letter": letter_services.letter_start(case=case, purpose="warning", by=cast["lead"], recipient=parent).pk,
         "access_request": record_services.subject_access_request_record(
             parent=parent, received_on=timezone.localdate(), by=cast["head"]).pk,
+        "reported": reporting_services.concern_report(
+            school=school, description="…", channel="whatsapp", where_detail="", happened_on=None, about="",
+            reporter_is="parent", name="", contact="", anonymous_to_parent=False,
+            files=[reporting_services.SentFile("a.png", factories.PNG)]).pk,
         "email": Notification.objects.create(
             recipient=cast["lead"], kind=Notification.Kind.CONCERN_LOGGED, subject="A new concern was logged",
             body="…", case_reference=case.reference, state=Notification.State.FAILED, error="Refused").pk,
@@ -253,6 +268,10 @@ def _kwargs(pattern, world) -> dict:
             values["pk"] = world["access_request"]
         elif route.startswith("emails/"):
             values["pk"] = world["email"]
+        elif route.startswith("reported/"):
+            values["pk"] = world["reported"]
+    if "file_pk" in names:
+        values["file_pk"] = ReportedFile.objects.get(concern_id=world["reported"]).pk
     values.update(to="issued", message_pk=world["message"], mark_pk=world["mark"], media_pk=world["media"],
                   policy_pk=world["policy_version"].policy_id, version_pk=world["policy_version"].pk,
                   clause_pk=world["policy_version"].clauses.first().pk, template_pk=world["template"])
