@@ -31,8 +31,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
+    "config.apps.CasebookAdminConfig",
+    "config.apps.RolesConfig",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -46,9 +46,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    "config.apps.AuthenticatorAppsConfig",
+    "config.apps.RecoveryCodesConfig",
+    "config.apps.SignInAttemptsConfig",
     "csp",
     "policies",
     "incidents",
