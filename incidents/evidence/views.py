@@ -44,7 +44,9 @@ def evidence_create(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         except ValidationError as error:
             form.add_error("file", error)
     return render(request, "incidents/evidence/form.html", {
-        "case": case, "form": form, "title": "Add evidence", "button": "Add evidence", "multipart": True})
+        "case": case, "form": form, "title": "Add evidence", "button": "Add evidence", "multipart": True,
+        # A chat export is read as it is uploaded: a few seconds for a long one.
+        "busy": "Uploading and checking the file (a chat export is read too)…"})
 
 
 def _is_chat_upload(name: str, obtained: str) -> bool:
