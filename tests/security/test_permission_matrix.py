@@ -146,8 +146,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:reported_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:reported_file_download": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     # An empty POST: the form again with its errors, nothing done.
-    "incidents:reported_open_case": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
-    "incidents:reported_attach": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:reported_file": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:reported_dismiss": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:email_retry": ("POST", {"office": 302, "head": 302, "default": 403}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
