@@ -169,3 +169,14 @@ def may_import_people(user: User) -> bool:
 
 def may_preview_letters(user: User) -> bool:
     return user.is_authenticated and (user.has_role(Role.ADMIN) or user.has_role(Role.HEAD))
+
+
+# --- running the school: its settings and the people who use Casebook ---
+def may_change_settings(user: User) -> bool:
+    """The school profile, term dates and rules, and who may use Casebook: administrators only."""
+    return user.is_authenticated and user.has_role(Role.ADMIN)
+
+
+def may_read_settings(user: User) -> bool:
+    """The Head Teacher reads the settings (and their history) without changing them."""
+    return user.is_authenticated and (user.has_role(Role.ADMIN) or user.has_role(Role.HEAD))

@@ -1,3 +1,4 @@
+from .administration import AdministrationEvent, Invitation
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
 from .chats import ChatImport, ChatMark, ChatMedia, ChatMessage
 from .decisions import Complaint, Decision, DecisionImmutable, Recommendation, Representation, Sanction, SanctionStep
@@ -10,8 +11,9 @@ from .submissions import Submission
 from .users import TwoFactorReset, User
 
 __all__ = [
-    "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
-    "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Notification",
+    "AdministrationEvent", "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia",
+    "ChatMessage", "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence",
+    "Invitation", "Letter", "Notification",
     "Parent", "ParentGroup", "Recommendation", "ReferenceCounter", "Representation", "Sanction", "SanctionStep",
     "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
 ]
