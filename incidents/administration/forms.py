@@ -28,6 +28,10 @@ class SchoolProfileForm(forms.ModelForm):
         help_texts = {"logo": f"PNG or JPEG, at most {LOGO_MAX_MB} MB. Printed at the top of every letter. "
                               "Leave empty to keep the current one."}
 
+    def clean_address(self) -> str:
+        # Browsers end a textarea's lines with CRLF: kept as typed, an unchanged address would look changed.
+        return "\n".join(line.rstrip() for line in self.cleaned_data["address"].splitlines())
+
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
         if isinstance(logo, UploadedFile):
