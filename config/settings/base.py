@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The seal of the timelines and files, once the day's work is done.
     "daily-seal": {"task": "incidents.records.tasks.daily_seal", "schedule": crontab(hour=2, minute=30)},
+    # Expired sign-in sessions are deleted once a night; Django keeps them otherwise.
+    "clear-expired-sessions": {
+        "task": "incidents.tasks.clear_expired_sessions", "schedule": crontab(hour=3, minute=15),
+    },
     # What could not be queued while the broker was down is queued again.
     "requeue-waiting-work": {"task": "incidents.tasks.requeue_waiting_work", "schedule": 60.0},
     # /healthz reports the worker missing when this has not run for two minutes.

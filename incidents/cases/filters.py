@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from incidents.cases.selectors import case_search, parents_matching
+from incidents.decisions.selectors import RESPONSE_CHOICES, cases_with_response
 from incidents.inputs import DatesInRangeForm
 from incidents.models import Case, User
 from incidents.roles import Role
@@ -37,6 +38,9 @@ class CaseFilter(django_filters.FilterSet):
     lead = django_filters.ModelChoiceFilter(
         queryset=User.objects.filter(groups__name=Role.LEAD.value), empty_label="Any lead"
     )
+    response = django_filters.ChoiceFilter(
+        label="Response", choices=RESPONSE_CHOICES, empty_label="Any response", method="by_response",
+    )
     category = django_filters.ModelChoiceFilter(
         label="Breach category", field_name="clauses", empty_label="Any category",
         queryset=Clause.objects.filter(kind=Clause.Kind.INAPPROPRIATE).select_related("version"),
@@ -65,6 +69,9 @@ class CaseFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return case_search(queryset, value)
+
+    def by_response(self, queryset, name, value):
+        return cases_with_response(queryset, value)
 
     def by_parent(self, queryset, name, value):
         # IN, not EXISTS: the matching parents come from the trigram indexes (PostgreSQL) and their

@@ -98,8 +98,8 @@ class ConcernForm(ParentSearchForm, OncePerSubmissionForm):
     )
     parents = forms.ModelMultipleChoiceField(
         label="Parent or parents concerned", queryset=Parent.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Hold Ctrl (or ⌘) to choose more than one.",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text="Tick each parent concerned.",
     )
     description = forms.CharField(
         label="What happened", widget=forms.Textarea(attrs={"rows": 5}),
@@ -154,7 +154,8 @@ class CaseForm(DatesInRange, forms.ModelForm):
             "incident_date": DATE_INPUT,
             "summary": forms.Textarea(attrs={"rows": 5}),
             "clauses": forms.CheckboxSelectMultiple,
-            "assignees": forms.SelectMultiple(attrs={"size": 5}),
+            # Tick boxes: a multiple select needs Ctrl-click, which a phone does not have.
+            "assignees": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args, **kwargs):

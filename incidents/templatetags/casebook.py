@@ -1,7 +1,8 @@
 from django import forms, template
 from django.utils.html import format_html, format_html_join
 
-from incidents.models import Case
+from incidents.decisions.selectors import sanction_in_brief
+from incidents.models import Case, Sanction
 
 register = template.Library()
 
@@ -20,6 +21,12 @@ def status_colour(status: str) -> str:
 @register.filter
 def status_label(status: str) -> str:
     return Case.Status(status).label if status in Case.Status.values else status
+
+
+@register.filter
+def in_brief(sanction: Sanction) -> str:
+    """A response on one line: "Site ban: awaiting representations until 15 Jan"."""
+    return sanction_in_brief(sanction)
 
 
 @register.filter
