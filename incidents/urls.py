@@ -11,6 +11,7 @@ from incidents.letters import urls as letters_urls
 from incidents.notifications import urls as notifications_urls
 from incidents.people import urls as people_urls
 from incidents.records import urls as records_urls
+from incidents.reporting import urls as reporting_urls
 from incidents.reports import urls as reports_urls
 
 app_name = "incidents"
@@ -26,5 +27,6 @@ urlpatterns = [
     *reports_urls.urlpatterns,
     *notifications_urls.urlpatterns,
     *people_urls.urlpatterns,
+    *reporting_urls.urlpatterns,
     *administration_urls.urlpatterns,
 ]

@@ -22,6 +22,7 @@ def roles(request) -> dict:
             "people": permissions.may_import_people(user),
             "settings": permissions.may_read_settings(user),
             "users": permissions.may_change_settings(user),
-            "admin": user.is_staff,
+            "policy_admin": permissions.may_administer_policies(user),
+            "admin": user.is_superuser,
         },
     }

@@ -15,6 +15,7 @@ from incidents.models import (
     Case,
     Complaint,
     Decision,
+    PanelConfirmation,
     Recommendation,
     Sanction,
     SanctionStep,
@@ -128,12 +129,33 @@ RESPONSE_CHOICES = [("ban_in_force", "Site ban in force (provisional, confirmed 
 
 
 def case_sanctions(case: Case) -> list[Sanction]:
-    steps = Prefetch("steps", queryset=SanctionStep.objects.select_related("by"))
+    steps = Prefetch("steps", queryset=SanctionStep.objects.select_related("by").prefetch_related(
+        "participations__user"))
     return list(case.sanctions.select_related("response_type").prefetch_related(steps, "representations__files"))
 
 
 def case_complaints(case: Case) -> list[Complaint]:
-    return list(case.complaints.prefetch_related("panel"))
+    return list(case.complaints.prefetch_related("panel", "panel_records__member"))
+
+
+@dataclass
+class PanelMemberRecord:
+    member: User
+    latest: PanelConfirmation | None  # what this member last recorded; None: nothing yet
+
+
+def panel_progress(complaint: Complaint) -> list[PanelMemberRecord]:
+    """Each member of the panel with what they last recorded (read from case_complaints' prefetch)."""
+    latest: dict[int, PanelConfirmation] = {}
+    for record in sorted(complaint.panel_records.all(), key=lambda r: (r.recorded_at, r.pk)):
+        latest[record.member_id] = record
+    return [PanelMemberRecord(member=member, latest=latest.get(member.pk))
+            for member in sorted(complaint.panel.all(), key=lambda m: m.display_name)]
+
+
+def panel_proposal(complaint: Complaint) -> PanelConfirmation | None:
+    """The outcome a member recorded last: what the others are asked to confirm."""
+    return max(complaint.panel_records.all(), key=lambda r: (r.recorded_at, r.pk), default=None)
 
 
 def _outcome_names(decision: Decision) -> list[str]:

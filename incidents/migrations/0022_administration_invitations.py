@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0019_notification_kinds'),
+        ('incidents', '0021_online_reporting'),
     ]
 
     operations = [
