@@ -57,7 +57,7 @@ def subject_access_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
     form = ExportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        messages.error(request, " ".join(str(message) for errors in form.errors.values() for message in errors))
         return redirect("incidents:subject_access_list")
     disclose, reason = form.cleaned_data["disclose_others"], form.cleaned_data["disclosure_reason"]
     name, data = build_export(access_request=access_request, disclose_others=disclose)
