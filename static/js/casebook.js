@@ -7,3 +7,18 @@ document.addEventListener("submit", function (event) {
     window.setTimeout(function () { button.disabled = true; }, 0);
   });
 });
+
+// The case page's section links say which one is shown, for screen readers too (the stylesheet
+// already shows the section the address names; this only adds aria-current).
+function markCaseTab() {
+  var links = document.querySelectorAll(".case-tab-links .nav-link");
+  if (!links.length) { return; }
+  var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+  var tab = target ? target.closest(".case-tab") : null;
+  var shown = tab ? tab.id : "overview";
+  links.forEach(function (link) {
+    if (link.dataset.tab === shown) { link.setAttribute("aria-current", "page"); } else { link.removeAttribute("aria-current"); }
+  });
+}
+document.addEventListener("DOMContentLoaded", markCaseTab);
+window.addEventListener("hashchange", markCaseTab);
