@@ -31,8 +31,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
+    "config.apps.CasebookAdminConfig",
+    "config.apps.RolesConfig",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -46,9 +46,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    "config.apps.AuthenticatorAppsConfig",
+    "config.apps.RecoveryCodesConfig",
+    "config.apps.SignInAttemptsConfig",
     "csp",
     "policies",
     "incidents",
@@ -171,6 +171,15 @@ REDIS_URL = env_redis_url("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# The cache counts posts of the public report form per network address (incidents.reporting.ratelimit).
+# On Redis every gunicorn worker shares the count; without it each process counts on its own.
+CACHES: dict[str, dict[str, object]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "casebook",
+        # A Redis that does not answer must not hold a parent's report for long (ratelimit lets it through).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -199,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The seal of the timelines and files, once the day's work is done.
     "daily-seal": {"task": "incidents.records.tasks.daily_seal", "schedule": crontab(hour=2, minute=30)},
+    # Expired sign-in sessions are deleted once a night; Django keeps them otherwise.
+    "clear-expired-sessions": {
+        "task": "incidents.tasks.clear_expired_sessions", "schedule": crontab(hour=3, minute=15),
+    },
     # What could not be queued while the broker was down is queued again.
     "requeue-waiting-work": {"task": "incidents.tasks.requeue_waiting_work", "schedule": 60.0},
     # /healthz reports the worker missing when this has not run for two minutes.

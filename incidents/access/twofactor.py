@@ -71,7 +71,8 @@ class RequireTwoFactorMiddleware:
 
     @staticmethod
     def _exempt(path: str) -> bool:
-        return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz"))
+        # /report/ is the public form (incidents.reporting): it shows nothing of the signed-in user's.
+        return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/report/"))
 
 
 class CodeForm(forms.Form):

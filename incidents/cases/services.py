@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F, Field
 from django.utils import timezone
 
+from incidents.access.permissions import can_lead
 from incidents.cases.timeline import case_event_record
 from incidents.decisions.selectors import case_has_active_sanctions
 from incidents.models import (
@@ -175,47 +176,79 @@ def concern_log(
 ) -> Concern:
     """Log a concern in confidence, and open a case for it or add it to an open case.
 
-    Writes: Concern; a new Case (see case_open) unless `link_to` is given; events on the case.
-    A safeguarding flag marks the case as safeguarding. Office staff, leads and the Head may call.
+    Writes: Concern; a new Case (see case_open) unless `link_to` is given; events on the case (see
+    concern_file). A safeguarding flag marks the case as safeguarding. Office staff, leads and the Head
+    may call.
     """
     parents = list(parents)
-    if not parents:
-        raise ValidationError("Name at least one parent or carer the concern is about.")
+    _check_filing(parents, link_to)
     if raised_anonymously and not raised_by_name:
         raise ValidationError("Record who raised it, even when they asked to remain anonymous.")
-    if link_to is not None and link_to.status == Status.CLOSED:
-        raise ValidationError(f"{link_to.reference} is closed: reopen it first, or open a new case.")
-    channel_label = Concern.Channel(channel).label
-    case = link_to or case_open(
-        school=school, by=by, incident_date=timezone.localdate(received_at),
-        title=_concern_title(parents, group, channel_label), parents=parents, safeguarding=safeguarding,
-    )
     concern = Concern.objects.create(
-        school=school, case=case, received_at=received_at, channel=channel, description=description,
+        school=school, received_at=received_at, channel=channel, description=description,
         raised_by_name=raised_by_name, raised_by_contact=raised_by_contact,
         raised_anonymously=raised_anonymously, group=group, safeguarding=safeguarding, logged_by=by,
     )
+    concern_file(concern=concern, by=by, parents=parents, link_to=link_to)
+    return concern
+
+
+def _check_filing(parents: list[Parent], link_to: Case | None) -> None:
+    if not parents:
+        raise ValidationError("Name at least one parent or carer the concern is about.")
+    if link_to is not None and link_to.status == Status.CLOSED:
+        raise ValidationError(f"{link_to.reference} is closed: reopen it first, or open a new case.")
+
+
+@transaction.atomic
+def concern_file(*, concern: Concern, by: User, parents: Iterable[Parent], link_to: Case | None = None) -> Case:
+    """File a concern that is on no case yet: open a case for it, or add it to the open case `link_to`.
+
+    Writes: a new Case (see case_open) unless `link_to` is given; the concern's case and parents; the
+    parents (and a safeguarding flag) on a case it is added to; a "Concern received" event at the time
+    the concern was received; the case's search document; notifications after commit. Called by
+    concern_log, and by the office's queue of concerns reported online (incidents.reporting.services).
+    """
+    parents = list(parents)
+    _check_filing(parents, link_to)
+    if concern.case_id is not None:
+        raise ValidationError("This concern is already on a case.")
+    channel_label = Concern.Channel(concern.channel).label
+    safeguarding = concern.safeguarding
+    case = link_to or case_open(
+        school=concern.school, by=by, incident_date=concern.happened_on or timezone.localdate(concern.received_at),
+        title=_concern_title(parents, concern.group, channel_label), parents=parents, safeguarding=safeguarding,
+    )
+    concern.case = case
+    concern.save(update_fields=["case"])
     concern.parents.set(parents)
     if link_to is not None:
         case.parents.add(*parents)
         if safeguarding and not case.safeguarding:
             Case.objects.filter(pk=case.pk).update(safeguarding=True, version=F("version") + 1)
+    online = " reported online" if concern.source == Concern.Source.ONLINE else ""
     case_event_record(
-        case=case, kind=CaseEvent.Kind.CONCERN, actor=by, at=received_at,
-        summary=f"Concern received ({channel_label})" + (" (safeguarding)" if safeguarding else ""),
+        case=case, kind=CaseEvent.Kind.CONCERN, actor=by, at=concern.received_at,
+        summary=f"Concern{online} received ({channel_label})" + (" (safeguarding)" if safeguarding else ""),
         data={"concern": concern.pk, "safeguarding": safeguarding},
     )
     case_search_document_refresh(case_ids=[case.pk])  # search: the concern's description
     case_notify_after_commit(case=case, kind=Notification.Kind.CONCERN_LOGGED, by=by)
     if safeguarding:
         case_notify_after_commit(case=case, kind=Notification.Kind.SAFEGUARDING, by=by)
-    return concern
+    return case
 
 
-def case_transition(*, case: Case, to: str, by: User, reason: str = "", step: str = "") -> Case:
+def case_transition(
+    *, case: Case, to: str, by: User, reason: str = "", step: str = "", lead: User | None = None,
+) -> Case:
     """Move a case to another status, if the table of allowed moves permits it.
 
-    Writes: Case.status (and status_changed_at, closed_at), a status event with the reason. Raises
+    `lead`: who leads the investigation, given when the case moves into "Investigating" (the status
+    buttons ask; the view defaults it to the person pressing, if they may lead). Refused unless they
+    hold the investigating lead's role.
+
+    Writes: Case.status (and status_changed_at, closed_at, lead), a status event with the reason. Raises
     IllegalTransition for a move the table does not allow, that lacks a required reason, or that only
     a step of the workflow makes (MOVES_MADE_BY_STEP: recommendation_submit, decision_record and
     sanction_transition pass `step`); PermissionDenied when a move that only the Head Teacher's
@@ -237,17 +270,28 @@ def case_transition(*, case: Case, to: str, by: User, reason: str = "", step: st
         reason = reason.strip()
         if (current, target) in MOVES_NEEDING_REASON and not reason:
             raise IllegalTransition(f"Give a reason for moving the case from “{current.label}” to “{target.label}”.")
+        if lead is not None and target != Status.INVESTIGATING:
+            raise IllegalTransition("A lead is chosen only when the investigation starts.")
+        if lead is not None and not can_lead(lead):
+            raise ValidationError(f"{lead.display_name} cannot lead an investigation: choose an investigating lead.")
         now = timezone.now()
         locked.status = target
         locked.status_changed_at = now
         locked.closed_at = now if target == Status.CLOSED else None
         locked.version += 1
-        locked.save(update_fields=["status", "status_changed_at", "closed_at", "version", "updated_at"])
+        fields = ["status", "status_changed_at", "closed_at", "version", "updated_at"]
+        new_lead = lead is not None and lead.pk != locked.lead_id
+        if new_lead:
+            locked.lead = lead
+            fields.append("lead")
+        locked.save(update_fields=fields)
         verb = "Reopened" if current == Status.CLOSED else "Status"
         case_event_record(
             case=locked, kind=CaseEvent.Kind.STATUS, actor=by, at=now,
-            summary=f"{verb}: {current.label} → {target.label}" + (f". Reason: {reason}" if reason else ""),
-            data={"from": current.value, "to": target.value, "reason": reason},
+            summary=f"{verb}: {current.label} → {target.label}" + (f". Reason: {reason}" if reason else "")
+            + (f". Led by {lead.display_name}" if lead is not None and new_lead else ""),
+            data={"from": current.value, "to": target.value, "reason": reason,
+                  **({"lead": lead.pk} if lead is not None and new_lead else {})},
         )
         if target == Status.AWAITING_DECISION:
             case_notify_after_commit(case=locked, kind=Notification.Kind.AWAITING_DECISION, by=by)

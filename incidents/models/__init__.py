@@ -1,17 +1,30 @@
+from .administration import AdministrationEvent, Invitation
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
 from .chats import ChatImport, ChatMark, ChatMedia, ChatMessage
-from .decisions import Complaint, Decision, DecisionImmutable, Recommendation, Representation, Sanction, SanctionStep
+from .decisions import (
+    Complaint,
+    Decision,
+    DecisionImmutable,
+    PanelConfirmation,
+    Recommendation,
+    Representation,
+    ReviewParticipation,
+    Sanction,
+    SanctionStep,
+)
 from .evidence import Contact, Evidence, Statement
 from .letters import Letter
 from .notifications import Notification
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
+from .reporting import ReportedFile
 from .submissions import Submission
 from .users import TwoFactorReset, User
 
 __all__ = [
-    "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
-    "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Notification",
-    "Parent", "ParentGroup", "Recommendation", "ReferenceCounter", "Representation", "Sanction", "SanctionStep",
+    "AdministrationEvent", "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia",
+    "ChatMessage", "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence",
+    "Invitation", "Letter", "Notification", "PanelConfirmation", "Parent", "ParentGroup", "Recommendation",
+    "ReferenceCounter", "ReportedFile", "Representation", "ReviewParticipation", "Sanction", "SanctionStep",
     "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
 ]

@@ -12,6 +12,7 @@ from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.access.twofactor import recent_confirmation_required
 from incidents.cases import selectors as case_selectors
 from incidents.cases.views import FIND_PARENTS
+from incidents.downloads import download_done
 from incidents.models import CaseTombstone, SubjectAccessRequest
 from incidents.records import selectors, services
 from incidents.records.forms import ExportForm, SubjectAccessRequestForm
@@ -61,7 +62,7 @@ def subject_access_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
-    return response
+    return download_done(request, response)
 
 
 @require_POST
