@@ -72,7 +72,8 @@ class RequireTwoFactorMiddleware:
     @staticmethod
     def _exempt(path: str) -> bool:
         # /report/ is the public form (incidents.reporting): it shows nothing of the signed-in user's.
-        return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/report/"))
+        return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/report/",
+                                 "/favicon.ico"))
 
 
 class CodeForm(forms.Form):

@@ -122,6 +122,17 @@ def case_next_action(user: User, case: Case, *, decisions: dict, letters: list[L
     return None
 
 
+# The section the case page opens on when its address names none: what the case is waiting for.
+_OPENING_SECTION = {Status.AWAITING_DECISION: "decisions", Status.DECIDED: "decisions",
+                    Status.SANCTION_IN_FORCE: "decisions"}
+
+
+def case_opening_section(case: Case) -> str:
+    """The case page's section shown first: the decision and its responses once a case is put to the
+    Head Teacher; the overview (concerns, facts, moves) before that and once closed."""
+    return _OPENING_SECTION.get(Status(case.status), "overview")
+
+
 def _next_date(sanction: Sanction) -> tuple[datetime.date | None, str]:
     if sanction.state == State.PROVISIONAL and sanction.representations_due:
         return sanction.representations_due, "Representations due"

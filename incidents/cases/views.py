@@ -16,7 +16,7 @@ from incidents.access.twofactor import recent_confirmation_required
 from incidents.cases import history, selectors, services
 from incidents.cases.filters import CaseFilter
 from incidents.cases.forms import CaseForm, ConcernForm, RestrictForm, TransitionForm
-from incidents.cases.next_action import case_next_action, responses_in_force
+from incidents.cases.next_action import case_next_action, case_opening_section, responses_in_force
 from incidents.cases.paging import CappedPaginator, page_by_ids
 from incidents.chats import selectors as chat_selectors
 from incidents.decisions import selectors as decision_selectors
@@ -144,6 +144,7 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
     return render(request, "incidents/cases/detail.html", {
         "case": case,
         "case_tabs": CASE_TABS,
+        "opening_section": case_opening_section(case),
         "next_action": case_next_action(request.user, case, decisions=decisions, letters=letters),
         "responses_in_force": responses_in_force(decisions),
         "timeline": selectors.case_timeline(case),

@@ -10,6 +10,7 @@ import csv
 import datetime
 import io
 import statistics
+import textwrap
 from dataclasses import dataclass
 
 from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
@@ -183,30 +184,38 @@ def cases_csv(cases: QuerySet[Case], *, named: bool) -> str:
 
 # --- charts: inline SVG, drawn here (no script: the Content-Security-Policy forbids inline script) ---
 
-BAR_HEIGHT, GAP, LABEL_WIDTH, CHART_WIDTH = 22, 8, 260, 640
+BAR_HEIGHT, GAP, LINE_HEIGHT, CHART_WIDTH = 22, 10, 17, 640
+# Characters of a label per line at font-size 13 in the chart's width (with room to spare for wide
+# letters): a label never runs past the edge, it goes on to the next line.
+LABEL_LINE_CHARS = 72
+
+
+def _label_lines(label: str) -> list[str]:
+    return textwrap.wrap(label, LABEL_LINE_CHARS, break_long_words=True) or [""]
 
 
 def bar_chart(*, title: str, rows: list[tuple[str, int]], chart_id: str) -> SafeString:
-    """A horizontal bar chart as accessible inline SVG: a <title>, a text label and value on every
-    bar. Every label is escaped."""
+    """A horizontal bar chart as accessible inline SVG: a <title>, and on every bar its whole label
+    (above the bar, over as many lines as it needs, so none is clipped) and its value. Every label
+    is escaped."""
     most = max((n for _, n in rows), default=0) or 1
-    room = CHART_WIDTH - LABEL_WIDTH - 50
-    height = len(rows) * (BAR_HEIGHT + GAP) + GAP
-    bars = format_html_join("", (
-        '<g><text x="{}" y="{}" text-anchor="end" font-size="13" fill="#212529">{}</text>'
-        '<rect x="{}" y="{}" width="{}" height="{}" fill="#0d6efd"><title>{}: {}</title></rect>'
-        '<text x="{}" y="{}" font-size="13" fill="#212529">{}</text></g>'
-    ), (
-        (LABEL_WIDTH - 6, y + 16, _short(label), LABEL_WIDTH, y, max(1, round(room * n / most)) if n else 0,
-         BAR_HEIGHT, label, n, LABEL_WIDTH + (round(room * n / most) if n else 0) + 6, y + 16, n)
-        for (label, n), y in zip(rows, range(GAP, height, BAR_HEIGHT + GAP), strict=False)
-    ))
+    room = CHART_WIDTH - 50
+    parts = []
+    y = GAP
+    for label, n in rows:
+        lines = _label_lines(label)
+        text = format_html_join("", '<tspan x="0" dy="{}">{}</tspan>',
+                                ((LINE_HEIGHT if k else 13, line) for k, line in enumerate(lines)))
+        bar_top = y + len(lines) * LINE_HEIGHT
+        width = max(1, round(room * n / most)) if n else 0
+        parts.append(format_html(
+            '<g><text y="{}" font-size="13" fill="#212529">{}</text>'
+            '<rect x="0" y="{}" width="{}" height="{}" fill="#0d6efd"><title>{}: {}</title></rect>'
+            '<text x="{}" y="{}" font-size="13" fill="#212529">{}</text></g>',
+            y, text, bar_top, width, BAR_HEIGHT, label, n, width + 6, bar_top + 16, n))
+        y = bar_top + BAR_HEIGHT + GAP
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="report-chart w-100 h-auto" viewBox="0 0 {} {}" '
         'role="img" aria-labelledby="{}"><title id="{}">{}</title>{}</svg>',
-        CHART_WIDTH, height, chart_id, chart_id, title, bars,
+        CHART_WIDTH, y, chart_id, chart_id, title, format_html_join("", "{}", ((part,) for part in parts)),
     )
-
-
-def _short(label: str, limit: int = 38) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"

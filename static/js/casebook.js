@@ -15,7 +15,8 @@ function markCaseTab() {
   if (!links.length) { return; }
   var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
   var tab = target ? target.closest(".case-tab") : null;
-  var shown = tab ? tab.id : "overview";
+  var opening = document.querySelector(".case-tab.case-tab-opening");
+  var shown = tab ? tab.id : (opening ? opening.id : "overview");
   links.forEach(function (link) {
     if (link.dataset.tab === shown) { link.setAttribute("aria-current", "page"); } else { link.removeAttribute("aria-current"); }
   });

@@ -39,6 +39,11 @@ def sign_in(page, base_url: str, username: str):
     return page
 
 
+def open_section(page, name: str) -> None:
+    """On a case page, show one of its sections ("Evidence", "Decisions"…) as a person does: by its link."""
+    page.get_by_role("navigation", name="Case sections").get_by_role("link", name=name, exact=True).click()
+
+
 def confirm_if_asked(page) -> None:
     """Decisions, approvals and issuing may ask for the password again; give it when asked."""
     page.wait_for_load_state()

@@ -70,7 +70,7 @@ def test_ban_is_provisional_then_confirmed_then_lifted_each_with_its_letter(page
     page.get_by_label("Review date").fill(f"{today + datetime.timedelta(days=42):%Y-%m-%d}")
     page.get_by_label("Reviewed with the chair of governors").check()
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_test_id("review-on")).to_have_text(f"{today + datetime.timedelta(days=42):%-d %B %Y}")
+    expect(page.get_by_test_id("review-on")).to_have_text(f"{today + datetime.timedelta(days=42):%-d %b %Y}")
     prepare_letter_from_step(page, audit, "Confirmed", "I have decided to confirm the ban")
 
     page.get_by_role("link", name="Lift the ban").click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.axe import AxeAudit
-from tests.browser.conftest import confirm_if_asked
+from tests.browser.conftest import confirm_if_asked, open_section
 from tests.browser.screens import save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -63,6 +63,7 @@ def test_cautionary_notice_from_concern_to_issued_letter(page_as, world, live_se
     open_case(lead, reference, audit)
     lead.get_by_role("button", name="Start investigating").click()
     expect(lead.get_by_test_id("case-status")).to_have_text("Investigating")
+    open_section(lead, "Evidence")
     lead.get_by_role("link", name="Record a contact").click()
     audit.check(lead)
     lead.get_by_label("With whom").fill("Karl Dunn")

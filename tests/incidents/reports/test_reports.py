@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -116,3 +117,16 @@ def test_reports_termly_pdf_names_no_parent_child_or_member_of_staff(client_for,
     assert Case.objects.exists() and names
     found = sorted(name for name in names if name in text)
     assert not found, found
+
+
+def test_reports_chart_labels_are_whole_and_inside_the_chart():
+    long = "Publicly challenging school policy or discussing individual children in a class group chat"
+    svg = str(reports.bar_chart(title="Breaches", rows=[(long, 4), ("Abusive emails", 1)], chart_id="c"))
+    shown = " ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg))
+    assert shown == f"{long} Abusive emails"  # every word of every label, nothing cut to "…"
+    assert "…" not in svg and 'text-anchor="end"' not in svg
+    for line in re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg):
+        assert len(line) <= reports.LABEL_LINE_CHARS  # a line fits the chart's width
+    height = int(re.search(r'viewBox="0 0 \d+ (\d+)"', svg).group(1))
+    bottoms = [int(y) + int(h) for y, h in re.findall(r'<rect x="0" y="(\d+)" width="\d+" height="(\d+)"', svg)]
+    assert max(bottoms) <= height
