@@ -167,6 +167,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:settings_logo": ("GET", {"admin": 404, "head": 404, "default": 403}),  # no logo yet
     "incidents:settings_profile": ("GET", {"admin": 200, "default": 403}),
     "incidents:settings_rules": ("GET", {"admin": 200, "default": 403}),
+    "incidents:settings_reporting": ("GET", {"admin": 200, "default": 403}),
     "incidents:settings_terms": ("GET", {"admin": 200, "default": 403}),
     "incidents:settings_term_remove": ("POST", {"admin": 302, "default": 403}),
     # Users: administrators only. The user is a colleague invited by the administrator.
