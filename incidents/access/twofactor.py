@@ -71,7 +71,9 @@ class RequireTwoFactorMiddleware:
 
     @staticmethod
     def _exempt(path: str) -> bool:
-        return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz"))
+        # The parent's letter page (incidents.parents) is no staff page: a signed-in member of staff
+        # who opens one sees it as the parent does.
+        return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/letter/"))
 
 
 class CodeForm(forms.Form):

@@ -22,6 +22,7 @@ from incidents.evidence import selectors as evidence_selectors
 from incidents.inputs import ids_from
 from incidents.letters import selectors as letter_selectors
 from incidents.models import Case, CaseAccess, Parent
+from incidents.parents import selectors as parent_selectors
 from incidents.submissions import already_handled, once_per_submission
 from policies.selectors import current_school
 
@@ -144,6 +145,7 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         # Marks are made on chats: a case without one has none to look for.
         "marked_messages": chat_selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],
         "letters": letters,
+        "parent_link_letters": parent_selectors.live_link_letters(letters) if can_work else set(),
         **decisions_context(request.user, case, letters=letters),
     })
 

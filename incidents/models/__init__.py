@@ -4,6 +4,7 @@ from .decisions import Complaint, Decision, DecisionImmutable, Recommendation, R
 from .evidence import Contact, Evidence, Statement
 from .letters import Letter
 from .notifications import Notification
+from .parents import ParentCode, ParentLink
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
 from .submissions import Submission
@@ -12,6 +13,7 @@ from .users import TwoFactorReset, User
 __all__ = [
     "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
     "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Notification",
-    "Parent", "ParentGroup", "Recommendation", "ReferenceCounter", "Representation", "Sanction", "SanctionStep",
+    "Parent", "ParentCode", "ParentGroup", "ParentLink", "Recommendation", "ReferenceCounter", "Representation",
+    "Sanction", "SanctionStep",
     "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
 ]

@@ -23,6 +23,7 @@ class Notification(models.Model):
         TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in was reset"
         SEAL = "seal", "The records were sealed"
         LETTER = "letter", "A letter"
+        PARENT_REPLIED = "parent_replied", "The parent answered through their letter page"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
