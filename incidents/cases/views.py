@@ -145,7 +145,7 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         # Marks are made on chats: a case without one has none to look for.
         "marked_messages": chat_selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],
         "letters": letters,
-        "parent_link_letters": parent_selectors.live_link_letters(letters) if can_work else set(),
+        "parent_link_letters": parent_selectors.live_link_letters(letters) if can_work and letters else set(),
         **decisions_context(request.user, case, letters=letters),
     })
 

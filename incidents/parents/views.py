@@ -40,7 +40,8 @@ def _plain(request: HttpRequest, *, status: int = 404) -> HttpResponse:
 def _private(response: HttpResponse | FileResponse) -> HttpResponse | FileResponse:
     # The address is the key: kept out of caches, search engines and other sites' logs.
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with none, browsers send "Origin: null" and CSRF refuses every form.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

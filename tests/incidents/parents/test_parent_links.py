@@ -32,7 +32,7 @@ def test_emailed_letter_carries_a_link_to_its_own_page(ban_letter, plain_client)
     assert f"please do it by {due:%A} {due.day} {due:%B %Y}" in text
     assert "Ruth Adeyemi" not in text  # the raiser is never named on the parent's page
     assert case.reference not in path
-    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "no-referrer"
+    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "same-origin"
     opened = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.PARENT_PAGE, data__action="opened").get()
     assert opened.data["address"] == "203.0.113.7" and "203.0.113.7" in opened.summary
 
