@@ -20,6 +20,7 @@ from incidents.models import (
     CaseAccess,
     Child,
     Decision,
+    Notification,
     Parent,
     ParentGroup,
     Sanction,
@@ -30,8 +31,9 @@ from incidents.models import (
 
 @admin.register(User)
 class CasebookUserAdmin(UserAdmin):
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("Notifications", {"fields": ("notification_mode",)}))
-    list_display = ("username", "first_name", "last_name", "email", "is_active")
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Notifications", {"fields": ("notification_mode",)}),
+                 ("Governors", {"fields": ("is_chair_of_governors",)}))
+    list_display = ("username", "first_name", "last_name", "email", "is_active", "is_chair_of_governors")
     actions = ["reset_two_factor"]
 
     @admin.action(description="Reset two-factor sign-in (lost phone)")
@@ -169,3 +171,35 @@ class DecisionAdmin(_CaseRecordAdmin):
 class SanctionAdmin(_CaseRecordAdmin):
     list_display = ("case", "response_type", "state", "review_on")
     list_filter = ("kind", "state")
+
+
+# --- the outbox and the access log: read-only records ----------------------------------------
+
+
+class _ReadOnlyRecordAdmin(admin.ModelAdmin):
+    """Shown to read, never added, changed or deleted here: the app writes them as things happen."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class OutboxAdmin(_ReadOnlyRecordAdmin):
+    list_display = ("created_at", "kind", "recipient", "to_address", "case_reference", "state", "sent_at")
+    list_filter = ("kind", "state")
+    search_fields = ("case_reference", "subject", "to_address")
+    date_hierarchy = "created_at"
+
+
+@admin.register(CaseAccess)
+class CaseAccessAdmin(_ReadOnlyRecordAdmin):
+    list_display = ("at", "case", "user", "via", "what")
+    list_filter = ("via",)
+    search_fields = ("case__reference",)
+    date_hierarchy = "at"

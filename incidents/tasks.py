@@ -1,8 +1,11 @@
-"""The tasks that belong to no one part: the worker's ping and heartbeat, and the every-minute requeue
-of work that waited for the broker. Each part's own tasks live in its `tasks.py` (letters, notifications);
-queueing itself is in `queue.py`."""
+"""The tasks that belong to no one part: the worker's ping and heartbeat, the every-minute requeue
+of work that waited for the broker, and the nightly clearing of expired sign-in sessions. Each part's
+own tasks live in its `tasks.py` (letters, notifications); queueing itself is in `queue.py`."""
+
+from importlib import import_module
 
 from celery import shared_task
+from django.conf import settings
 
 from config.health import worker_heartbeat_record
 from incidents.letters import services as letter_services
@@ -25,3 +28,10 @@ def requeue_waiting_work() -> int:
 def worker_heartbeat() -> None:
     """Record that a worker is alive (beat queues this every 30 seconds; /healthz reads it)."""
     worker_heartbeat_record()
+
+
+@shared_task(ignore_result=True)
+def clear_expired_sessions() -> None:
+    """Delete the sign-in sessions that have expired (what `manage.py clearsessions` does). Django never
+    deletes them itself, so without this the session table grows by every sign-in for ever."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

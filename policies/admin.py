@@ -1,10 +1,9 @@
-"""The admin site is where Administrators change the school's configuration.
+"""The school's configuration in Django's admin, for superusers (config.admin_site): the school runs
+it in Casebook's own pages (/policy/versions/, /policy/templates/), where the Head Teacher adopts a policy.
 
 Adopted and superseded policy versions are read-only here; letter template versions are never changed
 in place: saving an edited version adds the next version. All writes go through policies.services.
 """
-
-import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -106,7 +105,6 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
     fields = ("policy", "number", "status", "applies_to", "adopted_on", "review_on", "superseded_on", "text")
     readonly_fields = ("policy", "number", "status", "adopted_on", "superseded_on")
     inlines = [ClauseInline]
-    actions = ["adopt_today"]
 
     def has_add_permission(self, request) -> bool:
         # Drafts are made from the latest version, or by importing pasted text.
@@ -122,16 +120,6 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
         services.policy_version_update(
             version=obj, by=request.user, applies_to=obj.applies_to, text=obj.text, review_on=obj.review_on
         )
-
-    @admin.action(description="Adopt the selected draft from today", permissions=["change"])
-    def adopt_today(self, request, queryset) -> None:
-        for version in queryset:
-            try:
-                services.policy_version_adopt(version=version, by=request.user, adopted_on=datetime.date.today())
-            except ValidationError as error:
-                self.message_user(request, f"{version}: {' '.join(error.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, f"Version {version.number} is now the adopted policy.", messages.SUCCESS)
 
 
 @admin.register(ResponseType)

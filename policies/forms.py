@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import UploadedFile
 
 from incidents.evidence import uploads
 from incidents.inputs import DatesInRange
-from policies.models import LetterTemplateVersion, Policy, School, TermHoliday
+from policies.models import Clause, LetterTemplateVersion, Policy, School, TermHoliday
+from policies.paragraphs import paragraphs_to_html
 from policies.templating import LETTER_VARIABLES, trial_render_problems, validate_letter_template
 
 LOGO_MAX_MB = 2
@@ -99,3 +100,64 @@ class TermHolidayForm(DatesInRange, forms.ModelForm):
     class Meta:
         model = TermHoliday
         fields = ["name", "starts_on", "ends_on"]
+
+
+class ClauseForm(forms.ModelForm):
+    """One clause of a draft: its number, the part of the policy it is in, and its wording."""
+
+    class Meta:
+        model = Clause
+        fields = ["number", "kind", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        labels = {"kind": "Part of the policy"}
+
+
+class PolicyAdoptForm(forms.Form):
+    """Adopting is asked twice: the date it takes effect, and a tick that the differences were read."""
+
+    adopted_on = forms.DateField(label="In force from", widget=forms.DateInput(attrs={"type": "date"}))
+    confirm = forms.BooleanField(
+        required=False,
+        label="I have read the differences, and I adopt this version as the school's policy from that date.",
+    )
+
+    def clean_confirm(self) -> bool:
+        if not self.cleaned_data.get("confirm"):
+            raise forms.ValidationError("Tick the box to confirm: nothing has been adopted.")
+        return True
+
+
+class LetterTemplateEditForm(forms.Form):
+    """A letter template as its subject and paragraphs (policies.paragraphs), checked by the sealed
+    engine line by line. `problems` holds what it refused: (where, line, message, the line as written)."""
+
+    subject = forms.CharField(max_length=200)
+    paragraphs = forms.CharField(
+        label="The letter",
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true", "class": "font-monospace"}),
+        help_text="Paragraphs separated by a blank line. A new line is a line break; a line starting “- ” is a "
+        "bullet point; **words** are bold. Put in the letter's details from the list of placeholders.",
+    )
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.problems: list[tuple[str, int, str, str]] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if "subject" not in cleaned or "paragraphs" not in cleaned:
+            return cleaned
+        body = paragraphs_to_html(cleaned["paragraphs"])
+        lines = cleaned["paragraphs"].replace("\r\n", "\n").split("\n")
+        for where, source, shown in (("Subject", cleaned["subject"], [cleaned["subject"]]), ("Line", body, lines)):
+            problems = validate_letter_template(source) or trial_render_problems(source, self.school)
+            for problem in problems:
+                written = shown[problem.line - 1] if 0 < problem.line <= len(shown) else ""
+                self.problems.append((where, problem.line if where == "Line" else 0, problem.message, written))
+        if self.problems:
+            raise forms.ValidationError(
+                f"The letter was not saved: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}, "
+                "shown below at the line.")
+        cleaned["body"] = body
+        return cleaned

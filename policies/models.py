@@ -112,6 +112,7 @@ class Clause(models.Model):
     kind = models.CharField(max_length=16, choices=Kind)
     text = models.TextField()
     position = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["version", "position"]

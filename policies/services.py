@@ -78,7 +78,9 @@ def policy_version_adopt(
     """Adopt a draft: it becomes the version in force from `adopted_on`.
 
     Writes: the version (status adopted, adopted_on, review_on: given, or kept, or a year on) and the
-    previously adopted version (status superseded, superseded_on = adopted_on). Administrators only.
+    previously adopted version (status superseded, superseded_on = adopted_on), each with a history
+    row naming `by`. Cases keep the version and clauses they cite. The Head Teacher, from the adopt
+    page (which shows the differences first); load_defaults for a new school's first policy.
     """
     version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
     policy_version_check_editable(version=version)
@@ -91,6 +93,7 @@ def policy_version_adopt(
             "a new version cannot be adopted before that date."
         )
     if previous is not None:
+        previous._history_user = by  # type: ignore[attr-defined]  # read by simple_history
         previous.status = Status.SUPERSEDED
         previous.superseded_on = adopted_on
         # simple_history reads the reason for the change from this attribute, which the model doesn't declare.
@@ -100,6 +103,7 @@ def policy_version_adopt(
     version.adopted_on = adopted_on
     version.review_on = review_on or version.review_on or _a_year_after(adopted_on)
     adopted_by = (by.get_full_name() or by.get_username()) if by else "the system"
+    version._history_user = by  # type: ignore[attr-defined]  # read by simple_history
     version._change_reason = f"Adopted by {adopted_by}"  # type: ignore[attr-defined]  # read by simple_history
     version.save(update_fields=["status", "adopted_on", "review_on"])
     return version
@@ -121,12 +125,45 @@ def policy_version_update(
 
 @transaction.atomic
 def clause_update(*, clause: Clause, by: AbstractUser | None, number: str, kind: str, text: str) -> Clause:
-    """Change a clause of a draft. Writes: the clause. Refuses clauses of adopted or superseded versions."""
-    policy_version_check_editable(version=clause.version)
-    clause.number, clause.kind, clause.text = number, kind, text
+    """Change a clause of a draft. Writes: the clause (and its history row, naming `by`). Refuses
+    clauses of adopted or superseded versions, read afresh under a lock. Administrators only."""
+    version = PolicyVersion.objects.select_for_update().get(pk=clause.version_id)
+    policy_version_check_editable(version=version)
+    clause.number, clause.kind, clause.text = number.strip(), kind, text.strip()
     clause.full_clean()
+    _attribute(clause, by, f"Clause {clause.number} changed")
     clause.save()
     return clause
+
+
+@transaction.atomic
+def clause_add(*, version: PolicyVersion, by: AbstractUser | None, number: str, kind: str, text: str) -> Clause:
+    """Add a clause at the end of a draft. Writes: the clause and its history row. Refuses adopted and
+    superseded versions. Administrators only."""
+    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    policy_version_check_editable(version=version)
+    position = (version.clauses.aggregate(highest=Max("position"))["highest"] or 0) + 1
+    clause = Clause(version=version, number=number.strip(), kind=kind, text=text.strip(), position=position)
+    clause.full_clean()
+    _attribute(clause, by, f"Clause {clause.number} added")
+    clause.save()
+    return clause
+
+
+@transaction.atomic
+def clause_remove(*, clause: Clause, by: AbstractUser | None) -> None:
+    """Take a clause out of a draft. Writes: the clause's deletion, kept in its history with who and why.
+    Refuses clauses of adopted or superseded versions (cases and decisions cite those). Administrators only."""
+    version = PolicyVersion.objects.select_for_update().get(pk=clause.version_id)
+    policy_version_check_editable(version=version)
+    _attribute(clause, by, f"Clause {clause.number} removed from the draft")
+    clause.delete()
+
+
+def _attribute(row, by: AbstractUser | None, reason: str) -> None:
+    # simple_history reads who and why from these attributes, which the models don't declare.
+    row._history_user = by
+    row._change_reason = reason
 
 
 # --- import -----------------------------------------------------------------------------------

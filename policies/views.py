@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -9,12 +7,20 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents.access.permissions import allowed_if, holds_a_staff_role, may_administer_policies, may_preview_letters
+from incidents.access.permissions import (
+    allowed_if,
+    holds_a_staff_role,
+    may_administer_policies,
+    may_adopt_policy,
+    may_preview_letters,
+    may_read_policy_drafts,
+)
 from policies import selectors, services
 from policies.forms import PolicyImportForm
-from policies.models import LetterTemplateVersion, Policy
+from policies.models import LetterTemplateVersion, Policy, PolicyVersion
 from policies.pdf import html_to_pdf
-from policies.templating import LETTER_VARIABLES, LetterRenderError, render_letter_template, sample_letter_context
+from policies.template_views import letter_sheet
+from policies.templating import LETTER_VARIABLES
 
 
 def _policy_context() -> dict:
@@ -30,8 +36,13 @@ def _policy_context() -> dict:
 @require_GET
 @allowed_if(holds_a_staff_role)
 def policy_read(request):
+    may_read_drafts = may_read_policy_drafts(request.user)
+    drafts = PolicyVersion.objects.filter(policy__school=selectors.current_school(),
+                                          status=PolicyVersion.Status.DRAFT).select_related("policy")
     return render(request, "policies/policy.html", {
         **_policy_context(), "may_administer": may_administer_policies(request.user),
+        "may_read_drafts": may_read_drafts, "drafts": drafts if may_read_drafts else [],
+        "may_adopt": may_adopt_policy(request.user),
     })
 
 
@@ -62,7 +73,7 @@ def policy_import(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            url = reverse("admin:policies_policyversion_change", args=[version.pk])
+            url = reverse("policies:policy_version", kwargs={"version_pk": version.pk})
             messages.success(request, format_html(
                 "Draft version {} made with {} clauses. <a href=\"{}\">Check each clause and its kind</a>, "
                 "then adopt it.", version.number, version.clauses.count(), url,
@@ -77,14 +88,7 @@ def letter_preview(request, pk: int):
     school = selectors.current_school()
     version = get_object_or_404(LetterTemplateVersion.objects.select_related("template"), pk=pk,
                                 template__school=school)
-    context = sample_letter_context(school, today=datetime.date.today())
-    try:
-        subject = render_letter_template(version.subject, context)
-        body = render_letter_template(version.body, context)
-    except LetterRenderError as error:
-        subject, body, problem = "", "", error.message
-    else:
-        problem = ""
     return render(request, "policies/letter_preview.html", {
-        "version": version, "subject": subject, "body": body, "problem": problem, "variables": LETTER_VARIABLES,
+        "version": version, "variables": LETTER_VARIABLES,
+        "sheet": letter_sheet(school=school, subject=version.subject, body=version.body),
     })

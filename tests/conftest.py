@@ -34,6 +34,7 @@ def school(db):
 CAST_NAMES = {
     "office": ("Olivia", "Okafor"), "lead": ("Liam", "Lewis"), "head": ("Helen", "Hart"), "dsl": ("Daniel", "Shah"),
     "governor": ("Grace", "Gordon"), "admin": ("Aisha", "Adams"), "outsider": ("Oscar", "Outis"),
+    "chair": ("Charles", "Chambers"), "panel": ("Priya", "Patel"),
 }
 
 
@@ -68,9 +69,33 @@ def governor(db):
 
 
 @pytest.fixture
+def chair(db):
+    """The chair of governors: a governor who reviews bans with the Head Teacher."""
+    user = _member("chair", Role.GOVERNOR)
+    user.is_chair_of_governors = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def panel_member(db):
+    """A second governor, put on a complaint's panel by the tests that need one."""
+    return _member("panel", Role.GOVERNOR)
+
+
+@pytest.fixture
 def administrator(db):
     user = _member("admin", Role.ADMIN)
     user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    """The technical superuser: the only one Django's admin lets in (config.admin_site)."""
+    user = factories.UserFactory(username="root", role=Role.ADMIN, first_name="Root", last_name="User")
+    user.is_staff = user.is_superuser = True
     user.save()
     return user
 

@@ -31,8 +31,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
+    "config.apps.CasebookAdminConfig",
+    "config.apps.RolesConfig",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -46,9 +46,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    "config.apps.AuthenticatorAppsConfig",
+    "config.apps.RecoveryCodesConfig",
+    "config.apps.SignInAttemptsConfig",
     "csp",
     "policies",
     "incidents",
@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The seal of the timelines and files, once the day's work is done.
     "daily-seal": {"task": "incidents.records.tasks.daily_seal", "schedule": crontab(hour=2, minute=30)},
+    # Expired sign-in sessions are deleted once a night; Django keeps them otherwise.
+    "clear-expired-sessions": {
+        "task": "incidents.tasks.clear_expired_sessions", "schedule": crontab(hour=3, minute=15),
+    },
     # What could not be queued while the broker was down is queued again.
     "requeue-waiting-work": {"task": "incidents.tasks.requeue_waiting_work", "schedule": 60.0},
     # /healthz reports the worker missing when this has not run for two minutes.

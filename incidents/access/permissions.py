@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 
-from incidents.models import Case, Sanction, User
+from incidents.models import Case, Complaint, Sanction, SanctionStep, User
 from incidents.roles import Role
 
 CASE_WORKERS = (Role.LEAD, Role.HEAD)
@@ -56,6 +56,16 @@ def can_assign_lead(user: User) -> bool:
     return _has_any(user, Role.HEAD, Role.LEAD)
 
 
+def can_see_access_log(user: User) -> bool:
+    """Who opened a restricted case, and when: the Head Teacher only (who restricts cases)."""
+    return _has_any(user, Role.HEAD)
+
+
+def can_lead(user: User) -> bool:
+    """Who may lead an investigation: the investigating leads (the lead picker offers only them)."""
+    return _has_any(user, Role.LEAD) and user.is_active
+
+
 def can_handle_subject_access(user: User) -> bool:
     """Subject access requests cover every case about a person, restricted ones included."""
     return _has_any(user, Role.HEAD)
@@ -82,6 +92,24 @@ def can_see_legal_advice(user: User) -> bool:
 
 def can_refer_to_governors(user: User) -> bool:
     return _has_any(user, Role.HEAD)
+
+
+def can_record_panel_outcome(user: User, complaint: Complaint) -> bool:
+    """A governor on the complaint's panel, while it is with the panel; never the Head Teacher, whose
+    handling is contested (complaints.panel_member_check is the same rule, raised)."""
+    return (_has_any(user, Role.GOVERNOR) and not user.has_role(Role.HEAD)
+            and complaint.state == Complaint.State.REFERRED
+            and any(member.pk == user.pk for member in complaint.panel.all()))
+
+
+# The steps of a ban that are its review by the Head Teacher, with the chair of governors.
+BAN_REVIEW_STEPS = (Sanction.State.CONFIRMED, Sanction.State.VARIED, Sanction.State.LIFTED)
+
+
+def can_record_review_participation(user: User, step: SanctionStep) -> bool:
+    """The chair of governors records that they took part in a review of a ban (ban.py)."""
+    return (user.is_authenticated and user.is_chair and step.sanction.kind == Sanction.Kind.BAN
+            and step.to_state in BAN_REVIEW_STEPS)
 
 
 def can_take_sanction_step(user: User, sanction, to: str) -> bool:
@@ -169,3 +197,14 @@ def may_import_people(user: User) -> bool:
 
 def may_preview_letters(user: User) -> bool:
     return user.is_authenticated and (user.has_role(Role.ADMIN) or user.has_role(Role.HEAD))
+
+
+def may_adopt_policy(user: User) -> bool:
+    """The Head Teacher puts a new version of the policy in force (the final say on conduct rests with
+    them); administrators prepare the draft."""
+    return _has_any(user, Role.HEAD)
+
+
+def may_read_policy_drafts(user: User) -> bool:
+    """Drafts and their comparison with the version in force: those who write them and the one who adopts."""
+    return _has_any(user, Role.ADMIN, Role.HEAD)

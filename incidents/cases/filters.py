@@ -8,7 +8,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from incidents.cases.selectors import case_search, parents_matching
-from incidents.inputs import DatesInRangeForm
+from incidents.decisions.selectors import RESPONSE_CHOICES, cases_with_response
+from incidents.inputs import DatesInRangeForm, PersonChoiceField
 from incidents.models import Case, User
 from incidents.roles import Role
 from policies.models import Clause
@@ -30,12 +31,24 @@ def on_or_before(queryset: QuerySet, field: str, day: datetime.date) -> QuerySet
     return queryset.filter(**{f"{field}__lt": _start_of(day + datetime.timedelta(days=1))})
 
 
+class PersonFilter(django_filters.ModelChoiceFilter):
+    """A filter by one person, who is shown by name and roles (never by username)."""
+
+    field_class = PersonChoiceField
+
+
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="search")
     status = django_filters.ChoiceFilter(choices=Case.Status.choices, empty_label="Any status")
     severity = django_filters.ChoiceFilter(choices=Case.Severity.choices, empty_label="Any severity")
-    lead = django_filters.ModelChoiceFilter(
-        queryset=User.objects.filter(groups__name=Role.LEAD.value), empty_label="Any lead"
+    # Every lead, past ones included (their cases are still listed), named with their roles.
+    lead = PersonFilter(
+        queryset=User.objects.filter(groups__name=Role.LEAD.value).prefetch_related("groups")
+        .order_by("first_name", "last_name", "username"),
+        empty_label="Any lead",
+    )
+    response = django_filters.ChoiceFilter(
+        label="Response", choices=RESPONSE_CHOICES, empty_label="Any response", method="by_response",
     )
     category = django_filters.ModelChoiceFilter(
         label="Breach category", field_name="clauses", empty_label="Any category",
@@ -65,6 +78,9 @@ class CaseFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return case_search(queryset, value)
+
+    def by_response(self, queryset, name, value):
+        return cases_with_response(queryset, value)
 
     def by_parent(self, queryset, name, value):
         # IN, not EXISTS: the matching parents come from the trigram indexes (PostgreSQL) and their

@@ -10,7 +10,15 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from incidents.cases.selectors import parents_matching
-from incidents.inputs import DATE_INPUT, DATETIME_INPUT, DatesInRange, ids_from
+from incidents.inputs import (
+    DATE_INPUT,
+    DATETIME_INPUT,
+    DatesInRange,
+    PeopleChoiceField,
+    PersonChoiceField,
+    ids_from,
+    people_holding,
+)
 from incidents.models import Case, Concern, Parent, ParentGroup, User
 from incidents.roles import Role
 from incidents.submissions import OncePerSubmissionForm
@@ -98,8 +106,8 @@ class ConcernForm(ParentSearchForm, OncePerSubmissionForm):
     )
     parents = forms.ModelMultipleChoiceField(
         label="Parent or parents concerned", queryset=Parent.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Hold Ctrl (or ⌘) to choose more than one.",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text="Tick each parent concerned.",
     )
     description = forms.CharField(
         label="What happened", widget=forms.Textarea(attrs={"rows": 5}),
@@ -154,16 +162,16 @@ class CaseForm(DatesInRange, forms.ModelForm):
             "incident_date": DATE_INPUT,
             "summary": forms.Textarea(attrs={"rows": 5}),
             "clauses": forms.CheckboxSelectMultiple,
-            "assignees": forms.SelectMultiple(attrs={"size": 5}),
+            # Tick boxes: a multiple select needs Ctrl-click, which a phone does not have.
+            "assignees": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"lead": PersonChoiceField, "assignees": PeopleChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         case = self.instance
-        self.fields["lead"].queryset = User.objects.filter(groups__name=Role.LEAD.value, is_active=True)
-        self.fields["assignees"].queryset = User.objects.filter(
-            groups__name__in=[Role.OFFICE.value, Role.LEAD.value, Role.DSL.value], is_active=True
-        ).distinct()
+        self.fields["lead"].queryset = people_holding(Role.LEAD)
+        self.fields["assignees"].queryset = people_holding(Role.OFFICE, Role.LEAD, Role.DSL)
         self.fields["clauses"].queryset = Clause.objects.filter(version=case.policy_version_id)
         self.fields["clauses"].help_text = (
             f"From {case.policy_version}, in force on the incident date." if case.policy_version_id
@@ -178,6 +186,15 @@ class CaseForm(DatesInRange, forms.ModelForm):
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Case.Status.choices, widget=forms.HiddenInput)
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    # Asked when the investigation starts (or restarts): only investigating leads are offered, or accepted.
+    lead = PersonChoiceField(
+        label="Who leads the investigation", queryset=User.objects.none(), required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm mb-1", "data-testid": "lead-picker"}),
+        error_messages={"invalid_choice": "Choose an investigating lead from the list."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["lead"]).queryset = people_holding(Role.LEAD)
 
 
 class RestrictForm(forms.Form):

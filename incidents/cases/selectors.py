@@ -1,6 +1,8 @@
 """Reading cases: one case for a user, its timeline, search, counts by status, a parent's open and
 earlier cases, and finding parents by name. Every read starts from access.visibility.cases_visible_to."""
 
+import csv
+import io
 import re
 
 from django.contrib.postgres.search import SearchQuery
@@ -8,17 +10,19 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from incidents.access.visibility import cases_visible_to
 from incidents.models import (
     Case,
+    CaseAccess,
     CaseEvent,
     Concern,
     Parent,
     Statement,
     User,
 )
-from policies.models import School
+from policies.models import PolicyVersion, School
 
 
 def case_for(user: User, reference: str) -> Case:
@@ -30,6 +34,30 @@ def case_for(user: User, reference: str) -> Case:
     # case the user may see (14 ms → 0.2 ms per case page for office staff at 100,000 cases).
     case_id = Case.objects.filter(reference=reference).order_by().values("pk")[:1]
     return get_object_or_404(visible, pk=Subquery(case_id))
+
+
+def case_accesses(case: Case) -> QuerySet[CaseAccess]:
+    """Who opened this case, newest first: everyone, in Casebook, while it is restricted (only then is
+    it written, services.case_access_record); anyone who looked at it through the admin."""
+    accesses = case.accesses.all() if case.restricted else case.accesses.filter(via=CaseAccess.Via.ADMIN)
+    return accesses.select_related("user").prefetch_related("user__groups")
+
+
+def _cell(value: str) -> str:
+    # A spreadsheet runs a cell that starts like a formula; a name typed as "=HYPERLINK(…)" must stay text.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def case_accesses_csv(case: Case) -> str:
+    """The whole access log of a case as CSV: when, who (name and roles), where, what."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Case", "Opened at", "Who", "Username", "Where", "What"])
+    for access in case.accesses.select_related("user").prefetch_related("user__groups").order_by("at", "id"):
+        writer.writerow([case.reference, f"{timezone.localtime(access.at):%Y-%m-%d %H:%M:%S}",
+                         _cell(access.user.name_and_roles), _cell(access.user.username),
+                         access.get_via_display(), _cell(access.what)])
+    return out.getvalue()
 
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
@@ -90,6 +118,17 @@ def open_cases_for_parents(user: User, parent_ids: list[int]) -> QuerySet[Case]:
         .exclude(status=Case.Status.CLOSED)
         .distinct()
         .order_by("-opened_at")
+    )
+
+
+def open_cases_citing(user: User, version: PolicyVersion) -> QuerySet[Case]:
+    """Open cases the user may see that were decided under `version` or cite any of its clauses
+    (asked before a new version is adopted: they keep citing this one)."""
+    return (
+        cases_visible_to(user)
+        .filter(Q(policy_version=version) | Q(clauses__version=version))
+        .exclude(status=Case.Status.CLOSED)
+        .distinct()
     )
 
 

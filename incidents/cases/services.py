@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F, Field
 from django.utils import timezone
 
+from incidents.access.permissions import can_lead
 from incidents.cases.timeline import case_event_record
 from incidents.decisions.selectors import case_has_active_sanctions
 from incidents.models import (
@@ -212,10 +213,16 @@ def concern_log(
     return concern
 
 
-def case_transition(*, case: Case, to: str, by: User, reason: str = "", step: str = "") -> Case:
+def case_transition(
+    *, case: Case, to: str, by: User, reason: str = "", step: str = "", lead: User | None = None,
+) -> Case:
     """Move a case to another status, if the table of allowed moves permits it.
 
-    Writes: Case.status (and status_changed_at, closed_at), a status event with the reason. Raises
+    `lead`: who leads the investigation, given when the case moves into "Investigating" (the status
+    buttons ask; the view defaults it to the person pressing, if they may lead). Refused unless they
+    hold the investigating lead's role.
+
+    Writes: Case.status (and status_changed_at, closed_at, lead), a status event with the reason. Raises
     IllegalTransition for a move the table does not allow, that lacks a required reason, or that only
     a step of the workflow makes (MOVES_MADE_BY_STEP: recommendation_submit, decision_record and
     sanction_transition pass `step`); PermissionDenied when a move that only the Head Teacher's
@@ -237,17 +244,28 @@ def case_transition(*, case: Case, to: str, by: User, reason: str = "", step: st
         reason = reason.strip()
         if (current, target) in MOVES_NEEDING_REASON and not reason:
             raise IllegalTransition(f"Give a reason for moving the case from “{current.label}” to “{target.label}”.")
+        if lead is not None and target != Status.INVESTIGATING:
+            raise IllegalTransition("A lead is chosen only when the investigation starts.")
+        if lead is not None and not can_lead(lead):
+            raise ValidationError(f"{lead.display_name} cannot lead an investigation: choose an investigating lead.")
         now = timezone.now()
         locked.status = target
         locked.status_changed_at = now
         locked.closed_at = now if target == Status.CLOSED else None
         locked.version += 1
-        locked.save(update_fields=["status", "status_changed_at", "closed_at", "version", "updated_at"])
+        fields = ["status", "status_changed_at", "closed_at", "version", "updated_at"]
+        new_lead = lead is not None and lead.pk != locked.lead_id
+        if new_lead:
+            locked.lead = lead
+            fields.append("lead")
+        locked.save(update_fields=fields)
         verb = "Reopened" if current == Status.CLOSED else "Status"
         case_event_record(
             case=locked, kind=CaseEvent.Kind.STATUS, actor=by, at=now,
-            summary=f"{verb}: {current.label} → {target.label}" + (f". Reason: {reason}" if reason else ""),
-            data={"from": current.value, "to": target.value, "reason": reason},
+            summary=f"{verb}: {current.label} → {target.label}" + (f". Reason: {reason}" if reason else "")
+            + (f". Led by {lead.display_name}" if lead is not None and new_lead else ""),
+            data={"from": current.value, "to": target.value, "reason": reason,
+                  **({"lead": lead.pk} if lead is not None and new_lead else {})},
         )
         if target == Status.AWAITING_DECISION:
             case_notify_after_commit(case=locked, kind=Notification.Kind.AWAITING_DECISION, by=by)

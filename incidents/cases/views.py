@@ -12,16 +12,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents.access import permissions, visibility
 from incidents.access.requests import AuthenticatedHttpRequest
+from incidents.access.twofactor import recent_confirmation_required
 from incidents.cases import selectors, services
 from incidents.cases.filters import CaseFilter
 from incidents.cases.forms import CaseForm, ConcernForm, RestrictForm, TransitionForm
 from incidents.cases.paging import CappedPaginator, page_by_ids
 from incidents.chats import selectors as chat_selectors
+from incidents.decisions import selectors as decision_selectors
 from incidents.decisions.views import decisions_context
 from incidents.evidence import selectors as evidence_selectors
 from incidents.inputs import ids_from
 from incidents.letters import selectors as letter_selectors
-from incidents.models import Case, CaseAccess, Parent
+from incidents.models import Case, Parent
 from incidents.parents import selectors as parent_selectors
 from incidents.submissions import already_handled, once_per_submission
 from policies.selectors import current_school
@@ -107,7 +109,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                        paginator_class=CappedPaginator if narrowed else Paginator,
                        count=None if counts is None else sum(counts.values()),
                        count_from=CaseFilter(request.GET, queryset=visible).qs if narrowed else None,
-                       load=Case.objects.select_related("lead"))
+                       load=Case.objects.select_related("lead").prefetch_related(decision_selectors.listed_responses()))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "incidents/cases/list.html", {
@@ -135,12 +137,14 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         "clauses": case.clauses.all(),
         "parents": case.parents.all(),
         "moves": _moves_for(request.user, case) if can_work else [],
+        "lead_form": _lead_form(request.user, case) if can_work else None,
         "can_work": can_work,
         "can_add_evidence": permissions.can_add_evidence(request.user, case),
         "can_restrict": permissions.can_restrict_case(request.user),
-        # A restricted case shows everyone who opened it; any case, who looked at it through the admin.
-        "accesses": (case.accesses if case.restricted else case.accesses.filter(via=CaseAccess.Via.ADMIN))
-        .select_related("user")[:50],
+        # To the Head Teacher only: a restricted case shows everyone who opened it; any case, who looked
+        # at it through the admin.
+        "can_see_access_log": permissions.can_see_access_log(request.user),
+        "accesses": selectors.case_accesses(case)[:50] if permissions.can_see_access_log(request.user) else [],
         "chat_imports": chat_imports,
         # Marks are made on chats: a case without one has none to look for.
         "marked_messages": chat_selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],
@@ -168,6 +172,32 @@ def _moves_for(user, case: Case) -> list[tuple[str, str]]:
         label = "Reopen" if case.status == Case.Status.CLOSED else _MOVE_LABELS.get(target, Case.Status(target).label)
         moves.append((target, label))
     return moves
+
+
+def _may_export_access_log(request: AuthenticatedHttpRequest, reference: str) -> None:
+    selectors.case_for(request.user, reference)  # 404 for a case this user may not see
+    if not permissions.can_see_access_log(request.user):
+        raise PermissionDenied
+
+
+@require_GET
+@recent_confirmation_required(guard=_may_export_access_log)
+def case_access_log_csv(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """The Head Teacher's export of who opened this case (restricted: in Casebook; any: the admin)."""
+    case = selectors.case_for(request.user, reference)
+    response = HttpResponse(selectors.case_accesses_csv(case), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-access-log.csv"'
+    return response
+
+
+def _lead_form(user, case: Case) -> TransitionForm | None:
+    """The lead picker of "Start investigating": the person pressing it, if they may lead, else the
+    lead already named. (Later moves back into "Investigating" keep the lead; the case's edit page
+    changes it.)"""
+    if case.status != Case.Status.NEW:
+        return None
+    default = user if permissions.can_lead(user) else case.lead
+    return TransitionForm(initial={"lead": default.pk if default else None})
 
 
 @require_GET
@@ -222,11 +252,18 @@ def case_transition(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         raise PermissionDenied
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a status to move to.")
+        messages.error(request, " ".join(str(e) for e in form.errors.get("lead", [])) or "Choose a status to move to.")
         return redirect(case)
+    to, lead = form.cleaned_data["to"], form.cleaned_data["lead"]
+    if to == Case.Status.INVESTIGATING and case.status == Case.Status.NEW and lead is None:
+        # The picker offers the person pressing, when they may lead; a form without it means them too.
+        if not permissions.can_lead(request.user):
+            messages.error(request, "Choose who leads the investigation.")
+            return redirect(case)
+        lead = request.user
     try:
-        services.case_transition(case=case, to=form.cleaned_data["to"], by=request.user,
-                                 reason=form.cleaned_data["reason"])
+        services.case_transition(case=case, to=to, by=request.user, reason=form.cleaned_data["reason"],
+                                 lead=lead if to == Case.Status.INVESTIGATING else None)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -9,17 +9,22 @@ written representations in school days, and recording the representations themse
 import datetime
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.access.permissions import can_record_review_participation
+from incidents.cases.timeline import case_event_record
 from incidents.decisions import sanctions
 from incidents.decisions.selectors import ban_may_be_confirmed
 from incidents.evidence.services import evidence_add, evidence_file_check
 from incidents.models import (
+    CaseEvent,
     Evidence,
     Representation,
+    ReviewParticipation,
     Sanction,
+    SanctionStep,
     User,
 )
 from policies.selectors import school_days_after
@@ -106,3 +111,24 @@ def representation_record(
             provided_at=when, obtained=Evidence.Obtained.DOCUMENT, description="Representations against the ban",
         ))
     return representation
+
+
+@transaction.atomic
+def ban_review_participation_record(*, step: SanctionStep, by: User, note: str = "") -> ReviewParticipation:
+    """The chair of governors records, in their own name, that they took part in this review of a ban
+    (a confirmation, variation or lifting). The chair of governors only; once per review.
+
+    Writes: ReviewParticipation, an event on the case's timeline.
+    """
+    if not can_record_review_participation(by, step):
+        raise PermissionDenied("Only the chair of governors records taking part in a review of a ban.")
+    if step.participations.filter(user=by).exists():
+        raise ValidationError("You have already recorded that you took part in this review.")
+    participation = ReviewParticipation.objects.create(step=step, user=by, note=note.strip())
+    case_event_record(
+        case=step.sanction.case, kind=CaseEvent.Kind.SANCTION, actor=by,
+        summary=f"The chair of governors, {by.display_name}, took part in the review of "
+                f"{step.on:%d %B %Y} ({step.get_to_state_display()})",
+        data={"sanction": step.sanction_id, "step": step.pk},
+    )
+    return participation

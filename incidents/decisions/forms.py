@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from incidents.decisions.selectors import decision_justification_needed
-from incidents.inputs import DATE_INPUT, MultipleFileField
+from incidents.inputs import DATE_INPUT, MultipleFileField, PeopleChoiceField, people_holding
 from incidents.models import Case, Complaint, Sanction, User
 from incidents.roles import Role
 from incidents.submissions import OncePerSubmissionForm
@@ -162,7 +162,7 @@ class ComplaintForm(OncePerSubmissionForm):
 
 
 class ComplaintReferForm(OncePerSubmissionForm):
-    governors = forms.ModelMultipleChoiceField(
+    governors = PeopleChoiceField(
         label="Governors on the panel", queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple,
         help_text="People not involved in the incident. They will see this case, read-only.",
     )
@@ -170,7 +170,9 @@ class ComplaintReferForm(OncePerSubmissionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["governors"].queryset = User.objects.filter(groups__name=Role.GOVERNOR.value, is_active=True)
+        # The Head Teacher's handling is contested: never offered, even if they hold the Governor role too.
+        cast(forms.ModelMultipleChoiceField, self.fields["governors"]).queryset = people_holding(
+            Role.GOVERNOR).exclude(groups__name=Role.HEAD.value)
 
 
 class ComplaintOutcomeForm(OncePerSubmissionForm):

@@ -15,6 +15,7 @@ from incidents.models import (
     Case,
     Complaint,
     Decision,
+    PanelConfirmation,
     Recommendation,
     Sanction,
     SanctionStep,
@@ -72,13 +73,89 @@ def case_decisions(case: Case) -> list[Decision]:
                 .prefetch_related("responses"))
 
 
+# How each state reads in one line on the case list, after the response's name ("Site ban: …").
+_IN_BRIEF = {
+    State.PENDING: "to do", State.ISSUED: "issued", State.INVITED: "meeting invited", State.HELD: "meeting held",
+    State.DECLINED: "meeting declined", State.DID_NOT_ATTEND: "did not attend the meeting",
+    State.REFERRED: "referred, awaiting the outcome", State.OUTCOME_RECORDED: "outcome recorded",
+    State.ADVICE_SOUGHT: "advice sought", State.REQUESTED: "requested, awaiting the moderators",
+    State.RESULT_RECORDED: "result recorded", State.PROVISIONAL: "awaiting representations",
+    State.REPRESENTATIONS: "representations received, awaiting review", State.CONFIRMED: "confirmed",
+    State.VARIED: "varied", State.LIFTED: "lifted",
+}
+
+# Bans that keep the parent off the site now (or are about to: a provisional ban takes effect on its start date).
+BAN_IN_FORCE = {State.PROVISIONAL, State.REPRESENTATIONS, State.CONFIRMED, State.VARIED}
+
+
+def _short_date(day: datetime.date, today: datetime.date) -> str:
+    return f"{day.day} {day:%b}" if day.year == today.year else f"{day.day} {day:%b %Y}"
+
+
+def sanction_in_brief(sanction: Sanction, *, today: datetime.date | None = None) -> str:
+    """One sanction in a line, as the case list shows it: "Site ban: awaiting representations until
+    15 Jan", "Site ban: confirmed until 20 Jul, review 1 Mar", "Warning: issued"."""
+    today = today or timezone.localdate()
+    text = f"{Sanction.Kind(sanction.kind).label}: {_IN_BRIEF.get(State(sanction.state), State(sanction.state).label)}"
+    if sanction.state == State.PROVISIONAL and sanction.representations_due:
+        text += f" until {_short_date(sanction.representations_due, today)}"
+    elif sanction.state in (State.CONFIRMED, State.VARIED):
+        if sanction.ends_on:
+            text += f" until {_short_date(sanction.ends_on, today)}"
+        if sanction.review_on:
+            text += f", review {_short_date(sanction.review_on, today)}"
+    return text
+
+
+def listed_responses() -> Prefetch:
+    """The case list's responses for each case on a page (one query per page, never one per case):
+    every sanction not withdrawn, in the order they were ordered, as `case.responses_listed`."""
+    return Prefetch("sanctions", queryset=Sanction.objects.exclude(state=State.WITHDRAWN).order_by("id"),
+                    to_attr="responses_listed")
+
+
+def cases_with_response(queryset: QuerySet[Case], response: str) -> QuerySet[Case]:
+    """Cases with a sanction of this kind (not withdrawn), or with "ban_in_force" a site ban in force."""
+    if response == "ban_in_force":
+        sanctions = Sanction.objects.filter(kind=Sanction.Kind.BAN, state__in=BAN_IN_FORCE)
+    else:
+        sanctions = Sanction.objects.filter(kind=response).exclude(state=State.WITHDRAWN)
+    # IN over the sanctions' case ids: a few thousand sanctions at most, not a probe per case.
+    return queryset.filter(pk__in=sanctions.order_by().values("case_id"))
+
+
+RESPONSE_CHOICES = [("ban_in_force", "Site ban in force (provisional, confirmed or varied)"),
+                    *Sanction.Kind.choices]
+
+
 def case_sanctions(case: Case) -> list[Sanction]:
-    steps = Prefetch("steps", queryset=SanctionStep.objects.select_related("by"))
+    steps = Prefetch("steps", queryset=SanctionStep.objects.select_related("by").prefetch_related(
+        "participations__user"))
     return list(case.sanctions.select_related("response_type").prefetch_related(steps, "representations__files"))
 
 
 def case_complaints(case: Case) -> list[Complaint]:
-    return list(case.complaints.prefetch_related("panel"))
+    return list(case.complaints.prefetch_related("panel", "panel_records__member"))
+
+
+@dataclass
+class PanelMemberRecord:
+    member: User
+    latest: PanelConfirmation | None  # what this member last recorded; None: nothing yet
+
+
+def panel_progress(complaint: Complaint) -> list[PanelMemberRecord]:
+    """Each member of the panel with what they last recorded (read from case_complaints' prefetch)."""
+    latest: dict[int, PanelConfirmation] = {}
+    for record in sorted(complaint.panel_records.all(), key=lambda r: (r.recorded_at, r.pk)):
+        latest[record.member_id] = record
+    return [PanelMemberRecord(member=member, latest=latest.get(member.pk))
+            for member in sorted(complaint.panel.all(), key=lambda m: m.display_name)]
+
+
+def panel_proposal(complaint: Complaint) -> PanelConfirmation | None:
+    """The outcome a member recorded last: what the others are asked to confirm."""
+    return max(complaint.panel_records.all(), key=lambda r: (r.recorded_at, r.pk), default=None)
 
 
 def _outcome_names(decision: Decision) -> list[str]:

@@ -4,8 +4,8 @@ page's section that shows them."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents.access import permissions
 from incidents.access.requests import AuthenticatedHttpRequest
@@ -87,6 +87,9 @@ def decisions_context(user, case: Case, *, letters: list[Letter] | None = None) 
         ]
         steps = [(step, _letter_state(by_step, names, f"step-{step.pk}", step.letter_purpose,
                                       sent_on=step.letter_sent_on)) for step in sanction.steps.all()]
+        # The reviews the chair of governors may still record taking part in.
+        reviews_to_attend = {step.pk for step, _ in steps if permissions.can_record_review_participation(user, step)
+                             and all(p.user_id != user.pk for p in step.participations.all())}
         # A warning is given by its letter: until it goes out, the letter is the next thing to do.
         warning = _letter_state(by_step, names, f"sanction-{sanction.pk}", Purpose.WARNING) if (
             sanction.kind == Sanction.Kind.WARNING and sanction.state == Sanction.State.PENDING) else None
@@ -95,7 +98,12 @@ def decisions_context(user, case: Case, *, letters: list[Letter] | None = None) 
         elif sanction.state == Sanction.State.PENDING and actions:
             next_after.setdefault(sanction.decision_id, []).append({"action": actions[0], "sanction": sanction})
         rows.append({"sanction": sanction, "actions": actions, "steps": steps, "warning_letter": warning,
+                     "reviews_to_attend": reviews_to_attend,
                      "awaiting_representations": sanction.state == Sanction.State.PROVISIONAL})
+    complaint_rows = [
+        {"complaint": complaint, "panel": selectors.panel_progress(complaint),
+         "may_record": permissions.can_record_panel_outcome(user, complaint)}
+        for complaint in (selectors.case_complaints(case) if decisions else [])]
     return {
         "recommendation": selectors.latest_recommendation(case),
         "decisions": decisions,
@@ -106,13 +114,12 @@ def decisions_context(user, case: Case, *, letters: list[Letter] | None = None) 
             for decision in decisions],
         "current_decision": next((d for d in reversed(decisions) if d.is_current), None),
         "sanction_rows": rows,
-        "complaints": selectors.case_complaints(case) if decisions else [],
+        "complaints": complaint_rows,
         "can_recommend": permissions.can_recommend(user, case),
         "can_decide": permissions.can_decide(user),
         "can_see_legal_advice": permissions.can_see_legal_advice(user),
         "can_record_complaint": permissions.can_work_on_case(user, case) and bool(decisions),
         "can_refer": permissions.can_refer_to_governors(user),
-        "can_record_panel_outcome": permissions.can_work_on_case(user, case),
     }
 
 
@@ -265,22 +272,50 @@ def complaint_refer(request: AuthenticatedHttpRequest, reference: str, pk: int) 
 
 @require_http_methods(["GET", "POST"])
 def complaint_outcome(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
+    """A member of the governors' panel records its outcome, or confirms what another member recorded."""
     case = case_selectors.case_for(request.user, reference)
-    complaint = get_object_or_404(case.complaints, pk=pk)
-    if not permissions.can_work_on_case(request.user, case):
+    complaint = get_object_or_404(case.complaints.prefetch_related("panel", "panel_records__member"), pk=pk)
+    if not permissions.can_record_panel_outcome(request.user, complaint):
         raise PermissionDenied
-    form = ComplaintOutcomeForm(request.POST or None)
+    proposal = selectors.panel_proposal(complaint)
+    initial = {"outcome": proposal.outcome, "reasons": proposal.reasons, "on": proposal.on} if proposal else {}
+    form = ComplaintOutcomeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
         def write() -> str:
-            complaints.complaint_outcome_record(complaint=complaint, by=request.user, outcome=data["outcome"],
-                                                reasons=data["reasons"], on=data["on"])
-            messages.success(request, "Panel's outcome recorded.")
+            decided = complaints.complaint_outcome_record(complaint=complaint, by=request.user,
+                                                          outcome=data["outcome"], reasons=data["reasons"],
+                                                          on=data["on"])
+            messages.success(request, "The panel's outcome is recorded: every member agrees."
+                             if decided.state == decided.State.DECIDED
+                             else "Your record of the panel's outcome is kept; the other members are asked to "
+                                  "confirm it.")
             return case.get_absolute_url() + "#contest"
 
         try:
             return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
-    return _decision_form_page(request, case, form, "Record the panel's outcome", "Save outcome")
+    return _decision_form_page(request, case, form, "Record the panel's outcome", "Record this outcome",
+                               complaint=complaint, panel=selectors.panel_progress(complaint), proposal=proposal)
+
+
+@require_POST
+def ban_review_participation(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
+    """The chair of governors records that they took part in one review of a ban (the step in the form)."""
+    case = case_selectors.case_for(request.user, reference)
+    if not request.user.is_chair:
+        raise PermissionDenied
+    sanction = get_object_or_404(case.sanctions, pk=pk, kind=Sanction.Kind.BAN)
+    step = sanction.steps.filter(pk=id_from(request.POST.get("step", "")) or 0).first()
+    if step is None:
+        messages.error(request, "Choose the review you took part in.")
+        return redirect(case.get_absolute_url() + "#sanctions")
+    try:
+        ban.ban_review_participation_record(step=step, by=request.user, note=request.POST.get("note", "")[:1000])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Recorded: you took part in this review.")
+    return redirect(case.get_absolute_url() + "#sanctions")

@@ -23,6 +23,17 @@ DEMO_SCHOOL = {
 # spring and summer; a few INSET days. Bank holidays (Good Friday, the May bank holidays) need no row:
 # school days skip them from the `holidays` package.
 DEMO_TERM_HOLIDAYS: list[tuple[str, datetime.date, datetime.date]] = [
+    ("October half term 2024", datetime.date(2024, 10, 28), datetime.date(2024, 11, 1)),
+    ("Christmas holiday 2024", datetime.date(2024, 12, 23), datetime.date(2025, 1, 3)),
+    ("February half term 2025", datetime.date(2025, 2, 17), datetime.date(2025, 2, 21)),
+    ("Easter holiday 2025", datetime.date(2025, 4, 7), datetime.date(2025, 4, 21)),
+    ("May half term 2025", datetime.date(2025, 5, 26), datetime.date(2025, 5, 30)),
+    ("Summer holiday 2025", datetime.date(2025, 7, 23), datetime.date(2025, 9, 2)),
+    ("October half term 2025", datetime.date(2025, 10, 27), datetime.date(2025, 10, 31)),
+    ("Christmas holiday 2025", datetime.date(2025, 12, 22), datetime.date(2026, 1, 2)),
+    ("February half term 2026", datetime.date(2026, 2, 16), datetime.date(2026, 2, 20)),
+    ("Easter holiday 2026", datetime.date(2026, 3, 30), datetime.date(2026, 4, 10)),
+    ("May half term 2026", datetime.date(2026, 5, 25), datetime.date(2026, 5, 29)),
     ("Summer holiday 2026", datetime.date(2026, 7, 23), datetime.date(2026, 9, 1)),
     ("INSET day", datetime.date(2026, 9, 2), datetime.date(2026, 9, 2)),
     ("October half term 2026", datetime.date(2026, 10, 26), datetime.date(2026, 10, 30)),
@@ -52,13 +63,15 @@ def seed_school() -> tuple[School, bool]:
 
 def seed_policies(school: School) -> list[str]:
     """Give the demo school Casebook's default policy, ladder and letters. Returns what was created, briefly."""
-    # Adopted at the start of last school year, so the demo's earlier incidents fall under it.
+    # Adopted at the start of the school year before last, so every demo incident (they go back two
+    # school years) falls under it…
     today = datetime.date.today()
-    adopted = datetime.date(today.year - 1 if today.month >= 9 else today.year - 2, 9, 1)
+    this_year_began = today.year if today.month >= 9 else today.year - 1
+    adopted = datetime.date(this_year_began - 2, 9, 1)
     created = load_defaults(school=school, today=adopted)
     # …and due for review next September, not overdue on the first morning of the demo.
     PolicyVersion.objects.filter(policy__school=school, adopted_on=adopted).update(
-        review_on=datetime.date(adopted.year + 2, 9, 1))
+        review_on=datetime.date(this_year_began + 1, 9, 1))
     summary = []
     for kind, label in (("letter template", "letter templates"), ("response", "rungs of the ladder")):
         count = sum(1 for item in created if item.startswith(kind + " "))

@@ -20,6 +20,8 @@ from incidents.chats import services as chat_services
 from incidents.decisions import ban as ban_process
 from incidents.decisions import complaints, sanctions
 from incidents.decisions import services as decision_services
+from incidents.decisions.selectors import decision_justification_needed
+from incidents.demo.clock import Story, happening_at
 from incidents.evidence import services as evidence_services
 from incidents.letters import services as letter_services
 from incidents.models import Case, ChatImport, Child, Concern, Contact, Letter, Parent, ParentGroup, Sanction, User
@@ -32,9 +34,15 @@ DEMO_USERS: list[tuple[str, str, str, Role]] = [
     ("lead", "Liam", "Lewis", Role.LEAD),
     ("head", "Helen", "Hart", Role.HEAD),
     ("dsl", "Daniel", "Shah", Role.DSL),
-    ("governor", "Grace", "Gordon", Role.GOVERNOR),
+    ("governor", "Grace", "Gordon", Role.GOVERNOR),  # the chair of governors (DEMO_CHAIR)
+    ("panel", "Peter", "Price", Role.GOVERNOR),  # a second governor, on the contested case's panel
     ("admin", "Aisha", "Adams", Role.ADMIN),
 ]
+
+
+# The demo school names Grace Gordon as its chair of governors (demo/school.py): she sees the bans
+# under review with the Head Teacher.
+DEMO_CHAIR = "governor"
 
 
 DEMO_DEVICE_NAME = "Demo authenticator"
@@ -62,7 +70,8 @@ def validate_demo_password(password: str) -> None:
 
 
 def seed_users(*, password: str | None = None) -> list[tuple[str, bool]]:
-    """Create the six demo users, one per role. Returns (username, created) pairs.
+    """Create the demo users, one per role, and a second governor; the first governor is the chair.
+    Returns (username, created) pairs.
 
     Writes: users and their group membership. Existing users are left as they are.
     """
@@ -79,6 +88,7 @@ def seed_users(*, password: str | None = None) -> list[tuple[str, bool]]:
             user.set_password(password)
             user.is_staff = role == Role.ADMIN
             user.is_superuser = role == Role.ADMIN
+            user.is_chair_of_governors = username == DEMO_CHAIR
             user.save()
             user.groups.add(Group.objects.get(name=role.value))
         results.append((username, created))
@@ -130,27 +140,46 @@ SCENARIOS = [
     ("Repeated posting of unrelated links", "Posted links to a private business many times a day after "
      "requests to stop.", "low", "new", False, False),
 ]
-# The parent with a history: earlier, closed cases before the current one.
+# When each of SCENARIOS began and moved on, as a school's cases do: (days ago the concern arrived,
+# days after that the lead recommended, days after that the Head Teacher decided). Spread over the
+# last two school years; the open ones recent, so that today's deadlines come from them.
+SCENARIO_DAYS = [(18, 0, 0), (2, 0, 0), (24, 10, 0), (41, 9, 23), (150, 12, 26), (262, 8, 19), (480, 6, 9),
+                 (33, 7, 12), (6, 4, 0), (618, 14, 35), (9, 0, 0), (1, 0, 0)]
+# The parent with a history: earlier, closed cases before the current one (days ago, its text).
 REPEAT_PARENT = ("Karl", "Dunn")
+REPEAT_CASES = [(425, "Posted insulting remarks about the PE teacher."),
+                (212, "Swore at the moderators after a post was removed.")]
 
 
-def _advance(case, final: str, *, lead: User, head: User) -> None:
-    """Take a demo case to `final` the way staff would: investigate, recommend, decide, act."""
+def _advance(case, final: str, *, lead: User, head: User, story: Story, recommend_on: float = 7,
+             decide_on: float = 14) -> None:
+    """Take a demo case to `final` the way staff would, each step on its day of the story:
+    investigate the next day, recommend after `recommend_on` days, decide after `decide_on`, act."""
     if final == "new":
         return
-    case_services.case_transition(case=case, to="investigating", by=lead)
+    with story.on(1):
+        case_services.case_transition(case=case, to="investigating", by=lead)
     if final == "investigating":
         return
     warning = ResponseType.objects.get(school=case.school, code=ResponseType.Code.WARNING)
     breached = list(Clause.objects.filter(version=case.policy_version_id, kind=Clause.Kind.INAPPROPRIATE)[:1])
-    decision_services.recommendation_submit(
-        case=case, by=lead, responses=[warning], clauses=breached,
-        facts_found="The posts were made and seen by other parents; the parent accepted writing them.",
-        reasons="A first breach of this kind: a warning is proportionate.",
-    )
+    with story.on(recommend_on):
+        decision_services.recommendation_submit(
+            case=case, by=lead, responses=[warning], clauses=breached,
+            facts_found="The posts were made and seen by other parents; the parent accepted writing them.",
+            reasons="A first breach of this kind: a warning is proportionate.",
+        )
     if final == "awaiting_decision":
         return
-    decision = decision_services.decision_record(
+    with story.on(decide_on):
+        _decide(case, final, warning=warning, lead=lead, head=head)
+    if final == "sanction_in_force":
+        with story.on(decide_on + 2):
+            sanctions.sanction_transition(sanction=case.decisions.get().sanctions.get(), to="issued", by=head)
+
+
+def _decide(case, final: str, *, warning: ResponseType, lead: User, head: User) -> None:
+    decision_services.decision_record(
         case=case, by=head, responses=[] if final == "closed" else [warning], no_further_action=final == "closed",
         reasons="I have read the posts and the notes of the conversation with the parent."
         + (" The parent apologised at once; no further action." if final == "closed"
@@ -160,8 +189,6 @@ def _advance(case, final: str, *, lead: User, head: User) -> None:
     )
     if final == "closed":
         case_services.case_transition(case=case, to="closed", by=head, reason="No further action; parent told.")
-    elif final == "sanction_in_force":
-        sanctions.sanction_transition(sanction=decision.sanctions.get(), to="issued", by=head)
 
 
 @transaction.atomic
@@ -204,48 +231,55 @@ def seed_school_data() -> bool:
             school=school, name=name, platform=(ParentGroup.Platform.CLASS_LIST if "list" in name
                                                 else ParentGroup.Platform.WHATSAPP)))
 
-    now = timezone.now()
     repeat_parent = next(p for p in parents if (p.first_name, p.last_name) == REPEAT_PARENT)
     # Two earlier, closed cases about the same parent.
-    for months_ago, text in [(14, "Posted insulting remarks about the PE teacher."),
-                             (7, "Swore at the moderators after a post was removed.")]:
-        received = now - datetime.timedelta(days=30 * months_ago)
-        concern = case_services.concern_log(
-            school=school, by=office, received_at=received, channel=Concern.Channel.WHATSAPP, description=text,
-            parents=[repeat_parent], raised_by_name="A class representative", group=groups[4],
-        )
+    for days_ago, text in REPEAT_CASES:
+        story = Story(days_ago=days_ago, hour=20)
+        with story.on() as received:
+            concern = case_services.concern_log(
+                school=school, by=office, received_at=received, channel=Concern.Channel.WHATSAPP, description=text,
+                parents=[repeat_parent], raised_by_name="A class representative", group=groups[4],
+            )
         case = concern.case
         assert case is not None  # concern_log files every concern on a case
         Case.objects.filter(pk=case.pk).update(lead=lead)
         case.refresh_from_db()
-        _advance(case, "closed", lead=lead, head=head)
+        _advance(case, "closed", lead=lead, head=head, story=story, recommend_on=rng.randint(4, 9),
+                 decide_on=rng.randint(10, 20))
 
     for i, (title, text, severity, final, restricted, safeguarding) in enumerate(SCENARIOS):
         concerned = [repeat_parent] if i == 0 else [parents[(i * 3 + 1) % len(parents)]]
-        received = now - datetime.timedelta(days=40 - i * 3, hours=rng.randint(0, 8))
-        concern = case_services.concern_log(
+        days_ago, recommend_on, decide_on = SCENARIO_DAYS[i]
+        story = Story(days_ago=days_ago, hour=rng.randint(8, 16))
+        with story.on() as received:
+            concern = case_services.concern_log(
             school=school, by=office, received_at=received, channel=rng.choice(
                 [Concern.Channel.WHATSAPP, Concern.Channel.WHATSAPP, Concern.Channel.EMAIL, Concern.Channel.IN_PERSON]),
             description=text, parents=concerned, raised_by_name=f"{parents[i + 20].full_name}",
             raised_anonymously=(i % 4 == 1), group=groups[i % len(groups)], safeguarding=safeguarding,
-        )
+            )
         case = concern.case
         assert case is not None  # concern_log files every concern on a case
-        Case.objects.filter(pk=case.pk).update(title=title, severity=severity, lead=lead if final != "new" else None)
+        # Its status dates from the concern (the field's default was read from the real clock).
+        Case.objects.filter(pk=case.pk).update(title=title, severity=severity, lead=lead if final != "new" else None,
+                                               status_changed_at=received)
         case.refresh_from_db()
         if final != "new":
-            evidence_services.statement_add(case=case, by=lead, given_by=parents[i + 20].full_name,
-                                            given_on=timezone.localdate(received), text=f"I saw the posts. {text}")
-            evidence_services.contact_record(
-                case=case, by=lead, happened_at=received + datetime.timedelta(days=2), parent=concerned[0],
-                with_whom=concerned[0].full_name, method=Contact.Method.PHONE,
-                summary="Explained the concern and the code of conduct. The parent gave their account.",
-                agreed_actions="Parent to read the code of conduct again.",
-            )
-        _advance(case, final, lead=lead, head=head)
+            with story.on(1):
+                evidence_services.statement_add(case=case, by=lead, given_by=parents[i + 20].full_name,
+                                                given_on=story.day(1), text=f"I saw the posts. {text}")
+            with story.on(2) as spoken:
+                evidence_services.contact_record(
+                    case=case, by=lead, happened_at=spoken, parent=concerned[0],
+                    with_whom=concerned[0].full_name, method=Contact.Method.PHONE,
+                    summary="Explained the concern and the code of conduct. The parent gave their account.",
+                    agreed_actions="Parent to read the code of conduct again.",
+                )
+        _advance(case, final, lead=lead, head=head, story=story, recommend_on=recommend_on, decide_on=decide_on)
         if restricted:
-            case_services.case_set_restricted(case=case, by=head, restricted=True,
-                                              reason="Concerns a member of staff's conduct allegations.")
+            with story.on(2.1):
+                case_services.case_set_restricted(case=case, by=head, restricted=True,
+                                                  reason="Concerns a member of staff's conduct allegations.")
     return True
 
 
@@ -293,18 +327,21 @@ def seed_demo_chat() -> bool:
         return False  # no policy in force on the incident date: no clauses to mark against
     users = {u.username: u for u in User.objects.filter(username__in=["office", "lead"])}
     data = DEMO_CHAT_PATH.read_bytes()
-    result = chat_services.evidence_add_chat(
-        case=case, by=users["office"], data=data, file_name="WhatsApp Chat with Year 4 Kestrels parents.txt",
-        provided_by="Ruth Adeyemi (group admin)", provided_at=timezone.now() - datetime.timedelta(days=38),
-        description="Exported by the group admin from her phone.",
-    )
+    # The group admin sent the export the day after the concern; the lead marked it the day after that.
+    with happening_at(case.opened_at + datetime.timedelta(days=1)) as provided_at:
+        result = chat_services.evidence_add_chat(
+            case=case, by=users["office"], data=data, file_name="WhatsApp Chat with Year 4 Kestrels parents.txt",
+            provided_by="Ruth Adeyemi (group admin)", provided_at=provided_at,
+            description="Exported by the group admin from her phone.",
+        )
     assert result.chat_import is not None  # the demo chat is a chat export, so it is imported
     clauses = Clause.objects.filter(version=case.policy_version_id)
     for words, kind in DEMO_CHAT_MARKS:
         clause = clauses.filter(kind=kind).first() or clauses.first()
         assert clause is not None  # an adopted policy has clauses
         message = result.chat_import.messages.get(text__contains=words)
-        chat_services.chat_message_mark(message=message, clause=clause, by=users["lead"])
+        with happening_at(case.opened_at + datetime.timedelta(days=2)):
+            chat_services.chat_message_mark(message=message, clause=clause, by=users["lead"])
     return True
 
 
@@ -347,6 +384,20 @@ DECISION_SCENARIOS = [
 ]
 
 
+# When each of DECISION_SCENARIOS began (days ago) and how many days later the Head Teacher decided.
+DECISION_DAYS = {
+    "awaiting_decision": (9, 6), "nfa": (380, 8), "warning_due": (20, 12), "meeting_held": (200, 14),
+    "referred": (90, 10), "legal_advice": (300, 20), "moderators": (500, 6), "provisional": (25, 18),
+    "under_review": (45, 10), "confirmed": (160, 12), "lifted": (420, 9), "corrected": (130, 15),
+    "contested": (70, 14),
+}
+
+
+def _justified(case: Case, response: ResponseType, why: str) -> str:
+    """The Head Teacher's justification, given where the proportionality panel asks for one."""
+    return why if decision_justification_needed(case=case, responses=[response]) else ""
+
+
 def _demo_ladder(school) -> dict:
     ladder = {}
     for code, name, level, duration, referral, letter in DEMO_LADDER:
@@ -370,10 +421,10 @@ def seed_decisions() -> bool:
     parents = list(Parent.objects.filter(school=school).order_by("pk"))
     if not parents:
         return False
-    users = {u.username: u for u in User.objects.filter(username__in=["office", "lead", "head", "governor"])}
+    users = {u.username: u for u in User.objects.filter(
+        username__in=["office", "lead", "head", "governor", "panel"])}
     lead, head, governor = users["lead"], users["head"], users["governor"]
     ladder = _demo_ladder(school)
-    today = timezone.localdate()
     state = Sanction.State
 
     def step(sanction, to, by=lead, **details):
@@ -381,81 +432,115 @@ def seed_decisions() -> bool:
 
     def letter(of, **kwargs):
         # Every step that needs a letter gets it through the same path a user takes, issued the day it was taken.
-        return seed_step_letter(of, users=users, issued_on=today, **kwargs)
+        return seed_step_letter(of, users=users, issued_on=timezone.localdate(), **kwargs)
 
-    def ban_terms(days_ago):
+    def ban_terms(starts_on):
         return {"reasons": "Aggressive behaviour towards staff on the school site.",
                 "conditions": "The child is dropped off and collected at the side gate by a grandparent; "
                               "meetings with staff by appointment at the office.",
-                "starts_on": today - datetime.timedelta(days=days_ago)}
+                "starts_on": starts_on}
 
     for i, (title, text, reached) in enumerate(DECISION_SCENARIOS):
         parent = parents[(i * 5 + 2) % len(parents)]
-        case = case_services.case_open(school=school, by=lead, title=title, summary=text, lead=lead, parents=[parent],
-                                       incident_date=today - datetime.timedelta(days=35 - i))
-        case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
+        days_ago, decide_on = DECISION_DAYS[reached]
+        story = Story(days_ago=days_ago, hour=8 + i % 8)
+        with story.on():
+            case = case_services.case_open(school=school, by=lead, title=title, summary=text, lead=lead,
+                                           parents=[parent], incident_date=story.day() - datetime.timedelta(days=1))
+        with story.on(1):
+            case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
         code = {"nfa": "warning", "warning_due": "warning", "meeting_held": "meeting", "referred": "authorities",
                 "legal_advice": "legal_advice", "moderators": "moderator_request", "corrected": "meeting",
                 "contested": "warning"}.get(reached, "provisional_ban")
         # The clauses breached are recorded by the recommendation: every letter quotes them.
         breached = Clause.objects.filter(version=case.policy_version_id, kind=Clause.Kind.INAPPROPRIATE)
-        decision_services.recommendation_submit(case=case, by=lead, responses=[ladder[code]],
-                                                clauses=list(breached.order_by("position")[i % 3:i % 3 + 2]),
-                                                facts_found=f"{text} Confirmed by two statements and a screenshot.",
-                                                reasons="Proportionate to what happened and to the parent's response.")
+        with story.on(max(2, decide_on - 3)):
+            decision_services.recommendation_submit(
+                case=case, by=lead, responses=[ladder[code]],
+                clauses=list(breached.order_by("position")[i % 3:i % 3 + 2]),
+                facts_found=f"{text} Confirmed by two statements and a screenshot.",
+                reasons="Proportionate to what happened and to the parent's response.")
         if reached == "awaiting_decision":
             continue
         if reached == "nfa":
-            letter(decision_services.decision_record(
-                case=case, by=head, no_further_action=True,
-                reasons="The parent apologised at once and has not repeated it."))
+            with story.on(decide_on):
+                letter(decision_services.decision_record(
+                    case=case, by=head, no_further_action=True,
+                    reasons="The parent apologised at once and has not repeated it."))
             continue
-        decision = decision_services.decision_record(
-            case=case, by=head, responses=[ladder[code]], reasons="The conduct breached the code of conduct.",
-            seriousness="Directed at a named member of staff.", parent_response="Accepted that it happened.",
-            justification="" if ladder[code].level <= 3 else "Staff felt unsafe; a lesser response would not "
-                                                               "protect them.",
-        )
+        with story.on(decide_on):
+            decision = decision_services.decision_record(
+                case=case, by=head, responses=[ladder[code]], reasons="The conduct breached the code of conduct.",
+                seriousness="Directed at a named member of staff.", parent_response="Accepted that it happened.",
+                justification=_justified(case, ladder[code], "Staff felt unsafe; a lesser response would not "
+                                                         "protect them."),
+            )
         sanction = decision.sanctions.get()
+        after = decide_on
         if reached == "meeting_held":
-            letter(step(sanction, state.INVITED, meeting_on=today, meeting_time="15:30",
-                        meeting_place="the Head Teacher's office"))
-            step(sanction, state.HELD, attendees="Helen Hart, the parent", notes="The parent agreed to raise "
-                                                                                 "concerns through the office.")
+            with story.on(after + 2):
+                letter(step(sanction, state.INVITED, meeting_on=story.day(after + 9), meeting_time="15:30",
+                            meeting_place="the Head Teacher's office"))
+            with story.on(after + 9):
+                step(sanction, state.HELD, attendees="Helen Hart, the parent",
+                     notes="The parent agreed to raise concerns through the office.")
         elif reached == "referred":
-            step(sanction, state.REFERRED, organisation="Local police (Safer Schools officer)", reference="PC-4471")
+            with story.on(after + 1):
+                step(sanction, state.REFERRED, organisation="Local police (Safer Schools officer)", reference="PC-4471")
         elif reached == "legal_advice":
-            sanctions.sanction_transition(sanction=sanction, to=state.ADVICE_SOUGHT, by=head,
-                                          details={"adviser": "Local authority legal services"},
-                                          head_only_note="The posts are likely defamatory; a letter before "
-                                                        "action is an option if they continue.")
+            with story.on(after + 2):
+                sanctions.sanction_transition(sanction=sanction, to=state.ADVICE_SOUGHT, by=head,
+                                              details={"adviser": "Local authority legal services"},
+                                              head_only_note="The posts are likely defamatory; a letter before "
+                                                             "action is an option if they continue.")
         elif reached == "moderators":
-            letter(step(sanction, state.REQUESTED, group="Whole school PTA"),
-                   recipient_details={"full_name": "The moderators of the Whole school PTA group",
-                                      "salutation": "Group moderators"})
-            step(sanction, state.RESULT_RECORDED, result="The moderators removed the parent from the group.")
-        elif reached == "provisional":
-            letter(step(sanction, state.PROVISIONAL, **ban_terms(1)))
+            with story.on(after + 1):
+                letter(step(sanction, state.REQUESTED, group="Whole school PTA"),
+                       recipient_details={"full_name": "The moderators of the Whole school PTA group",
+                                          "salutation": "Group moderators"})
+            with story.on(after + 6):
+                step(sanction, state.RESULT_RECORDED, result="The moderators removed the parent from the group.")
+        elif reached == "provisional":  # the parent's representations are awaited: their deadline is to come
+            with story.on(after + 1):
+                letter(step(sanction, state.PROVISIONAL, **ban_terms(story.day(after + 1))))
         elif reached == "under_review":  # representations in; the Head Teacher's review is due
-            letter(step(sanction, state.PROVISIONAL, **ban_terms(20)))
-            ban_process.representation_record(sanction=sanction, by=lead, received_on=today, text=(
-                "I accept I was angry but I did not mean to frighten anyone. I ask to be allowed to collect "
-                "my son from the gate."))
+            with story.on(after + 1):
+                letter(step(sanction, state.PROVISIONAL, **ban_terms(story.day(after + 1))))
+            with story.on(after + 9):
+                ban_process.representation_record(sanction=sanction, by=lead, received_on=story.day(after + 9), text=(
+                    "I accept I was angry but I did not mean to frighten anyone. I ask to be allowed to collect "
+                    "my son from the gate."))
         elif reached in ("confirmed", "lifted"):
-            letter(step(sanction, state.PROVISIONAL, **ban_terms(30)))
-            letter(step(sanction, state.CONFIRMED, by=head, ends_on=today + datetime.timedelta(days=120),
-                        review_on=today + datetime.timedelta(days=42), with_chair=True))
+            with story.on(after + 1):
+                letter(step(sanction, state.PROVISIONAL, **ban_terms(story.day(after + 1))))
+            sanction.refresh_from_db()
+            # A few days after the representations deadline passed with none received.
+            assert sanction.representations_due is not None  # a provisional ban sets its deadline
+            confirmed_on = (sanction.representations_due - story.day()).days + 3
+            # The confirmed ban's review falls in the coming weeks; the lifted one's came and went.
+            review_on = (timezone.localdate() + datetime.timedelta(days=10) if reached == "confirmed"
+                         else story.day(confirmed_on + 42))
+            with story.on(confirmed_on):
+                letter(step(sanction, state.CONFIRMED, by=head, ends_on=story.day(confirmed_on) +
+                            datetime.timedelta(days=180), review_on=review_on, with_chair=True))
             if reached == "lifted":
-                letter(step(sanction, state.LIFTED, by=head, reasons="No further incidents; the parent has kept to "
-                                                                     "the arrangements."))
-                case_services.case_transition(case=case, to=Case.Status.CLOSED, by=head)
+                with story.on(confirmed_on + 42):
+                    letter(step(sanction, state.LIFTED, by=head, reasons="No further incidents; the parent has kept "
+                                                                         "to the arrangements."))
+                    case_services.case_transition(case=case, to=Case.Status.CLOSED, by=head)
         elif reached == "corrected":
-            decision_services.decision_record(case=case, by=head, responses=[ladder["warning"]], supersedes=decision,
-                                              reasons="On reflection a written warning is proportionate; the meeting "
-                                             "is not needed.")
+            with story.on(after + 3):
+                decision_services.decision_record(
+                    case=case, by=head, responses=[ladder["warning"]], supersedes=decision,
+                    reasons="On reflection a written warning is proportionate; the meeting is not needed.",
+                    justification=_justified(case, ladder["warning"], "A teacher's home address was shared."))
         elif reached == "contested":
-            letter(sanction)  # issuing the cautionary notice gives the warning
-            complaint = complaints.complaint_record(case=case, by=lead, received_on=today,
-                                                    summary="The parent says the warning is unfair.")
-            complaints.complaint_refer(complaint=complaint, by=head, governors=[governor], on=today)
+            with story.on(after + 2):
+                letter(sanction)  # issuing the cautionary notice gives the warning
+            with story.on(after + 11):
+                complaint = complaints.complaint_record(case=case, by=lead, received_on=story.day(after + 11),
+                                                        summary="The parent says the warning is unfair.")
+            with story.on(after + 13):
+                complaints.complaint_refer(complaint=complaint, by=head, governors=[governor, users["panel"]],
+                                           on=story.day(after + 13))
     return True

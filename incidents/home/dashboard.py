@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from incidents.access.visibility import cases_visible_to, ids_led_or_assigned
+from incidents.access.visibility import BAN_STATES_WITH_THE_CHAIR, cases_visible_to, ids_led_or_assigned
 from incidents.cases.selectors import status_counts
 from incidents.decisions.selectors import bans_due_for_review
 from incidents.letters.selectors import letters_visible_to
-from incidents.models import Case, Concern, Letter, Notification, SubjectAccessRequest, User
+from incidents.models import Case, Concern, Letter, Notification, Sanction, SubjectAccessRequest, User
 from incidents.notifications import deadlines
 from incidents.notifications.selectors import emails_not_sent
 from incidents.roles import Role
@@ -119,6 +119,11 @@ def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case]) -> 
     if user.has_role(Role.DSL):
         panels.append(Panel("Safeguarding cases", _case_items(open_cases.filter(safeguarding=True)),
                             empty="No open safeguarding cases."))
+    if user.is_chair:
+        # Every ban case the chair sees is one under review (cases_visible_to); referred ones are below.
+        panels.append(Panel("Bans you review with the Head Teacher", _case_items(visible.filter(
+            pk__in=Sanction.objects.filter(kind=Sanction.Kind.BAN, state__in=BAN_STATES_WITH_THE_CHAIR)
+            .values("case_id"))), empty="No ban is under review."))
     if user.has_role(Role.GOVERNOR):
         panels.append(Panel("Cases referred to you", _case_items(visible.filter(governors=user)),
                             empty="No case has been referred to you."))

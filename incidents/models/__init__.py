@@ -1,6 +1,16 @@
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
 from .chats import ChatImport, ChatMark, ChatMedia, ChatMessage
-from .decisions import Complaint, Decision, DecisionImmutable, Recommendation, Representation, Sanction, SanctionStep
+from .decisions import (
+    Complaint,
+    Decision,
+    DecisionImmutable,
+    PanelConfirmation,
+    Recommendation,
+    Representation,
+    ReviewParticipation,
+    Sanction,
+    SanctionStep,
+)
 from .evidence import Contact, Evidence, Statement
 from .letters import Letter
 from .notifications import Notification
@@ -13,7 +23,7 @@ from .users import TwoFactorReset, User
 __all__ = [
     "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
     "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Notification",
-    "Parent", "ParentCode", "ParentGroup", "ParentLink", "Recommendation", "ReferenceCounter", "Representation",
-    "Sanction", "SanctionStep",
+    "PanelConfirmation", "Parent", "ParentCode", "ParentGroup", "ParentLink", "Recommendation", "ReferenceCounter",
+    "Representation", "ReviewParticipation", "Sanction", "SanctionStep",
     "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
 ]

@@ -226,3 +226,40 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"Complaint of {self.received_on:%d %b %Y} ({self.get_state_display()})"
+
+
+class ReviewParticipation(models.Model):
+    """The chair of governors' own record that they took part in a review of a ban (one step of it)."""
+
+    step = models.ForeignKey(SanctionStep, on_delete=models.PROTECT, related_name="participations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["step", "user"], name="review_participation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} took part in the review of {self.step.on:%d %b %Y}"
+
+
+class PanelConfirmation(models.Model):
+    """One panel member's recorded outcome of a complaint, in the app. The panel has decided when every
+    member's latest record gives the same outcome and reasons. Rows are never changed or removed: a
+    member who changes their mind records again."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="panel_records")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=12, choices=Complaint.Outcome)
+    reasons = models.TextField()
+    on = models.DateField(help_text="When the panel decided, as this member records it.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.get_outcome_display()}"

@@ -13,6 +13,12 @@ class User(AbstractUser):
     notification_mode = models.CharField(
         max_length=10, choices=NotificationMode, default=NotificationMode.IMMEDIATE
     )
+    # The chair reviews a ban with the Head Teacher, so sees the ban cases under review
+    # (visibility.cases_visible_to). Only counts for a user who holds the Governor role.
+    is_chair_of_governors = models.BooleanField(
+        "chair of governors", default=False,
+        help_text="Sees the ban cases under review with the Head Teacher. Give it to a governor only.",
+    )
 
     class Meta:
         db_table = "auth_casebook_user"
@@ -36,8 +42,21 @@ class User(AbstractUser):
         return "No role"
 
     @property
+    def is_chair(self) -> bool:
+        """The chair of governors: the flag, on a user who holds the Governor role."""
+        return self.is_chair_of_governors and self.has_role(Role.GOVERNOR)
+
+    @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def name_and_roles(self) -> str:
+        """How a picker of people names someone: "Full Name (Role, Role)", never the username alone."""
+        roles = [str(role.label) for role in Role if self.has_role(role)]
+        if self.is_chair_of_governors and self.has_role(Role.GOVERNOR):
+            roles[roles.index(str(Role.GOVERNOR.label))] = "Chair of governors"
+        return f"{self.display_name} ({', '.join(roles) or 'no role'})"
 
 
 class TwoFactorReset(models.Model):

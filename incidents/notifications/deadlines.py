@@ -38,6 +38,16 @@ SAR_WARNING_DAYS = 7
 # further would read every row the limit spared (an office user's cases, joined to what they may see).
 COUNT_CAP = 100
 ONE_DAY = datetime.timedelta(days=1)
+SOON_DAYS = 7  # "due soon": within a school week or so
+
+
+class Urgency:
+    """How a deadline stands on a given day, as its page words it."""
+
+    OVERDUE = "overdue"
+    TODAY = "today"
+    SOON = "soon"
+    LATER = "later"
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,9 @@ class Deadline:
     """Something that falls due. `key` names the event ("sar:12"); `remind_on` lists the days a
     reminder goes out (a stage each); `recipients` are who should be reminded, before the
     check of who may see the case (on the home page: its reader, when among them). `title` names
-    no person: it goes into e-mails."""
+    no person: it goes into e-mails, which go out at the reminder stages, so it may say what is true
+    then ("has been waiting for more than 5 school days"). `subject` names the thing whatever the day
+    ("A decision on a case waiting for the Head Teacher"): pages word it by `wording(today)`."""
 
     key: str
     case: Case | None
@@ -54,6 +66,36 @@ class Deadline:
     recipients: tuple[User, ...]
     remind_on: tuple[datetime.date, ...] = ()
     path: str = ""
+    subject: str = ""
+
+    def urgency(self, today: datetime.date) -> str:
+        if self.due_on < today:
+            return Urgency.OVERDUE
+        if self.due_on == today:
+            return Urgency.TODAY
+        if (self.due_on - today).days <= SOON_DAYS:
+            return Urgency.SOON
+        return Urgency.LATER
+
+    def wording(self, today: datetime.date) -> str:
+        """The deadline in a line, true on `today`: overdue (and since when), due today, due tomorrow,
+        due in a few days, or due on a later date. Never "has been waiting" about a day to come."""
+        subject = self.subject or self.title
+        days = (self.due_on - today).days
+        when = f"{self.due_on:%a} {self.due_on.day} {self.due_on:%b}"
+        if self.due_on.year != today.year:
+            when += f" {self.due_on:%Y}"
+        urgency = self.urgency(today)
+        if urgency == Urgency.OVERDUE:
+            late = -days
+            return f"{subject}: overdue by {late} day{'s' if late != 1 else ''} (due {when})"
+        if urgency == Urgency.TODAY:
+            return f"{subject}: due today"
+        if days == 1:
+            return f"{subject}: due tomorrow ({when})"
+        if urgency == Urgency.SOON:
+            return f"{subject}: due in {days} days ({when})"
+        return f"{subject}: due {when}"
 
     def stage_on(self, today: datetime.date) -> datetime.date | None:
         """The latest reminder day reached by `today`, or None before the first. A job that did
@@ -67,7 +109,8 @@ class Deadline:
 
     @property
     def overdue_on(self) -> datetime.date:
-        return self.due_on + ONE_DAY
+        # The last day a date can hold has no day after it: such a deadline is never overdue.
+        return self.due_on + ONE_DAY if self.due_on < datetime.date.max else self.due_on
 
 
 @dataclass(frozen=True)
@@ -222,7 +265,7 @@ def policy_review_due(context: DeadlineContext) -> Found:
     review_on = version.review_on
     return Found.all_of([Deadline(
         key=f"policy-review:{version.pk}", case=None, due_on=review_on,
-        title="The code of conduct is due for review",
+        title="The code of conduct is due for review", subject="The code of conduct's review",
         recipients=recipients,
         remind_on=(review_on - datetime.timedelta(days=REVIEW_WARNING_DAYS), review_on + ONE_DAY),
         path=reverse("policies:policy"),
@@ -246,6 +289,7 @@ def decisions_waiting(context: DeadlineContext) -> Found:
             key=f"decision:{case.pk}:{start.isoformat()}", case=case,
             due_on=context.school_days.after(start, DECISION_WAIT_SCHOOL_DAYS),
             title="A case has been waiting for a decision for more than 5 school days",
+            subject="A decision on a case waiting for the Head Teacher",
             recipients=heads, remind_on=(context.school_days.after(start, DECISION_WAIT_SCHOOL_DAYS + 1),),
         )
     # An office user at 100,000 cases: 5 ms for the first ten, 7 ms to count 110 (joined: 15 and 15).
@@ -265,6 +309,7 @@ def subject_access_requests_due(context: DeadlineContext) -> Found:
     return context.found(requests, lambda request: Deadline(
         key=f"sar:{request.pk}", case=None, due_on=request.due_on,
         title="A subject access request must be answered",  # never the requester's name
+        subject="The answer to a subject access request",
         recipients=heads, remind_on=(request.due_on - datetime.timedelta(days=SAR_WARNING_DAYS),
                                      request.due_on + ONE_DAY),
         path=path,
@@ -286,7 +331,7 @@ def approved_letters_not_issued(context: DeadlineContext) -> Found:
         return Deadline(
             key=f"letter-issue:{letter.pk}:{approved_on.isoformat()}", case=letter.case,
             due_on=context.school_days.after(approved_on, LETTER_ISSUE_SCHOOL_DAYS),
-            title="An approved letter has not been issued yet",
+            title="An approved letter has not been issued yet", subject="Issuing an approved letter",
             recipients=office,
             remind_on=(context.school_days.after(approved_on, LETTER_ISSUE_SCHOOL_DAYS + 1),),
             path=reverse("incidents:letter_detail", args=[letter.pk]),
@@ -313,6 +358,7 @@ def representations_due(context: DeadlineContext) -> Found:
     return context.found(bans, lambda ban: Deadline(
         key=f"representations:{ban.pk}", case=ban.case, due_on=ban.representations_due,
         title="Written representations about a provisional ban are due",
+        subject="Written representations about a provisional ban",
         recipients=_lead_and(context, ban.case, Role.HEAD),
         remind_on=(context.school_days.before(ban.representations_due, 3), ban.representations_due),
     ))
@@ -328,7 +374,7 @@ def ban_reviews_due(context: DeadlineContext) -> Found:
     heads = context.users(Role.HEAD)
     return context.found(bans, lambda ban: Deadline(
         key=f"ban-review:{ban.pk}:{ban.review_on.isoformat()}", case=ban.case, due_on=ban.review_on,
-        title="A site ban is due for review", recipients=heads,
+        title="A site ban is due for review", subject="The review of a site ban", recipients=heads,
         remind_on=(ban.review_on - datetime.timedelta(days=14), ban.review_on + ONE_DAY),
     ))
 
@@ -351,7 +397,7 @@ def meetings_tomorrow(context: DeadlineContext) -> Found:
             return None
         return Deadline(
             key=f"meeting:{step.pk}", case=step.sanction.case, due_on=meeting_on,
-            title="A meeting with a parent is tomorrow",
+            title="A meeting with a parent is tomorrow", subject="A meeting with a parent",
             recipients=_lead_and(context, step.sanction.case, Role.HEAD), remind_on=(meeting_on - ONE_DAY,),
         )
     return context.found(invited, deadline)

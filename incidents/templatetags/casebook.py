@@ -1,7 +1,8 @@
 from django import forms, template
 from django.utils.html import format_html, format_html_join
 
-from incidents.models import Case
+from incidents.decisions.selectors import sanction_in_brief
+from incidents.models import Case, Sanction
 
 register = template.Library()
 
@@ -20,6 +21,44 @@ def status_colour(status: str) -> str:
 @register.filter
 def status_label(status: str) -> str:
     return Case.Status(status).label if status in Case.Status.values else status
+
+
+@register.filter
+def in_brief(sanction: Sanction) -> str:
+    """A response on one line: "Site ban: awaiting representations until 15 Jan"."""
+    return sanction_in_brief(sanction)
+
+
+def _anchor(field: forms.BoundField) -> str:
+    """The id a summary link jumps to: the field's control, or the first of a group of tick boxes or
+    radio buttons (their group has no single control). Hidden fields have nothing to jump to."""
+    if field.is_hidden or not field.auto_id:
+        return ""
+    return field.id_for_label or f"{field.auto_id}_0"
+
+
+@register.inclusion_tag("incidents/_error_summary.html")
+def error_summary(form) -> dict:
+    """The form's errors as (anchor, text) pairs, in the order of its fields: those about the whole
+    form first, without a link; each field's with its label, linking to the field."""
+    if form is None or not getattr(form, "errors", None):
+        return {"items": []}
+    items: list[tuple[str, str]] = [("", str(error)) for error in form.non_field_errors()]
+    for field in form:
+        label = field.label or field.name.replace("_", " ").capitalize()
+        items.extend((_anchor(field), f"{label}: {error}") for error in field.errors)
+    return {"items": items}
+
+
+@register.filter
+def deadline_wording(deadline, today) -> str:
+    """A deadline worded for the day: overdue, due today, due soon or due later (deadlines.Deadline.wording)."""
+    return deadline.wording(today)
+
+
+@register.filter
+def deadline_urgency(deadline, today) -> str:
+    return deadline.urgency(today)
 
 
 @register.filter

@@ -62,10 +62,10 @@ def test_a_template_with_only_its_own_content_is_accepted(markup):
     assert validate_letter_template(GREETING + markup) == []
 
 
-def test_saving_a_template_with_an_external_image_is_refused_in_the_admin_with_the_line(client_for, administrator,
+def test_saving_a_template_with_an_external_image_is_refused_in_the_admin_with_the_line(client_for, superuser,
                                                                                       defaults):
     template = _warning_template(defaults)
-    response = client_for(administrator).post("/admin/policies/lettertemplateversion/add/", {
+    response = client_for(superuser).post("/admin/policies/lettertemplateversion/add/", {
         "template": template.pk, "subject": "Warning",
         "body": GREETING + '<img src="file:///etc/passwd">\n<p>Yours</p>',
     })
@@ -85,11 +85,11 @@ def test_the_service_refuses_an_external_stylesheet_too(defaults, administrator)
     (GREETING + "{{ incident_date|first }}", 3),
     (GREETING + "<p>\n{{ policy_adopted_on|yesno:representations_school_days }}</p>", 4),
 ])
-def test_a_filter_that_fails_on_the_sample_letter_is_refused_when_saved(client_for, administrator, defaults, body,
+def test_a_filter_that_fails_on_the_sample_letter_is_refused_when_saved(client_for, superuser, defaults, body,
                                                                         line):
     template = _warning_template(defaults)
     assert validate_letter_template(body) == []  # nothing the static checks can see
-    response = client_for(administrator).post("/admin/policies/lettertemplateversion/add/", {
+    response = client_for(superuser).post("/admin/policies/lettertemplateversion/add/", {
         "template": template.pk, "subject": "Warning", "body": body})
     page = response.content.decode()
     assert response.status_code == 200

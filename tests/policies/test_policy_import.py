@@ -75,7 +75,7 @@ def test_policy_import_page_makes_a_draft_for_administrators(client_for, adminis
     )
     version = PolicyVersion.objects.get(policy__title="Oakfield code of conduct")
     assert response.status_code == 302
-    assert response.url == f"/admin/policies/policyversion/{version.pk}/change/"
+    assert response.url == f"/policy/versions/{version.pk}/"
     assert version.clauses.count() == 9
 
 

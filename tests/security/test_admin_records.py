@@ -2,13 +2,11 @@
 secrets for anyone, and every look at a case's records written to that case's access log."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidents.cases import services as case_services
 from incidents.models import CaseAccess, Sanction
-from incidents.roles import Role
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,19 +28,10 @@ def restricted(decided, head):
 
 
 @pytest.fixture
-def superuser(db):
-    user = factories.UserFactory(username="root", role=Role.ADMIN, first_name="Root", last_name="User")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
-
-
-@pytest.fixture
 def staff_head(head):
-    """A Head Teacher given the admin's read access to decisions and sanctions."""
-    head.is_staff = True
+    """A Head Teacher who is also a superuser: the admin is for superusers only."""
+    head.is_staff = head.is_superuser = True
     head.save()
-    head.user_permissions.add(*Permission.objects.filter(codename__in=["view_decision", "view_sanction"]))
     return head
 
 

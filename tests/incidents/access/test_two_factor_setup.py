@@ -174,8 +174,8 @@ def test_an_administrator_cannot_reset_their_own(administrator):
     assert TOTPDevice.objects.filter(user=administrator).exists()
 
 
-def test_the_admin_action_asks_for_a_reason_and_records_the_reset(client_for, administrator, head, heads_phone):
-    client = client_for(administrator)
+def test_the_admin_action_asks_for_a_reason_and_records_the_reset(client_for, superuser, head, heads_phone):
+    client = client_for(superuser)
     url = "/admin/incidents/user/"
     asked = client.post(url, {"action": "reset_two_factor", "_selected_action": [head.pk]})
     assert asked.status_code == 200 and "Why" in asked.content.decode()
@@ -184,5 +184,5 @@ def test_the_admin_action_asks_for_a_reason_and_records_the_reset(client_for, ad
                              "reason": "Phone stolen"})
     assert done.status_code == 302
     reset = TwoFactorReset.objects.get()
-    assert (reset.user, reset.by, reset.channel, reset.reason) == (head, administrator, "admin", "Phone stolen")
+    assert (reset.user, reset.by, reset.channel, reset.reason) == (head, superuser, "admin", "Phone stolen")
     assert not TOTPDevice.objects.filter(user=head).exists()

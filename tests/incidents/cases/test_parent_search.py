@@ -108,7 +108,9 @@ def test_the_name_search_asks_the_trigram_indexes(text, parents):
 
 def test_a_small_school_chooses_from_a_list_of_every_parent(client_for, office, parents):
     page = client_for(office).get("/concerns/new/").content.decode()
-    assert '<select name="parents"' in page
+    # Tick boxes, not a multiple select: a phone has no Ctrl key to choose a second parent.
+    assert '<select name="parents"' not in page and "Hold Ctrl" not in page
+    assert page.count('type="checkbox" name="parents"') == len(parents)
     assert all(p.full_name in page for p in parents.values())
     assert "Find a parent by name" not in page
 

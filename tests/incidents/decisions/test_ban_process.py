@@ -121,10 +121,12 @@ def test_contest_refers_the_case_to_governors_who_then_see_it(school, lead, head
         complaints.complaint_refer(complaint=complaint, by=lead, governors=[governor], on=TODAY)
     complaints.complaint_refer(complaint=complaint, by=head, governors=[governor], on=TODAY)
     assert cases_visible_to(governor).filter(pk=case.pk).exists()
-    with pytest.raises(PermissionDenied):
-        complaints.complaint_outcome_record(complaint=complaint, by=governor, outcome="not_upheld", reasons="r",
-                                            on=TODAY)
-    complaints.complaint_outcome_record(complaint=complaint, by=lead, outcome="not_upheld",
+    # The panel records its own outcome: not the lead, nor the Head Teacher whose decision is contested.
+    for worker in (lead, head):
+        with pytest.raises(PermissionDenied):
+            complaints.complaint_outcome_record(complaint=complaint, by=worker, outcome="upheld", reasons="r",
+                                                on=TODAY)
+    complaints.complaint_outcome_record(complaint=complaint, by=governor, outcome="not_upheld",
                                         reasons="The warning was proportionate.", on=TODAY)
     assert "Governors' panel: Complaint not upheld" in case.events.values_list("summary", flat=True)
 

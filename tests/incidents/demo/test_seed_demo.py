@@ -7,7 +7,7 @@ from incidents.roles import Role
 
 EXPECTED = {
     "office": Role.OFFICE, "lead": Role.LEAD, "head": Role.HEAD,
-    "dsl": Role.DSL, "governor": Role.GOVERNOR, "admin": Role.ADMIN,
+    "dsl": Role.DSL, "governor": Role.GOVERNOR, "panel": Role.GOVERNOR, "admin": Role.ADMIN,
 }
 
 
@@ -22,6 +22,8 @@ def test_seed_demo_creates_one_user_per_role_with_the_demo_password(settings, ca
         assert user.has_role(role)
     assert User.objects.get(username="admin").is_superuser
     assert not User.objects.get(username="head").is_superuser
+    assert User.objects.get(username="governor").is_chair  # the chair the demo school's letters name
+    assert not User.objects.get(username="panel").is_chair_of_governors
     assert "office" in capsys.readouterr().out
 
 
@@ -89,3 +91,44 @@ def test_seed_demo_gives_the_school_english_term_dates_for_two_years(capsys, dem
     assert {"October half term 2026", "Christmas holiday 2026", "Easter holiday 2027", "Summer holiday 2028"} <= names
     assert school_days_after(school=school, start=datetime.date(2026, 12, 18), days=10) == datetime.date(2027, 1, 15)
     assert "term dates" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo_allowed")
+def test_seed_demo_spreads_cases_over_two_school_years_like_a_real_school(capsys):
+    """Opened over more than 300 days, decided days or weeks later (a median above 0), some open and
+    some closed, a provisional ban whose deadline is to come; every record's own timestamps agree
+    with the story (the case's first history entry and first event on the day it was opened, no event
+    after now, none before the case began)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from incidents.models import Case, Sanction
+    from incidents.reports import statistics
+
+    call_command("seed_demo")
+    now = timezone.now()
+    cases = Case.objects.all()
+    opened = sorted(cases.values_list("opened_at", flat=True))
+    assert (opened[-1] - opened[0]).days > 300
+    months = [count for _, count in statistics.cases_per_month(cases, today=timezone.localdate(), months=24) if count]
+    assert len(months) >= 10, "cases fall in many months, not one"
+    assert statistics.median_days_to_decision(cases) > 0
+    statuses = set(cases.values_list("status", flat=True))
+    Status = Case.Status
+    assert {Status.NEW, Status.CLOSED, Status.AWAITING_DECISION, Status.SANCTION_IN_FORCE} <= statuses
+    provisional = Sanction.objects.get(kind=Sanction.Kind.BAN, state=Sanction.State.PROVISIONAL)
+    assert provisional.representations_due > timezone.localdate()
+    for case in cases:
+        first_history = case.history.order_by("history_date").first().history_date
+        assert abs(first_history - case.opened_at) < datetime.timedelta(minutes=1), case.reference
+        began = min([case.opened_at, *case.concerns.values_list("received_at", flat=True)])
+        events = list(case.events.values_list("at", flat=True))
+        assert all(began - datetime.timedelta(minutes=1) <= at <= now for at in events), case.reference
+        for decision in case.decisions.all():
+            assert case.opened_at < decision.decided_at <= now
+    # Idempotent: a second run adds nothing and moves nothing.
+    before = list(cases.order_by("pk").values_list("pk", "opened_at", "status"))
+    call_command("seed_demo")
+    assert list(Case.objects.order_by("pk").values_list("pk", "opened_at", "status")) == before

@@ -33,7 +33,7 @@ def test_an_administrator_sees_the_preview_with_each_bad_row_then_confirms_and_t
     assert Parent.objects.count() == 0  # the preview saves nothing
     for line, words in [(4, "is not an e-mail address"), (12, "no child&#x27;s first name"),
                         (22, "no e-mail and no phone")]:
-        assert f"<tr><td>{line}</td><td>" in page and words in page
+        assert f'<tr><td data-label="line">{line}</td><td data-label="why">' in page and words in page
     assert "<td>27</td>" in page  # parents to add
     assert "Import the good rows" in page
 

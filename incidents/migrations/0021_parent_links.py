@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0019_notification_kinds'),
+        ('incidents', '0020_governors_and_panels'),
     ]
 
     operations = [
