@@ -1,6 +1,7 @@
 """Every page of a case's process, each part's URLs kept in its own package. Names stay in the
 `incidents:` namespace (incidents:case_detail, incidents:letter_detail, …)."""
 
+from incidents.administration import urls as administration_urls
 from incidents.cases import urls as cases_urls
 from incidents.chats import urls as chats_urls
 from incidents.decisions import urls as decisions_urls
@@ -27,4 +28,5 @@ urlpatterns = [
     *notifications_urls.urlpatterns,
     *people_urls.urlpatterns,
     *reporting_urls.urlpatterns,
+    *administration_urls.urlpatterns,
 ]

@@ -196,6 +196,15 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# The cache counts posts of the public report form per network address (incidents.reporting.ratelimit).
+# On Redis every gunicorn worker shares the count; without it each process counts on its own.
+CACHES: dict[str, dict[str, object]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "casebook",
+        # A Redis that does not answer must not hold a parent's report for long (ratelimit lets it through).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

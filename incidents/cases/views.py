@@ -24,6 +24,12 @@ from incidents.evidence import selectors as evidence_selectors
 from incidents.inputs import ids_from
 from incidents.letters import selectors as letter_selectors
 from incidents.models import Case, Parent
+from incidents.people.confidentiality import (
+    CONFIDENTIAL,
+    case_confidentiality,
+    parent_facing,
+    raiser_warning,
+)
 from incidents.submissions import already_handled, once_per_submission
 from policies.selectors import current_school
 
@@ -60,6 +66,8 @@ def concern_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             case = concern.case
             assert case is not None  # concern_log files every concern on a case
             messages.success(request, f"Concern logged on {case.reference}.")
+            if warning := raiser_warning(parent_facing(case), concern.description, where="The description"):
+                messages.warning(request, warning)
             return case.get_absolute_url()
 
         try:
@@ -126,10 +134,11 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
     evidence = evidence_selectors.case_evidence(case)
     chat_imports = chat_selectors.chat_imports_among(evidence)
     letters = letter_selectors.case_letters(case)
+    concerns = list(case.concerns.select_related("group"))
     return render(request, "incidents/cases/detail.html", {
         "case": case,
         "timeline": selectors.case_timeline(case),
-        "concerns": case.concerns.select_related("group"),
+        "concerns": concerns,
         "evidence": evidence,
         "statements": case.statements.all(),
         "contacts": case.contacts.select_related("parent"),
@@ -148,6 +157,8 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         # Marks are made on chats: a case without one has none to look for.
         "marked_messages": chat_selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],
         "letters": letters,
+        "confidential": case_confidentiality(case, concerns=concerns),
+        "confidential_label": CONFIDENTIAL,
         **decisions_context(request.user, case, letters=letters),
     })
 

@@ -190,8 +190,8 @@ class Concern(models.Model):
 
     @property
     def raised_by_display(self) -> str:
-        if self.raised_anonymously:
-            return "Asked to remain anonymous"
+        """The raiser as staff who may see the case see them. "Anonymous" means anonymous to the
+        parent concerned: what reaches the parent goes through incidents.people.confidentiality."""
         return self.raised_by_name or "Not recorded"
 
 

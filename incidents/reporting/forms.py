@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from incidents.access.visibility import cases_visible_to
+from incidents.cases.forms import ParentSearchForm
 from incidents.inputs import DATE_INPUT, DatesInRange, MultipleFileField
 from incidents.models import Case, Concern, Parent, User
 from incidents.reporting.services import MAX_FILES
@@ -87,39 +88,35 @@ class ReportForm(DatesInRange, forms.Form):
         return files
 
 
-class _ParentsField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Parent) -> str:
-        return obj.full_name
+class FileForm(ParentSearchForm, OncePerSubmissionForm):
+    """Put a concern reported online on a case: a new one, or the open case whose reference is given.
+    The parents are ticked from a list, or found by name in a school with too many to list."""
 
-
-class OpenCaseForm(OncePerSubmissionForm):
-    prefix = "open"  # three forms share the detail page: their fields' ids must differ
-    parents = _ParentsField(
+    parents = forms.ModelMultipleChoiceField(
         label="Parent or parents concerned", queryset=Parent.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}), help_text="Hold Ctrl (or ⌘) to choose more than one.",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text="Tick each parent concerned.",
+    )
+    case_reference = forms.CharField(
+        label="Add it to an open case (optional)", max_length=20, required=False,
+        help_text="Give the case's reference, for example CB-2026-0042. Leave it empty to open a new case.",
     )
     safeguarding = forms.BooleanField(
         label="This is a safeguarding concern", required=False,
         help_text="The Designated Safeguarding Lead is told at once.",
     )
 
-    def __init__(self, *args, school: School, **kwargs):
+    def __init__(self, *args, school: School, user: User, search_parents: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        parents = Parent.objects.filter(school=school).order_by("last_name", "first_name")
-        cast(forms.ModelMultipleChoiceField, self.fields["parents"]).queryset = parents
-
-
-class AttachForm(OpenCaseForm):
-    prefix = "attach"
-    case_reference = forms.CharField(label="Case reference", max_length=20, help_text="For example CB-2026-0042.")
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["safeguarding"]
         self.user = user
+        cast(forms.ModelMultipleChoiceField, self.fields["parents"]).queryset = Parent.objects.filter(school=school)
+        self.offer_parent_search(school=school, search=search_parents,
+                                 help_text="Type part of a first or last name, then tick each parent concerned.")
 
-    def clean_case_reference(self) -> Case:
+    def clean_case_reference(self) -> Case | None:
         reference = self.cleaned_data["case_reference"].strip().upper()
+        if not reference:
+            return None
         case = cases_visible_to(self.user).filter(reference=reference).exclude(status=Case.Status.CLOSED).first()
         if case is None:
             raise forms.ValidationError("There is no open case with that reference that you may see.")

@@ -174,6 +174,12 @@ def _files_to_evidence(*, concern: Concern, case: Case, by: User) -> None:
         sent.save(update_fields=["evidence"])
 
 
+def _mark_safeguarding(concern: Concern, safeguarding: bool) -> None:
+    if safeguarding and not concern.safeguarding:
+        concern.safeguarding = True
+        concern.save(update_fields=["safeguarding"])
+
+
 def _triaged(concern: Concern, *, by: User, triage: str, note: str = "") -> None:
     concern.triage = triage
     concern.triaged_by = by
@@ -192,9 +198,7 @@ def reported_concern_open_case(
     evidence (evidence_add / evidence_add_chat, each with its event); the concern's triage, who and
     when. Office staff, leads and the Head may call; one of them only, once."""
     concern = _awaiting(concern, by)
-    if safeguarding and not concern.safeguarding:
-        concern.safeguarding = True
-        concern.save(update_fields=["safeguarding"])
+    _mark_safeguarding(concern, safeguarding)
     case = concern_file(concern=concern, by=by, parents=parents)
     _files_to_evidence(concern=concern, case=case, by=by)
     _triaged(concern, by=by, triage=Concern.Triage.CASE_OPENED)
@@ -202,14 +206,18 @@ def reported_concern_open_case(
 
 
 @transaction.atomic
-def reported_concern_attach(*, concern: Concern, by: User, case: Case, parents: list[Parent]) -> Case:
+def reported_concern_attach(
+    *, concern: Concern, by: User, case: Case, parents: list[Parent], safeguarding: bool = False,
+) -> Case:
     """Add a concern reported online to an open case the caller may see.
 
-    Writes: as reported_concern_open_case, on the existing case (concern_file with link_to). Refuses a
-    case outside cases_visible_to(by) as if it did not exist."""
+    Writes: as reported_concern_open_case, on the existing case (concern_file with link_to; a
+    safeguarding concern marks the case as safeguarding). Refuses a case outside cases_visible_to(by)
+    as if it did not exist."""
     concern = _awaiting(concern, by)
     if not cases_visible_to(by).filter(pk=case.pk).exists():
         raise ValidationError("There is no open case with that reference.")
+    _mark_safeguarding(concern, safeguarding)
     concern_file(concern=concern, by=by, parents=parents, link_to=case)
     _files_to_evidence(concern=concern, case=case, by=by)
     _triaged(concern, by=by, triage=Concern.Triage.ATTACHED)

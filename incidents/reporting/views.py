@@ -11,12 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents.access import permissions
 from incidents.access.requests import AuthenticatedHttpRequest
+from incidents.cases.views import FIND_PARENTS
 from incidents.evidence import uploads
 from incidents.models import Concern
 from incidents.reporting import selectors, services
-from incidents.reporting.forms import AttachForm, DismissForm, OpenCaseForm, ReportForm
+from incidents.reporting.forms import DismissForm, FileForm, ReportForm
 from incidents.reporting.ratelimit import report_post_allowed
-from incidents.submissions import once_per_submission
+from incidents.submissions import already_handled, once_per_submission
 from policies.models import School
 from policies.selectors import current_school, school_or_none
 
@@ -86,16 +87,14 @@ def reported_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     })
 
 
-def _detail(request: AuthenticatedHttpRequest, concern: Concern, **forms) -> HttpResponse:
-    school = current_school()
-    context = {
+def _detail(request: AuthenticatedHttpRequest, concern: Concern, *, file_form: FileForm | None = None,
+            dismiss_form: DismissForm | None = None) -> HttpResponse:
+    return render(request, "incidents/reporting/detail.html", {
         "concern": concern,
         "files": concern.reported_files.select_related("evidence"),
-        "open_form": forms.get("open_form") or OpenCaseForm(school=school),
-        "attach_form": forms.get("attach_form") or AttachForm(school=school, user=request.user),
-        "dismiss_form": forms.get("dismiss_form") or DismissForm(),
-    }
-    return render(request, "incidents/reporting/detail.html", context)
+        "form": file_form or FileForm(school=current_school(), user=request.user),
+        "dismiss_form": dismiss_form or DismissForm(),
+    })
 
 
 @require_GET
@@ -106,44 +105,37 @@ def reported_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permissions.allowed_if(permissions.can_log_concern)
-def reported_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def reported_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Open a case from the concern, or add it to the open case named by its reference."""
     concern = selectors.reported_concern(pk)
-    form = OpenCaseForm(request.POST, school=current_school())
+    school = current_school()
+    if handled := already_handled(request):
+        return handled
+    if FIND_PARENTS in request.POST:
+        # "Find" without JavaScript: the form again with the parents found; nothing is checked or saved yet.
+        found = FileForm(initial=FileForm.initial_from(request.POST), school=school, user=request.user)
+        return _detail(request, concern, file_form=found)
+    form = FileForm(request.POST, school=school, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
 
         def write() -> str:
-            case = services.reported_concern_open_case(concern=concern, by=request.user, parents=list(data["parents"]),
-                                                       safeguarding=data["safeguarding"])
-            messages.success(request, f"Case {case.reference} opened from the concern reported online.")
+            parents, existing = list(data["parents"]), data["case_reference"]
+            if existing is None:
+                case = services.reported_concern_open_case(concern=concern, by=request.user, parents=parents,
+                                                           safeguarding=data["safeguarding"])
+                messages.success(request, f"Case {case.reference} opened from the concern reported online.")
+            else:
+                case = services.reported_concern_attach(concern=concern, by=request.user, case=existing,
+                                                        parents=parents, safeguarding=data["safeguarding"])
+                messages.success(request, f"The concern reported online is now on {case.reference}.")
             return case.get_absolute_url()
 
         try:
             return once_per_submission(request, data["submission_token"], write)
         except ValidationError as error:
             form.add_error(None, error)
-    return _detail(request, concern, open_form=form)
-
-
-@require_POST
-@permissions.allowed_if(permissions.can_log_concern)
-def reported_attach(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    concern = selectors.reported_concern(pk)
-    form = AttachForm(request.POST, school=current_school(), user=request.user)
-    if form.is_valid():
-        data = form.cleaned_data
-
-        def write() -> str:
-            case = services.reported_concern_attach(concern=concern, by=request.user, case=data["case_reference"],
-                                                    parents=list(data["parents"]))
-            messages.success(request, f"The concern reported online is now on {case.reference}.")
-            return case.get_absolute_url()
-
-        try:
-            return once_per_submission(request, data["submission_token"], write)
-        except ValidationError as error:
-            form.add_error(None, error)
-    return _detail(request, concern, attach_form=form)
+    return _detail(request, concern, file_form=form)
 
 
 @require_POST

@@ -56,7 +56,7 @@ def test_a_parent_reports_from_a_phone_and_the_office_sees_it_in_the_queue(
     audit.check(check_page)
     save_screenshot(check_page, "19-report-form-phone")
     check_page.get_by_role("button", name="Send to the school").click()  # empty: the errors, linked to their boxes
-    expect(check_page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(check_page.get_by_test_id("error-summary")).to_contain_text("What happened?: This field is required")
     assert check_page.evaluate("document.documentElement.scrollWidth") <= 390
     audit.check(check_page)
     checker.close()

@@ -18,6 +18,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from incidents.administration.services import user_invite
 from incidents.cases import services as case_services
 from incidents.chats import services as chat_services
 from incidents.decisions import complaints
@@ -27,11 +28,14 @@ from incidents.letters import services as letter_services
 from incidents.models import Notification, ReportedFile
 from incidents.records import services as record_services
 from incidents.reporting import services as reporting_services
+from incidents.roles import Role
+from policies.models import TermHoliday
 from tests import factories
 
 ROLES = ["office", "lead", "head", "dsl", "governor", "chair", "panel", "admin", "outsider", "anonymous"]
 PUBLIC = {"healthz", "login", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete", "incidents:online_report", "incidents:online_report_thanks"}
+          "password_reset_complete", "incidents:online_report", "incidents:online_report_thanks",
+          "invitation_accept"}
 LOGIN = "login"  # a redirect to the sign-in page
 
 # url name → (method, {role: status}); a role left out gets `default`.
@@ -146,8 +150,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:reported_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:reported_file_download": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     # An empty POST: the form again with its errors, nothing done.
-    "incidents:reported_open_case": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
-    "incidents:reported_attach": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:reported_file": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:reported_dismiss": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:email_retry": ("POST", {"office": 302, "head": 302, "default": 403}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
@@ -155,6 +158,26 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:people_import": ("GET", {"admin": 200, "default": 403}),
     "incidents:people_import_preview": ("GET", {"admin": 302, "default": 403}),
     "incidents:people_import_confirm": ("POST", {"admin": 302, "default": 403}),
+    # An invitation's link opens without signing in; a made-up one is a plain "no longer works" page.
+    "invitation_accept": ("GET", {"default": 404, "anonymous": 404}),
+    # The school's settings: administrators change them, the Head Teacher reads them.
+    "incidents:settings": ("GET", {"admin": 200, "head": 200, "default": 403}),
+    "incidents:settings_history": ("GET", {"admin": 200, "head": 200, "default": 403}),
+    "incidents:settings_sample_letter": ("GET", {"admin": 200, "head": 200, "default": 403}),
+    "incidents:settings_logo": ("GET", {"admin": 404, "head": 404, "default": 403}),  # no logo yet
+    "incidents:settings_profile": ("GET", {"admin": 200, "default": 403}),
+    "incidents:settings_rules": ("GET", {"admin": 200, "default": 403}),
+    "incidents:settings_terms": ("GET", {"admin": 200, "default": 403}),
+    "incidents:settings_term_remove": ("POST", {"admin": 302, "default": 403}),
+    # Users: administrators only. The user is a colleague invited by the administrator.
+    "incidents:user_list": ("GET", {"admin": 200, "default": 403}),
+    "incidents:user_invite": ("GET", {"admin": 200, "default": 403}),
+    "incidents:user_detail": ("GET", {"admin": 200, "default": 403}),
+    "incidents:user_two_factor_reset": ("GET", {"admin": 200, "default": 403}),
+    "incidents:user_deactivate": ("POST", {"admin": 302, "default": 403}),
+    "incidents:user_reactivate": ("POST", {"admin": 302, "default": 403}),
+    "incidents:user_invitation_resend": ("POST", {"admin": 302, "default": 403}),
+    "incidents:user_invitation_withdraw": ("POST", {"admin": 302, "default": 403}),
     # Last: rebuilding makes new message rows, so it must follow the mark URLs.
     "incidents:chat_rebuild": ("POST", {"office": 403, "lead": 302, "head": 302, "panel": 403, "default": 404}),
 }
@@ -234,6 +257,10 @@ def world(cast, school, log_concern, parent):
         "letter": letter_services.letter_start(case=case, purpose="warning", by=cast["lead"], recipient=parent).pk,
         "access_request": record_services.subject_access_request_record(
             parent=parent, received_on=timezone.localdate(), by=cast["head"]).pk,
+        "closure": TermHoliday.objects.create(school=school, name="Half term", starts_on=timezone.localdate(),
+                                              ends_on=timezone.localdate()).pk,
+        "colleague": user_invite(email="new.colleague@school.example", first_name="Nina", last_name="New",
+                                 roles=[Role.OFFICE], by=cast["admin"]).pk,
         "reported": reporting_services.concern_report(
             school=school, description="…", channel="whatsapp", where_detail="", happened_on=None, about="",
             reporter_is="parent", name="", contact="", anonymous_to_parent=False,
@@ -268,6 +295,10 @@ def _kwargs(pattern, world) -> dict:
             values["pk"] = world["access_request"]
         elif route.startswith("emails/"):
             values["pk"] = world["email"]
+        elif route.startswith("settings/terms/"):
+            values["pk"] = world["closure"]
+        elif route.startswith("users/"):
+            values["pk"] = world["colleague"]
         elif route.startswith("reported/"):
             values["pk"] = world["reported"]
     if "file_pk" in names:

@@ -1,10 +1,14 @@
 """The office's "Reported online" queue: who sees it, and the three ways to deal with a concern
 (open a case, add it to a case, not a concern), each through the services and on the record."""
 
+import contextlib
+from unittest import mock
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from incidents.cases import forms as case_forms
 from incidents.cases import services as case_services
 from incidents.models import Case, CaseEvent, ChatImport, Concern, Evidence
 from incidents.reporting import services
@@ -14,6 +18,12 @@ from tests.incidents.chats.test_archive import make_zip
 from tests.incidents.evidence.test_evidence_archives import CHAT
 
 pytestmark = pytest.mark.django_db
+
+
+@contextlib.contextmanager
+def override_parent_list_max(limit: int):
+    with mock.patch.object(case_forms, "PARENT_LIST_MAX", limit):
+        yield
 
 
 @pytest.mark.parametrize("role,status", [("office", 200), ("lead", 200), ("head", 200), ("governor", 403),
@@ -29,7 +39,7 @@ def test_the_queue_is_for_office_staff_leads_and_the_head_only(request, client_f
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(plain_client, reported):
     concern = reported()
-    for url in ["/reported/", f"/reported/{concern.pk}/", f"/reported/{concern.pk}/open-case/"]:
+    for url in ["/reported/", f"/reported/{concern.pk}/", f"/reported/{concern.pk}/file/"]:
         response = plain_client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
@@ -44,8 +54,8 @@ def test_the_office_home_page_shows_what_was_reported_online(client_for, office,
 def test_opening_a_case_files_the_concern_and_keeps_its_files_as_evidence(client_for, office, school, reported):
     parent = factories.ParentFactory(school=school, first_name="Karl", last_name="Dunn")
     concern = reported(files=[("shot.png", PNG), ("WhatsApp Chat with Year 5.zip", make_zip({"_chat.txt": CHAT}))])
-    response = client_for(office).post(f"/reported/{concern.pk}/open-case/",
-                                       {"open-parents": [parent.pk], "open-submission_token": "t1"})
+    response = client_for(office).post(f"/reported/{concern.pk}/file/",
+                                       {"parents": [parent.pk], "submission_token": "t1"})
     concern.refresh_from_db()
     case = concern.case
     assert case is not None and response["Location"] == case.get_absolute_url()
@@ -83,7 +93,7 @@ def test_a_concern_logged_by_staff_cannot_be_triaged_as_reported_online(client_f
 
 def test_opening_a_case_needs_a_parent_and_keeps_the_concern_waiting(client_for, office, reported):
     concern = reported()
-    response = client_for(office).post(f"/reported/{concern.pk}/open-case/", {"open-submission_token": "t2"})
+    response = client_for(office).post(f"/reported/{concern.pk}/file/", {"submission_token": "t2"})
     assert response.status_code == 200 and "This field is required" in response.content.decode()
     concern.refresh_from_db()
     assert concern.case is None and concern.triage == Concern.Triage.AWAITING
@@ -91,9 +101,8 @@ def test_opening_a_case_needs_a_parent_and_keeps_the_concern_waiting(client_for,
 
 def test_adding_to_a_case_the_office_may_see(client_for, office, case, parent, reported):
     concern = reported(files=[("shot.png", PNG)])
-    response = client_for(office).post(f"/reported/{concern.pk}/attach/", {
-        "attach-parents": [parent.pk], "attach-case_reference": case.reference.lower(),
-        "attach-submission_token": "t3"})
+    response = client_for(office).post(f"/reported/{concern.pk}/file/", {
+        "parents": [parent.pk], "case_reference": case.reference.lower(), "submission_token": "t3"})
     assert response["Location"] == case.get_absolute_url()
     concern.refresh_from_db()
     assert concern.case == case and concern.triage == Concern.Triage.ATTACHED
@@ -109,9 +118,8 @@ def test_a_case_hidden_from_the_user_is_refused_as_if_it_did_not_exist(client_fo
     hidden_case = hidden.case
     case_services.case_set_restricted(case=hidden_case, by=head, restricted=True, reason="Staff involved.")
     concern = reported()
-    response = client_for(office).post(f"/reported/{concern.pk}/attach/", {
-        "attach-parents": [parent.pk], "attach-case_reference": hidden_case.reference,
-        "attach-submission_token": "t4"})
+    response = client_for(office).post(f"/reported/{concern.pk}/file/", {
+        "parents": [parent.pk], "case_reference": hidden_case.reference, "submission_token": "t4"})
     assert "There is no open case with that reference" in response.content.decode()
     concern.refresh_from_db()
     assert concern.case is None
@@ -141,8 +149,8 @@ def test_roles_outside_the_queue_cannot_deal_with_a_concern(request, client_for,
     parent = factories.ParentFactory(school=school)
     concern = reported()
     client = client_for(request.getfixturevalue(role))
-    assert client.post(f"/reported/{concern.pk}/open-case/",
-                       {"open-parents": [parent.pk], "open-submission_token": "t7"}).status_code == 403
+    assert client.post(f"/reported/{concern.pk}/file/",
+                       {"parents": [parent.pk], "submission_token": "t7"}).status_code == 403
     assert client.post(f"/reported/{concern.pk}/not-a-concern/",
                        {"dismiss-reason": "x", "dismiss-submission_token": "t8"}).status_code == 403
     concern.refresh_from_db()
@@ -167,3 +175,32 @@ def test_a_switched_off_form_refuses_the_service_too(school, reported):
     with pytest.raises(services.ReportingClosed):
         reported()
     assert not Concern.objects.exists()
+
+
+def test_a_school_with_too_many_parents_to_list_finds_them_by_name_without_javascript(
+        client_for, office, school, reported):
+    karl = factories.ParentFactory(school=school, first_name="Karl", last_name="Dunn")
+    concern = reported(about="the dad with the red car")
+    client = client_for(office)
+    with override_parent_list_max(1):
+        factories.ParentFactory(school=school, first_name="Ann", last_name="Lee")
+        page = client.get(f"/reported/{concern.pk}/").content.decode()
+        assert "Find a parent by name" in page and "Ann Lee" not in page and "Karl Dunn" not in page
+        found = client.post(f"/reported/{concern.pk}/file/", {"parent_search": "dun", "find_parents": "1",
+                                                               "submission_token": "t9"}).content.decode()
+        assert "Karl Dunn" in found and "Ann Lee" not in found
+        concern.refresh_from_db()
+        assert concern.triage == Concern.Triage.AWAITING  # finding saves nothing
+        client.post(f"/reported/{concern.pk}/file/", {"parents": [karl.pk], "submission_token": "t9"})
+    concern.refresh_from_db()
+    assert concern.case is not None and list(concern.case.parents.all()) == [karl]
+
+
+def test_a_resent_form_files_the_concern_once(client_for, office, school, reported):
+    parent = factories.ParentFactory(school=school)
+    concern = reported()
+    client = client_for(office)
+    first = client.post(f"/reported/{concern.pk}/file/", {"parents": [parent.pk], "submission_token": "same"})
+    again = client.post(f"/reported/{concern.pk}/file/", {"parents": [parent.pk], "submission_token": "same"})
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    assert Case.objects.count() == 1
