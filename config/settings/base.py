@@ -191,15 +191,12 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Celery: with REDIS_URL unset, tasks run in-process (the embedded default).
 REDIS_URL = env_redis_url("REDIS_URL")
-# Every web process and worker shares one cache in Redis (rate limits, the scheduled jobs' run-once
-# locks); without Redis there is one process, and its memory will do.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-          if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # The cache counts posts of the public report form per network address (incidents.reporting.ratelimit).
-# On Redis every gunicorn worker shares the count; without it each process counts on its own.
+# On Redis every gunicorn worker shares the count; without it each process counts on its own. The
+# scheduled jobs' run-once claims (incidents.schedule) live there too, shared by every worker.
 CACHES: dict[str, dict[str, object]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CACHES = {"default": {
