@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from config.health import healthz
 from incidents.access import accounts, twofactor
+from incidents.administration import users as administration_users
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/two-factor/setup/", twofactor.two_factor_setup, name="two_factor_setup"),
     path("accounts/security/", twofactor.account_security, name="account_security"),
     path("accounts/confirm/", twofactor.confirm, name="confirm"),
+    path("accounts/invitation/<str:token>/", administration_users.invitation_accept, name="invitation_accept"),
     path("accounts/", include(accounts.urlpatterns)),
     path("admin/", admin.site.urls),
     path("", include("policies.urls")),

@@ -1,6 +1,7 @@
 """Every page of a case's process, each part's URLs kept in its own package. Names stay in the
 `incidents:` namespace (incidents:case_detail, incidents:letter_detail, …)."""
 
+from incidents.administration import urls as administration_urls
 from incidents.cases import urls as cases_urls
 from incidents.chats import urls as chats_urls
 from incidents.decisions import urls as decisions_urls
@@ -11,6 +12,7 @@ from incidents.notifications import urls as notifications_urls
 from incidents.parents import urls as parents_urls
 from incidents.people import urls as people_urls
 from incidents.records import urls as records_urls
+from incidents.reporting import urls as reporting_urls
 from incidents.reports import urls as reports_urls
 
 app_name = "incidents"
@@ -27,4 +29,6 @@ urlpatterns = [
     *notifications_urls.urlpatterns,
     *people_urls.urlpatterns,
     *parents_urls.urlpatterns,
+    *reporting_urls.urlpatterns,
+    *administration_urls.urlpatterns,
 ]

@@ -41,6 +41,7 @@ class SchoolAdmin(SimpleHistoryAdmin):
         (None, {"fields": ("name", "address", "postcode", "phone", "email", "website", "logo")}),
         ("People", {"fields": ("head_teacher_name", "chair_of_governors_name", "safeguarding_lead_name")}),
         ("Rules", {"fields": ("nation", "retention_years", "representation_school_days", "evidence_max_mb")}),
+        ("Reporting online", {"fields": ("online_reporting",)}),
     )
 
 

@@ -1,10 +1,12 @@
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from incidents.evidence import uploads
-from incidents.inputs import DatesInRange
+from incidents.inputs import DATE_INPUT, DatesInRange
 from policies.models import Clause, LetterTemplateVersion, Policy, School, TermHoliday
 from policies.paragraphs import paragraphs_to_html
 from policies.templating import LETTER_VARIABLES, trial_render_problems, validate_letter_template
@@ -83,7 +85,7 @@ class SchoolForm(DatesInRange, forms.ModelForm):
         model = School
         fields = ["name", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
                   "chair_of_governors_name", "safeguarding_lead_name", "retention_years",
-                  "representation_school_days", "evidence_max_mb"]
+                  "representation_school_days", "evidence_max_mb", "online_reporting"]
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -112,14 +114,21 @@ class ClauseForm(forms.ModelForm):
         labels = {"kind": "Part of the policy"}
 
 
-class PolicyAdoptForm(forms.Form):
-    """Adopting is asked twice: the date it takes effect, and a tick that the differences were read."""
+class PolicyAdoptForm(DatesInRange, forms.Form):
+    """Adopting is asked twice: the date it takes effect, and a tick that the differences were read.
+    The date is at most a year ahead: a policy is adopted for the coming school year, not a later one."""
 
-    adopted_on = forms.DateField(label="In force from", widget=forms.DateInput(attrs={"type": "date"}))
+    adopted_on = forms.DateField(label="In force from", widget=DATE_INPUT)
     confirm = forms.BooleanField(
         required=False,
         label="I have read the differences, and I adopt this version as the school's policy from that date.",
     )
+
+    def clean_adopted_on(self) -> datetime.date:
+        day = self.cleaned_data["adopted_on"]
+        if day > datetime.date.today() + datetime.timedelta(days=366):
+            raise forms.ValidationError("Give a date within the next year.")
+        return day
 
     def clean_confirm(self) -> bool:
         if not self.cleaned_data.get("confirm"):

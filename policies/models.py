@@ -37,6 +37,10 @@ class School(models.Model):
         default=10, help_text="Default period for written representations, in school days."
     )
     evidence_max_mb = models.PositiveSmallIntegerField(default=20, help_text="Largest evidence file, in MB.")
+    online_reporting = models.BooleanField(
+        "parents may report a concern online", default=True,
+        help_text="The form at /report/. Switched off, the page shows the school's contact details instead.",
+    )
     history = HistoricalRecords()
 
     def __str__(self) -> str:

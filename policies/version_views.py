@@ -87,6 +87,8 @@ def clause_edit(request, version_pk: int, clause_pk: int):
     clause = get_object_or_404(Clause, pk=clause_pk, version=version)
     if not version.is_editable:
         return _refuse(request, ValidationError(_not_a_draft(version)), version)
+    # A ModelForm writes what was typed onto its instance while validating: give it a copy, so the
+    # service alone changes the clause.
     form = ClauseForm(request.POST, instance=Clause.objects.get(pk=clause.pk), prefix=f"c{clause.pk}")
     if not form.is_valid():
         messages.error(request, f"Clause {clause.number} was not saved: " + _form_errors(form))

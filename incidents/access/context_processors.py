@@ -20,6 +20,8 @@ def roles(request) -> dict:
             "reports": reports.may_see_reports(user),
             "records": permissions.can_handle_subject_access(user),
             "people": permissions.may_import_people(user),
+            "settings": permissions.may_read_settings(user),
+            "users": permissions.may_change_settings(user),
             "policy_admin": permissions.may_administer_policies(user),
             "admin": user.is_superuser,
         },

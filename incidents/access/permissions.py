@@ -208,3 +208,14 @@ def may_adopt_policy(user: User) -> bool:
 def may_read_policy_drafts(user: User) -> bool:
     """Drafts and their comparison with the version in force: those who write them and the one who adopts."""
     return _has_any(user, Role.ADMIN, Role.HEAD)
+
+
+# --- running the school: its settings and the people who use Casebook ---
+def may_change_settings(user: User) -> bool:
+    """The school profile, term dates and rules, and who may use Casebook: administrators only."""
+    return user.is_authenticated and user.has_role(Role.ADMIN)
+
+
+def may_read_settings(user: User) -> bool:
+    """The Head Teacher reads the settings (and their history) without changing them."""
+    return user.is_authenticated and (user.has_role(Role.ADMIN) or user.has_role(Role.HEAD))

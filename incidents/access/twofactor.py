@@ -71,9 +71,11 @@ class RequireTwoFactorMiddleware:
 
     @staticmethod
     def _exempt(path: str) -> bool:
-        # The parent's letter page (incidents.parents) is no staff page: a signed-in member of staff
-        # who opens one sees it as the parent does.
-        return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/letter/"))
+        # The parent's letter page (incidents.parents) and /report/, the public form (incidents.reporting),
+        # are no staff pages: they show nothing of the signed-in user's.
+        return path.startswith(
+            ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/letter/", "/report/"),
+        )
 
 
 class CodeForm(forms.Form):

@@ -98,7 +98,8 @@ class ConcernForm(ParentSearchForm, OncePerSubmissionForm):
     raised_by_contact = forms.CharField(label="Their contact details", max_length=200, required=False)
     raised_anonymously = forms.BooleanField(
         label="They asked to remain anonymous", required=False,
-        help_text="Their name is never shown to the parent concerned or in any letter to them.",
+        help_text="Anonymous to the parent concerned, not to the school: staff who may see the case see "
+        "their name and contact details so the lead can call them back; nothing the parent receives names them.",
     )
     group = forms.ModelChoiceField(
         label="Which group or list", queryset=ParentGroup.objects.none(), required=False,

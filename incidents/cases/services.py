@@ -176,41 +176,67 @@ def concern_log(
 ) -> Concern:
     """Log a concern in confidence, and open a case for it or add it to an open case.
 
-    Writes: Concern; a new Case (see case_open) unless `link_to` is given; events on the case.
-    A safeguarding flag marks the case as safeguarding. Office staff, leads and the Head may call.
+    Writes: Concern; a new Case (see case_open) unless `link_to` is given; events on the case (see
+    concern_file). A safeguarding flag marks the case as safeguarding. Office staff, leads and the Head
+    may call.
     """
     parents = list(parents)
-    if not parents:
-        raise ValidationError("Name at least one parent or carer the concern is about.")
+    _check_filing(parents, link_to)
     if raised_anonymously and not raised_by_name:
         raise ValidationError("Record who raised it, even when they asked to remain anonymous.")
-    if link_to is not None and link_to.status == Status.CLOSED:
-        raise ValidationError(f"{link_to.reference} is closed: reopen it first, or open a new case.")
-    channel_label = Concern.Channel(channel).label
-    case = link_to or case_open(
-        school=school, by=by, incident_date=timezone.localdate(received_at),
-        title=_concern_title(parents, group, channel_label), parents=parents, safeguarding=safeguarding,
-    )
     concern = Concern.objects.create(
-        school=school, case=case, received_at=received_at, channel=channel, description=description,
+        school=school, received_at=received_at, channel=channel, description=description,
         raised_by_name=raised_by_name, raised_by_contact=raised_by_contact,
         raised_anonymously=raised_anonymously, group=group, safeguarding=safeguarding, logged_by=by,
     )
+    concern_file(concern=concern, by=by, parents=parents, link_to=link_to)
+    return concern
+
+
+def _check_filing(parents: list[Parent], link_to: Case | None) -> None:
+    if not parents:
+        raise ValidationError("Name at least one parent or carer the concern is about.")
+    if link_to is not None and link_to.status == Status.CLOSED:
+        raise ValidationError(f"{link_to.reference} is closed: reopen it first, or open a new case.")
+
+
+@transaction.atomic
+def concern_file(*, concern: Concern, by: User, parents: Iterable[Parent], link_to: Case | None = None) -> Case:
+    """File a concern that is on no case yet: open a case for it, or add it to the open case `link_to`.
+
+    Writes: a new Case (see case_open) unless `link_to` is given; the concern's case and parents; the
+    parents (and a safeguarding flag) on a case it is added to; a "Concern received" event at the time
+    the concern was received; the case's search document; notifications after commit. Called by
+    concern_log, and by the office's queue of concerns reported online (incidents.reporting.services).
+    """
+    parents = list(parents)
+    _check_filing(parents, link_to)
+    if concern.case_id is not None:
+        raise ValidationError("This concern is already on a case.")
+    channel_label = Concern.Channel(concern.channel).label
+    safeguarding = concern.safeguarding
+    case = link_to or case_open(
+        school=concern.school, by=by, incident_date=concern.happened_on or timezone.localdate(concern.received_at),
+        title=_concern_title(parents, concern.group, channel_label), parents=parents, safeguarding=safeguarding,
+    )
+    concern.case = case
+    concern.save(update_fields=["case"])
     concern.parents.set(parents)
     if link_to is not None:
         case.parents.add(*parents)
         if safeguarding and not case.safeguarding:
             Case.objects.filter(pk=case.pk).update(safeguarding=True, version=F("version") + 1)
+    online = " reported online" if concern.source == Concern.Source.ONLINE else ""
     case_event_record(
-        case=case, kind=CaseEvent.Kind.CONCERN, actor=by, at=received_at,
-        summary=f"Concern received ({channel_label})" + (" (safeguarding)" if safeguarding else ""),
+        case=case, kind=CaseEvent.Kind.CONCERN, actor=by, at=concern.received_at,
+        summary=f"Concern{online} received ({channel_label})" + (" (safeguarding)" if safeguarding else ""),
         data={"concern": concern.pk, "safeguarding": safeguarding},
     )
     case_search_document_refresh(case_ids=[case.pk])  # search: the concern's description
     case_notify_after_commit(case=case, kind=Notification.Kind.CONCERN_LOGGED, by=by)
     if safeguarding:
         case_notify_after_commit(case=case, kind=Notification.Kind.SAFEGUARDING, by=by)
-    return concern
+    return case
 
 
 def case_transition(

@@ -15,6 +15,7 @@ from incidents.chats import services as chat_services
 from incidents.evidence import services, uploads
 from incidents.evidence.forms import ContactForm, EvidenceForm, StatementForm
 from incidents.models import Case, Evidence
+from incidents.people.confidentiality import parent_facing, raiser_warning
 from incidents.submissions import once_per_submission
 
 
@@ -37,6 +38,7 @@ def evidence_create(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
                 obtained=data["obtained"], description=data["description"],
             )
             messages.success(request, f"Evidence added: {evidence.original_name} (SHA-256 {evidence.sha256[:12]}…).")
+            _warn_if_raiser_named(request, case, evidence.description, where="The description")
             return case.get_absolute_url() + "#evidence"
 
         try:
@@ -44,7 +46,9 @@ def evidence_create(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         except ValidationError as error:
             form.add_error("file", error)
     return render(request, "incidents/evidence/form.html", {
-        "case": case, "form": form, "title": "Add evidence", "button": "Add evidence", "multipart": True})
+        "case": case, "form": form, "title": "Add evidence", "button": "Add evidence", "multipart": True,
+        # A chat export is read as it is uploaded: a few seconds for a long one.
+        "busy": "Uploading and checking the file (a chat export is read too)…"})
 
 
 def _is_chat_upload(name: str, obtained: str) -> bool:
@@ -60,6 +64,7 @@ def _add_chat_evidence(request: AuthenticatedHttpRequest, case: Case, upload, da
         provided_at=data["provided_at"], description=data["description"],
     )
     sha = f"(SHA-256 {result.evidence.sha256[:12]}…)"
+    _warn_if_raiser_named(request, case, result.evidence.description, where="The description")
     if result.outcome == "not_a_chat":
         messages.warning(request, f"{result.message} {sha}")
         return case.get_absolute_url() + "#evidence"
@@ -67,6 +72,11 @@ def _add_chat_evidence(request: AuthenticatedHttpRequest, case: Case, upload, da
     name = "chat_detail" if result.outcome == "read" else "chat_date_order"
     assert result.chat_import is not None  # a chat that was read, or awaits its date order, has its import
     return reverse(f"incidents:{name}", args=[case.reference, result.chat_import.pk])
+
+
+def _warn_if_raiser_named(request: AuthenticatedHttpRequest, case: Case, text: str, *, where: str) -> None:
+    if warning := raiser_warning(parent_facing(case), text, where=where):
+        messages.warning(request, warning)
 
 
 @require_GET
@@ -98,6 +108,7 @@ def statement_create(request: AuthenticatedHttpRequest, reference: str) -> HttpR
             services.statement_add(case=case, by=request.user, given_by=data["given_by"],
                                    given_on=data["given_on"], text=data["text"])
             messages.success(request, "Statement recorded.")
+            _warn_if_raiser_named(request, case, data["text"], where="The statement")
             return case.get_absolute_url() + "#statements"
 
         return once_per_submission(request, data["submission_token"], write)
@@ -122,6 +133,8 @@ def contact_create(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
                 parent=data["parent"],
             )
             messages.success(request, "Contact recorded.")
+            _warn_if_raiser_named(request, case, f"{data['summary']}\n{data['agreed_actions']}",
+                                  where="The record of the contact")
             return case.get_absolute_url() + "#contacts"
 
         try:

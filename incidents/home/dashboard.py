@@ -13,6 +13,7 @@ from incidents.letters.selectors import letters_visible_to
 from incidents.models import Case, Concern, Letter, Notification, Sanction, SubjectAccessRequest, User
 from incidents.notifications import deadlines
 from incidents.notifications.selectors import emails_not_sent
+from incidents.reporting.selectors import reported_concerns_awaiting
 from incidents.roles import Role
 from policies.models import School
 
@@ -110,6 +111,13 @@ def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case]) -> 
         to_issue = letters_visible_to(user, for_page=True).filter(status=Letter.Status.APPROVED)
         panels.append(Panel("Approved letters to issue", _letter_items(to_issue),
                             more_link=reverse("incidents:letter_register")))
+        awaiting = reported_concerns_awaiting()
+        panels.append(Panel("Reported online", [
+            PanelItem(label=f"{concern.receipt}: {concern.get_channel_display()}",
+                      link=reverse("incidents:reported_detail", args=[concern.pk]),
+                      note=f"{concern.received_at:%-d %b %Y}")
+            for concern in awaiting[:PANEL_SIZE]
+        ], empty="Nothing reported online is waiting.", more_link=reverse("incidents:reported_list")))
         concerns = concerns_logged_by(user, visible=visible)
         panels.append(Panel("Concerns you logged", [
             PanelItem(label=f"{concern.case.reference}: {concern.get_channel_display()}",

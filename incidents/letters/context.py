@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from incidents.chats.selectors import marked_messages_for
 from incidents.models import Case, ChatMark, Parent
+from incidents.people.confidentiality import parent_facing
 from policies.models import Clause
 from policies.selectors import deadline_in_words
 from policies.templating import school_context
@@ -119,7 +120,8 @@ def letter_context(
 ) -> dict:
     """Every documented letter variable, filled from the case, the recipient and the typed parts.
 
-    `recipient` holds full_name, salutation, address, postcode as strings.
+    `recipient` holds full_name, salutation, address, postcode as strings. Everything else passes
+    through the parent-facing view of people (incidents.people.confidentiality).
     """
     school = case.school
     children = []
@@ -153,4 +155,10 @@ def letter_context(
     # Marked chat messages: other members' names and all phone numbers withheld unless chosen.
     context["quoted_messages"] = marked_messages_for(
         case, redact_others=parts.get("group_member_names", "withhold") != "show")
-    return context
+    # A letter can reach the parent: an anonymous raiser's name or contact details typed anywhere in
+    # it (the conduct, the reasons, a quoted message) become "the person who raised the concern".
+    return parent_facing(case).data(context, keep=_ADDRESSED)
+
+
+# Who the letter is addressed to and from stays as written, even if that is the raiser themselves.
+_ADDRESSED = frozenset({"recipient", "school", "signatory"})

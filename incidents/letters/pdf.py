@@ -5,6 +5,7 @@ The logo is inlined as a data: URI: the renderer fetches nothing else.
 
 import base64
 import mimetypes
+from types import SimpleNamespace
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -53,6 +54,20 @@ def letter_document_html(letter: Letter) -> str:
         "letter": letter,
         "date": letter.issued_on or timezone.localdate(),
         "body": mark_safe(body),  # noqa: S308
+        "add_address": "recipient.address" not in template_body,
+        "add_signature": "signatory.name" not in template_body,
+    })
+
+
+def sample_letter_html(school, *, template_body: str, subject: str, body: str, reference: str, date) -> str:
+    """A made-up letter on the school's letterhead, for the settings page to preview the profile and logo:
+    the same page as letter_document_html, with `body` rendered by the sealed engine from sample data."""
+    letter = SimpleNamespace(subject=subject, version=1, case=SimpleNamespace(reference=reference),
+                             recipient_name="Ms Sam Sample", recipient_address="12 Orchard Road\nHillside",
+                             recipient_postcode="EX1 4AB")
+    return render_to_string("incidents/letters/letterhead.html", {
+        "school": school, "logo": _logo_data_uri(school), "letter": letter, "date": date,
+        "body": mark_safe(_with_subject(body, subject)),  # noqa: S308  (rendered by the sealed, autoescaping engine)
         "add_address": "recipient.address" not in template_body,
         "add_signature": "signatory.name" not in template_body,
     })

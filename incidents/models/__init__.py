@@ -1,3 +1,4 @@
+from .administration import AdministrationEvent, Invitation
 from .cases import Case, CaseAccess, CaseEvent, Concern, ReferenceCounter
 from .chats import ChatImport, ChatMark, ChatMedia, ChatMessage
 from .decisions import (
@@ -17,13 +18,15 @@ from .notifications import Notification
 from .parents import ParentCode, ParentLink
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
+from .reporting import ReportedFile
 from .submissions import Submission
 from .users import TwoFactorReset, User
 
 __all__ = [
-    "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia", "ChatMessage",
-    "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence", "Letter", "Notification",
-    "PanelConfirmation", "Parent", "ParentCode", "ParentGroup", "ParentLink", "Recommendation", "ReferenceCounter",
-    "Representation", "ReviewParticipation", "Sanction", "SanctionStep",
+    "AdministrationEvent", "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia",
+    "ChatMessage", "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence",
+    "Invitation", "Letter", "Notification", "PanelConfirmation", "Parent", "ParentCode", "ParentGroup", "ParentLink",
+    "Recommendation", "ReferenceCounter", "ReportedFile", "Representation", "ReviewParticipation", "Sanction",
+    "SanctionStep",
     "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
 ]

@@ -126,7 +126,24 @@ class Concern(models.Model):
         LETTER = "letter", "Letter"
         OTHER = "other", "Other"
 
+    class Source(models.TextChoices):
+        OFFICE = "office", "Logged by staff"
+        ONLINE = "online", "Reported online"
+
+    class Reporter(models.TextChoices):
+        PARENT = "parent", "A parent or carer"
+        MODERATOR = "moderator", "A group moderator"
+        OTHER = "other", "Someone else"
+
+    class Triage(models.TextChoices):
+        # Only a concern reported online waits in the office's queue; one logged by staff is on a case.
+        AWAITING = "awaiting", "Waiting to be looked at"
+        CASE_OPENED = "case_opened", "Case opened"
+        ATTACHED = "attached", "Added to a case"
+        NOT_A_CONCERN = "not_a_concern", "Not a concern"
+
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="concerns")
+    # Empty only while a concern reported online waits in the office's queue (incidents.reporting).
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="concerns")
     received_at = models.DateTimeField()
     channel = models.CharField("how it arrived", max_length=16, choices=Channel)
@@ -140,8 +157,24 @@ class Concern(models.Model):
     parents = models.ManyToManyField(Parent, related_name="concerns", verbose_name="parents concerned")
     description = models.TextField("what happened")
     safeguarding = models.BooleanField("safeguarding concern", default=False)
-    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_concerns")
+    # Empty for a concern reported online: no member of staff logged it.
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="logged_concerns")
     logged_at = models.DateTimeField(auto_now_add=True)
+    # A concern reported through the public form (incidents.reporting): what the reporter wrote about
+    # who and where (free text: the form never offers the school's lists of parents or groups), their
+    # receipt (random, never the case reference), and how the office dealt with it.
+    source = models.CharField(max_length=8, choices=Source, default=Source.OFFICE)
+    receipt = models.CharField(max_length=16, unique=True, null=True, blank=True, editable=False)
+    reporter_is = models.CharField("who reported it", max_length=12, choices=Reporter, blank=True)
+    about = models.CharField("who it is about, in the reporter's words", max_length=200, blank=True)
+    where_detail = models.CharField("which group or place", max_length=200, blank=True)
+    happened_on = models.DateField("when it happened", null=True, blank=True)
+    triage = models.CharField(max_length=16, choices=Triage, blank=True, db_index=True)
+    triaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triage_note = models.TextField("reason", blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -157,8 +190,8 @@ class Concern(models.Model):
 
     @property
     def raised_by_display(self) -> str:
-        if self.raised_anonymously:
-            return "Asked to remain anonymous"
+        """The raiser as staff who may see the case see them. "Anonymous" means anonymous to the
+        parent concerned: what reaches the parent goes through incidents.people.confidentiality."""
         return self.raised_by_name or "Not recorded"
 
 

@@ -21,6 +21,7 @@ class Notification(models.Model):
         DIGEST = "digest", "Daily digest"
         PASSWORD_RESET = "password_reset", "Password reset link"
         TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in was reset"
+        INVITATION = "invitation", "An invitation to join Casebook"
         SEAL = "seal", "The records were sealed"
         LETTER = "letter", "A letter"
         PARENT_REPLIED = "parent_replied", "The parent answered through their letter page"

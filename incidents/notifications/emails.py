@@ -100,6 +100,20 @@ def two_factor_reset(*, link: str) -> Email:
     )
 
 
+def invitation(*, link: str, school_name: str, invited_by: str, days: int) -> Email:
+    """The link is a credential until used or `days` pass: the e-mail says so."""
+    who = f"{invited_by} has invited you" if invited_by else "You are invited"
+    return Email(
+        subject="You are invited to use Casebook" + (f" at {school_name}" if school_name else ""),
+        body=f"{who} to use Casebook{f' at {school_name}' if school_name else ''}, where the school handles "
+             "concerns about its parents' code of conduct.\n\n"
+             f"To choose your password, open this link within {days} days. It works once:\n{link}\n\n"
+             "If your role needs it, you will then set up two-factor sign-in with an authenticator app on your "
+             "phone. If you did not expect this, tell the school office.\n\n"
+             "This message was sent by Casebook. Please do not reply.",
+    )
+
+
 def daily_seal(*, fingerprint: str, created_at: str, timelines: int, files: int) -> Email:
     """The fingerprint of the day's seal of the records (records.seal). Kept by the Head Teacher, it
     shows later whether a seal file was replaced: `verify_integrity` prints the fingerprint it checks."""

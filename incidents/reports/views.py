@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from incidents.access.permissions import allowed_if, role_guard
 from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.access.twofactor import recent_confirmation_required
+from incidents.downloads import download_done
 from incidents.reports import statistics as reports
 from incidents.roles import Role
 from policies.pdf import html_to_pdf
@@ -66,4 +67,4 @@ def report_termly_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     })
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="termly-report-{term.starts_on:%Y-%m}.pdf"'
-    return response
+    return download_done(request, response)

@@ -173,3 +173,16 @@ def test_the_history_names_people_with_their_role_never_their_username(client_fo
     page = client.get(f"/policy/versions/{draft.pk}/").content.decode()
     history = page.split("Changes to this version")[1]
     assert "Aisha Adams, Administrator" in history and ">admin<" not in history and "(admin)" not in history
+
+
+@pytest.mark.parametrize("day", ["9999-06-01", "2099-01-01", "1899-12-31", "not a date"])
+def test_an_adoption_date_out_of_range_is_refused_with_a_message(client_for, head, adopted_version, draft, day):
+    response = client_for(head).post(f"/policy/versions/{draft.pk}/adopt/", {"adopted_on": day, "confirm": "on"})
+    assert response.status_code == 200 and "is-invalid" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == PolicyVersion.Status.DRAFT
+
+
+def test_the_adopt_page_offers_today_in_the_form_a_date_input_reads(client_for, head, adopted_version, draft):
+    page = client_for(head).get(f"/policy/versions/{draft.pk}/adopt/").content.decode()
+    assert f'type="date" name="adopted_on" value="{datetime.date.today().isoformat()}"' in page

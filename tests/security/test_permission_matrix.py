@@ -19,14 +19,18 @@ from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from incidents.administration.services import user_invite
 from incidents.cases import services as case_services
 from incidents.chats import services as chat_services
 from incidents.decisions import complaints
 from incidents.decisions import services as decision_services
 from incidents.evidence import services as evidence_services
 from incidents.letters import services as letter_services
-from incidents.models import Notification
+from incidents.models import Notification, ReportedFile
 from incidents.records import services as record_services
+from incidents.reporting import services as reporting_services
+from incidents.roles import Role
+from policies.models import TermHoliday
 from tests import factories
 
 ROLES = ["office", "lead", "head", "dsl", "governor", "chair", "panel", "admin", "outsider", "anonymous"]
@@ -34,7 +38,8 @@ PARENT_PAGE = ["incidents:parent_letter", "incidents:parent_letter_pdf", "incide
                "incidents:parent_letter_code", "incidents:parent_letter_verify",
                "incidents:parent_letter_representations", "incidents:parent_letter_meeting"]
 PUBLIC = {"healthz", "login", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete", *PARENT_PAGE}
+          "password_reset_complete", "incidents:online_report", "incidents:online_report_thanks",
+          "invitation_accept", *PARENT_PAGE}
 LOGIN = "login"  # a redirect to the sign-in page
 
 # url name → (method, {role: status}); a role left out gets `default`.
@@ -145,12 +150,41 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:notification_settings": ("GET", {"default": 200}),
     # The e-mails not sent (one failed e-mail to the lead about the ordinary case): the office and the Head.
     "incidents:emails_not_sent": ("GET", {"office": 200, "head": 200, "default": 403}),
+    # The public report form (no sign-in) and the office's queue of what it brings in.
+    "incidents:online_report": ("GET", {"default": 200, "anonymous": 200}),
+    "incidents:online_report_thanks": ("GET", {"default": 302, "anonymous": 302}),  # no report sent: to the form
+    "incidents:reported_list": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:reported_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:reported_file_download": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    # An empty POST: the form again with its errors, nothing done.
+    "incidents:reported_file": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
+    "incidents:reported_dismiss": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:email_retry": ("POST", {"office": 302, "head": 302, "default": 403}),
     "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
     # Importing people: administrators only. With no file waiting, preview and confirm send them back to upload.
     "incidents:people_import": ("GET", {"admin": 200, "default": 403}),
     "incidents:people_import_preview": ("GET", {"admin": 302, "default": 403}),
     "incidents:people_import_confirm": ("POST", {"admin": 302, "default": 403}),
+    # An invitation's link opens without signing in; a made-up one is a plain "no longer works" page.
+    "invitation_accept": ("GET", {"default": 404, "anonymous": 404}),
+    # The school's settings: administrators change them, the Head Teacher reads them.
+    "incidents:settings": ("GET", {"admin": 200, "head": 200, "default": 403}),
+    "incidents:settings_history": ("GET", {"admin": 200, "head": 200, "default": 403}),
+    "incidents:settings_sample_letter": ("GET", {"admin": 200, "head": 200, "default": 403}),
+    "incidents:settings_logo": ("GET", {"admin": 404, "head": 404, "default": 403}),  # no logo yet
+    "incidents:settings_profile": ("GET", {"admin": 200, "default": 403}),
+    "incidents:settings_rules": ("GET", {"admin": 200, "default": 403}),
+    "incidents:settings_terms": ("GET", {"admin": 200, "default": 403}),
+    "incidents:settings_term_remove": ("POST", {"admin": 302, "default": 403}),
+    # Users: administrators only. The user is a colleague invited by the administrator.
+    "incidents:user_list": ("GET", {"admin": 200, "default": 403}),
+    "incidents:user_invite": ("GET", {"admin": 200, "default": 403}),
+    "incidents:user_detail": ("GET", {"admin": 200, "default": 403}),
+    "incidents:user_two_factor_reset": ("GET", {"admin": 200, "default": 403}),
+    "incidents:user_deactivate": ("POST", {"admin": 302, "default": 403}),
+    "incidents:user_reactivate": ("POST", {"admin": 302, "default": 403}),
+    "incidents:user_invitation_resend": ("POST", {"admin": 302, "default": 403}),
+    "incidents:user_invitation_withdraw": ("POST", {"admin": 302, "default": 403}),
     # Last: rebuilding makes new message rows, so it must follow the mark URLs.
     "incidents:chat_rebuild": ("POST", {"office": 403, "lead": 302, "head": 302, "panel": 403, "default": 404}),
 }
@@ -230,6 +264,14 @@ def world(cast, school, log_concern, parent):
         "letter": letter_services.letter_start(case=case, purpose="warning", by=cast["lead"], recipient=parent).pk,
         "access_request": record_services.subject_access_request_record(
             parent=parent, received_on=timezone.localdate(), by=cast["head"]).pk,
+        "closure": TermHoliday.objects.create(school=school, name="Half term", starts_on=timezone.localdate(),
+                                              ends_on=timezone.localdate()).pk,
+        "colleague": user_invite(email="new.colleague@school.example", first_name="Nina", last_name="New",
+                                 roles=[Role.OFFICE], by=cast["admin"]).pk,
+        "reported": reporting_services.concern_report(
+            school=school, description="…", channel="whatsapp", where_detail="", happened_on=None, about="",
+            reporter_is="parent", name="", contact="", anonymous_to_parent=False,
+            files=[reporting_services.SentFile("a.png", factories.PNG)]).pk,
         "email": Notification.objects.create(
             recipient=cast["lead"], kind=Notification.Kind.CONCERN_LOGGED, subject="A new concern was logged",
             body="…", case_reference=case.reference, state=Notification.State.FAILED, error="Refused").pk,
@@ -260,6 +302,14 @@ def _kwargs(pattern, world) -> dict:
             values["pk"] = world["access_request"]
         elif route.startswith("emails/"):
             values["pk"] = world["email"]
+        elif route.startswith("settings/terms/"):
+            values["pk"] = world["closure"]
+        elif route.startswith("users/"):
+            values["pk"] = world["colleague"]
+        elif route.startswith("reported/"):
+            values["pk"] = world["reported"]
+    if "file_pk" in names:
+        values["file_pk"] = ReportedFile.objects.get(concern_id=world["reported"]).pk
     values.update(to="issued", message_pk=world["message"], mark_pk=world["mark"], media_pk=world["media"],
                   policy_pk=world["policy_version"].policy_id, version_pk=world["policy_version"].pk,
                   clause_pk=world["policy_version"].clauses.first().pk, template_pk=world["template"])

@@ -1,15 +1,17 @@
 """`manage.py setup_school [--name NAME --admin-email EMAIL] [--no-input]`: prepare a new installation.
 
 Asks for what it is not given. Loads Casebook's default policy, ladder and letters for the school, with no
-demo data, and creates the first administrator without a password. Running it again with the same answers
-changes nothing; it refuses an installation that already serves another school.
+demo data, and creates the first administrator without a password: it prints a one-time link (good for a
+week) for them to choose one, never a password. Running it again with the same answers changes nothing but
+that link: while the administrator has no password, it prints a new one (the earlier one stops working).
+It refuses an installation that already serves another school.
 """
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents.administration.services import SetupRefused, school_setup
+from incidents.administration.services import INVITATION_DAYS, SetupRefused, administrator_first_link, school_setup
 
 
 class Command(BaseCommand):
@@ -39,14 +41,16 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Created: " + "; ".join(setup.created) + "."))
             self.stdout.write("No demo data was loaded.")
         steps = []
-        if not setup.administrator.has_usable_password():
-            # Casebook has no password-reset page yet, so there is no one-time link to send.
-            steps.append(f"Give the administrator a password: .venv/bin/python manage.py changepassword {username}")
+        link = administrator_first_link(administrator=setup.administrator)
+        if link:
+            steps.append(f"Give the administrator this one-time link to choose their password (it works once, "
+                         f"for {INVITATION_DAYS} days; running setup_school again makes a new one):\n     {link}")
         steps += [
             f"They sign in at {settings.SITE_URL}/accounts/login/ as {username} and set up two-factor sign-in "
             "with their phone.",
-            f"They complete the school's profile (address, Head Teacher) at {settings.SITE_URL}/admin/, and read "
-            "the default code of conduct, ladder of responses and letters at /policy/.",
+            f"They complete the school's profile, letterhead and term dates at {settings.SITE_URL}/settings/, "
+            "invite colleagues at /users/, and read the default code of conduct, ladder of responses and "
+            "letters at /policy/.",
             "Import parents, children and classes: .venv/bin/python manage.py import_people FILE --dry-run "
             "(see docs/people-import.md), or at /people/import/.",
         ]

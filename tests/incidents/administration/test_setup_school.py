@@ -2,9 +2,11 @@
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from incidents.administration.services import school_setup
 from incidents.models import Case, Child, Parent, ParentGroup, User
@@ -37,7 +39,29 @@ def test_setup_school_creates_the_school_its_defaults_and_an_administrator_and_n
     assert not (Case.objects.exists() or Parent.objects.exists() or Child.objects.exists()
                 or ParentGroup.objects.exists())
     assert "No demo data was loaded." in out
-    assert "manage.py changepassword office@stannes.example" in out
+    assert "changepassword" not in out and "/accounts/invitation/" in out
+
+
+def test_setup_school_prints_a_one_time_link_that_lets_the_first_administrator_in():
+    """Issue 22.6: the first administrator's way in is a one-time link, never a known password; run again,
+    it prints a new link and the earlier one stops working."""
+    first = re.search(r"https?://\S+(/accounts/invitation/\S+/)", setup(
+        "--name", "Hillside Primary", "--admin-email", "head@hillside.example", "--no-input")).group(1)
+    second = re.search(r"https?://\S+(/accounts/invitation/\S+/)", setup(
+        "--name", "Hillside Primary", "--admin-email", "head@hillside.example", "--no-input")).group(1)
+    assert first != second
+    password = {"new_password1": "kettle-harbour-violet-7", "new_password2": "kettle-harbour-violet-7"}
+    assert Client().post(first, password).status_code == 404
+    assert Client().post(second, password)["Location"] == "/accounts/login/"
+    admin = User.objects.get()
+    assert admin.check_password("kettle-harbour-violet-7")
+    assert Client().post(second, {**password, "new_password1": "x-other-password-8",
+                                  "new_password2": "x-other-password-8"}).status_code == 404
+    out = setup("--name", "Hillside Primary", "--admin-email", "head@hillside.example", "--no-input")
+    assert "/accounts/invitation/" not in out  # they have a password now: no link to print
+    browser = Client()
+    browser.post("/accounts/login/", {"username": "head@hillside.example", "password": "kettle-harbour-violet-7"})
+    assert browser.get("/settings/")["Location"] == "/accounts/two-factor/setup/"
 
 
 def test_the_default_policy_is_in_force_for_incidents_earlier_in_the_school_year():

@@ -57,13 +57,14 @@ def test_a_concern_about_a_parent_with_an_open_case_offers_to_link(client_for, o
     assert existing.concerns.count() == 2 and Case.objects.count() == 1
 
 
-def test_the_anonymous_raiser_is_shown_as_anonymous(client_for, office, head, parent):
+def test_staff_see_who_raised_an_anonymous_concern_and_how_to_reach_them(client_for, office, head, parent):
     client_for(office).post("/concerns/new/", _concern_post(parent, raised_anonymously="on",
-                                                            raised_by_name="Secret Person"))
+                                                            raised_by_name="Secret Person",
+                                                            raised_by_contact="07700 900123"))
     case = Case.objects.get()
     page = client_for(head).get(f"/cases/{case.reference}/").content.decode()
-    assert "Asked to remain anonymous" in page
-    assert "Secret Person" not in page
+    assert "raised by <span data-testid=\"raiser\">Secret Person</span> (07700 900123)" in page
+    assert "Confidential: not to be disclosed to the parent" in page
 
 
 def test_a_concern_with_a_missing_description_says_so_and_keeps_the_input(client_for, office, parent):
@@ -207,7 +208,7 @@ def test_two_people_editing_the_second_is_told_what_changed(client_for, case, le
 def test_field_history_is_one_click_away(client_for, case, head):
     case_services.case_update(case=case, by=head, expected_version=case.version, severity="high")
     page = client_for(head).get(f"/cases/{case.reference}/history/").content.decode()
-    assert "severity" in page and "high" in page and head.display_name in page
+    assert "<strong>Severity</strong>: Medium → High" in page and head.display_name in page
 
 
 def test_moving_a_case_through_the_page_and_an_illegal_move(client_for, case, lead):

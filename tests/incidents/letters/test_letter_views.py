@@ -101,7 +101,7 @@ def test_letter_status_fragment_polls_while_pending(setup, lead, client_for):
     letter = letter_services.letter_start(case=case, purpose="warning", by=lead, recipient=parent)
     Letter.objects.filter(pk=letter.pk).update(render_state=Letter.RenderState.PENDING)
     page = client_for(lead).get(reverse("incidents:letter_status", args=[letter.pk])).content.decode()
-    assert 'hx-trigger="every 1s"' in page and "being prepared" in page
+    assert 'hx-trigger="every 1s"' in page and "Preparing the PDF…" in page and "No PDF yet" not in page
     Letter.objects.filter(pk=letter.pk).update(render_state=Letter.RenderState.FAILED, render_error="Broken font")
     page = client_for(lead).get(reverse("incidents:letter_status", args=[letter.pk])).content.decode()
     assert "hx-trigger" not in page and "Broken font" in page

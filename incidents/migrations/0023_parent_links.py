@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0020_governors_and_panels'),
+        ('incidents', '0022_administration_invitations'),
     ]
 
     operations = [
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('concern_logged', 'A new concern was logged'), ('safeguarding', 'A case was flagged as safeguarding'), ('awaiting_decision', 'A case is waiting for your decision'), ('letter_approved', 'A letter was approved and is ready to issue'), ('reminder', 'Reminder'), ('digest', 'Daily digest'), ('password_reset', 'Password reset link'), ('two_factor_reset', 'Two-factor sign-in was reset'), ('seal', 'The records were sealed'), ('letter', 'A letter'), ('parent_replied', 'The parent answered through their letter page')], db_index=True, max_length=20),
+            field=models.CharField(choices=[('concern_logged', 'A new concern was logged'), ('safeguarding', 'A case was flagged as safeguarding'), ('awaiting_decision', 'A case is waiting for your decision'), ('letter_approved', 'A letter was approved and is ready to issue'), ('reminder', 'Reminder'), ('digest', 'Daily digest'), ('password_reset', 'Password reset link'), ('two_factor_reset', 'Two-factor sign-in was reset'), ('invitation', 'An invitation to join Casebook'), ('seal', 'The records were sealed'), ('letter', 'A letter'), ('parent_replied', 'The parent answered through their letter page')], db_index=True, max_length=20),
         ),
         migrations.CreateModel(
             name='ParentLink',
