@@ -39,8 +39,8 @@ from incidents.letters.selectors import letters_visible_to  # noqa: E402
 from incidents.models import Case, Letter, User  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TARGETS_MS = {"case list": 50, "case list filtered": 50, "case list by parent": 50, "search": 100,
-              "search (prefix)": 100, "case page": 50, "home": 80}
+TARGETS_MS = {"case list": 50, "case list filtered": 50, "case list by parent": 50, "case list by response": 50,
+              "case list of bans in force": 50, "search": 100, "search (prefix)": 100, "case page": 50, "home": 80}
 
 
 def signed_in(user: User) -> Client:
@@ -74,6 +74,8 @@ def pages_for(user: User) -> dict[str, list[str]]:
         "case list page 3": [case_list + "?page=3"],
         "case list filtered": [case_list + "?status=closed&severity=high&sort=-opened"],
         "case list by parent": [case_list + "?parent=patel"],
+        "case list by response": [case_list + "?response=warning"],
+        "case list of bans in force": [case_list + "?response=ban_in_force"],
         "search": [case_list + "?q=teacher+useless", case_list + "?q=abusive+office"],
         "search (prefix)": [case_list + "?q=thre", case_list + "?q=deputy+hea"],
         "case page": [reverse("incidents:case_detail", args=[ref]) for ref in cases],

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents.access import permissions, visibility
 from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.access.twofactor import recent_confirmation_required
-from incidents.cases import selectors, services
+from incidents.cases import history, selectors, services
 from incidents.cases.filters import CaseFilter
 from incidents.cases.forms import CaseForm, ConcernForm, RestrictForm, TransitionForm
+from incidents.cases.next_action import case_next_action, responses_in_force
 from incidents.cases.paging import CappedPaginator, page_by_ids
 from incidents.chats import selectors as chat_selectors
 from incidents.decisions import selectors as decision_selectors
@@ -24,6 +25,7 @@ from incidents.evidence import selectors as evidence_selectors
 from incidents.inputs import ids_from
 from incidents.letters import selectors as letter_selectors
 from incidents.models import Case, Parent
+from incidents.parents import selectors as parent_selectors
 from incidents.people.confidentiality import (
     CONFIDENTIAL,
     case_confidentiality,
@@ -34,6 +36,10 @@ from incidents.submissions import already_handled, once_per_submission
 from policies.selectors import current_school
 
 FIND_PARENTS = "find_parents"  # the parent search's submit button, for browsers without JavaScript
+# The case page's sections, each an anchor (#evidence): one click away, with or without JavaScript.
+# The field history, the last of them, is a page of its own (it reads every saved version).
+CASE_TABS = [("overview", "Overview"), ("chronology", "Chronology"), ("evidence", "Evidence"), ("chats", "Chats"),
+             ("decisions", "Decisions"), ("letters", "Letters")]
 
 
 @require_http_methods(["GET", "POST"])
@@ -134,9 +140,13 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
     evidence = evidence_selectors.case_evidence(case)
     chat_imports = chat_selectors.chat_imports_among(evidence)
     letters = letter_selectors.case_letters(case)
+    decisions = decisions_context(request.user, case, letters=letters)
     concerns = list(case.concerns.select_related("group"))
     return render(request, "incidents/cases/detail.html", {
         "case": case,
+        "case_tabs": CASE_TABS,
+        "next_action": case_next_action(request.user, case, decisions=decisions, letters=letters),
+        "responses_in_force": responses_in_force(decisions),
         "timeline": selectors.case_timeline(case),
         "concerns": concerns,
         "evidence": evidence,
@@ -157,9 +167,10 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         # Marks are made on chats: a case without one has none to look for.
         "marked_messages": chat_selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],
         "letters": letters,
+        "parent_link_letters": parent_selectors.live_link_letters(letters) if can_work and letters else set(),
         "confidential": case_confidentiality(case, concerns=concerns),
         "confidential_label": CONFIDENTIAL,
-        **decisions_context(request.user, case, letters=letters),
+        **decisions,
     })
 
 
@@ -212,14 +223,9 @@ def _lead_form(user, case: Case) -> TransitionForm | None:
 @require_GET
 def case_history(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for(request.user, reference)
-    records = list(case.history.select_related("history_user").order_by("-history_date"))
-    changes = []
-    for newer, older in zip(records, records[1:], strict=False):
-        delta = newer.diff_against(older, excluded_fields=["version", "updated_at"])
-        changes.append({"record": newer, "changes": delta.changes})
-    if records:
-        changes.append({"record": records[-1], "changes": None})
-    return render(request, "incidents/cases/history.html", {"case": case, "entries": changes})
+    return render(request, "incidents/cases/history.html",
+                  {"case": case, "entries": history.case_field_history(case), "case_tabs": CASE_TABS,
+                   "on_history": True})
 
 
 @require_http_methods(["GET", "POST"])

@@ -29,7 +29,18 @@ class SubjectAccessRequestForm(ParentSearchForm):
 
 
 class ExportForm(forms.Form):
-    redact_others = forms.BooleanField(
-        label="Withhold the names of other people", required=False, initial=True,
-        help_text="Other parents, their children, and people who raised concerns or gave statements.",
+    """Other people's data is withheld unless the Head Teacher chooses, with a reason, to disclose it."""
+
+    disclose_others = forms.BooleanField(
+        label="Disclose other people's personal data", required=False, initial=False,
+        help_text="Raisers, witnesses, other parents and chat members, staff other than senior leaders. "
+                  "Anyone who asked to remain anonymous is withheld even so.",
     )
+    disclosure_reason = forms.CharField(label="Why it is disclosed", max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("disclose_others") and not (data.get("disclosure_reason") or "").strip():
+            self.add_error("disclosure_reason", "Give the reason for disclosing other people's personal data "
+                                                "(their consent, or why it is reasonable without it).")
+        return data

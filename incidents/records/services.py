@@ -37,16 +37,27 @@ def subject_access_request_record(
 
 
 @transaction.atomic
-def subject_access_export_record(*, access_request: SubjectAccessRequest, by: User, redacted: bool) -> None:
-    """Note on each case about the parent that an export of it was produced, and by whom.
+def subject_access_export_record(
+    *, access_request: SubjectAccessRequest, by: User, disclosed: bool, reason: str = ""
+) -> None:
+    """Note on each case about the parent that an export of it was produced, by whom, and whether
+    the Head Teacher chose to disclose other people's personal data, with the reason.
 
-    Writes: one event per case.
+    Head Teacher only (refused otherwise); a disclosure without a reason is refused. Writes: one
+    event per case (the case timeline is the audit).
     """
+    if not by.has_role(Role.HEAD):
+        raise PermissionDenied("Only the Head Teacher answers subject access requests.")
+    reason = reason.strip()
+    if disclosed and not reason:
+        raise ValidationError("Give the reason for disclosing other people's personal data.")
+    how = (f" (other people's data disclosed by the Head Teacher: {reason})"[:200] if disclosed
+           else " (other people's data withheld)")
     for case in Case.objects.filter(parents=access_request.parent):
         case_event_record(
             case=case, kind=CaseEvent.Kind.NOTE, actor=by,
-            summary="Included in a subject access export" + (" (other names withheld)" if redacted else ""),
-            data={"subject_access_request": access_request.pk, "redacted": redacted},
+            summary="Included in a subject access export" + how,
+            data={"subject_access_request": access_request.pk, "disclosed": disclosed, "reason": reason},
         )
 
 

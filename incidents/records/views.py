@@ -56,9 +56,13 @@ def subject_access_parent_search(request: AuthenticatedHttpRequest) -> HttpRespo
 def subject_access_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
     form = ExportForm(request.POST)
-    redact = form.is_valid() and form.cleaned_data["redact_others"]
-    name, data = build_export(access_request=access_request, redact_others=redact)
-    services.subject_access_export_record(access_request=access_request, by=request.user, redacted=redact)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(message) for errors in form.errors.values() for message in errors))
+        return redirect("incidents:subject_access_list")
+    disclose, reason = form.cleaned_data["disclose_others"], form.cleaned_data["disclosure_reason"]
+    name, data = build_export(access_request=access_request, disclose_others=disclose)
+    services.subject_access_export_record(access_request=access_request, by=request.user, disclosed=disclose,
+                                          reason=reason)
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"

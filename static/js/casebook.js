@@ -8,6 +8,21 @@ document.addEventListener("submit", function (event) {
   });
 });
 
+// The case page's section links say which one is shown, for screen readers too (the stylesheet
+// already shows the section the address names; this only adds aria-current).
+function markCaseTab() {
+  var links = document.querySelectorAll(".case-tab-links .nav-link");
+  if (!links.length) { return; }
+  var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+  var tab = target ? target.closest(".case-tab") : null;
+  var shown = tab ? tab.id : "overview";
+  links.forEach(function (link) {
+    if (link.dataset.tab === shown) { link.setAttribute("aria-current", "page"); } else { link.removeAttribute("aria-current"); }
+  });
+}
+document.addEventListener("DOMContentLoaded", markCaseTab);
+window.addEventListener("hashchange", markCaseTab);
+
 // A form sent back with errors: its summary ("There is a problem") takes the focus, so a screen
 // reader reads it and a keyboard user starts there; each link moves the focus to its field and shows
 // the field with its label (a plain jump to the id would scroll the label out of sight).

@@ -208,7 +208,7 @@ def test_two_people_editing_the_second_is_told_what_changed(client_for, case, le
 def test_field_history_is_one_click_away(client_for, case, head):
     case_services.case_update(case=case, by=head, expected_version=case.version, severity="high")
     page = client_for(head).get(f"/cases/{case.reference}/history/").content.decode()
-    assert "severity" in page and "high" in page and head.display_name in page
+    assert "<strong>Severity</strong>: Medium → High" in page and head.display_name in page
 
 
 def test_moving_a_case_through_the_page_and_an_illegal_move(client_for, case, lead):

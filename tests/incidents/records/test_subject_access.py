@@ -39,7 +39,7 @@ def history(school, parent, office, lead, log_concern):
 
 
 def _export(client, access_request, redact: bool):
-    data = {"redact_others": "on"} if redact else {}
+    data = {} if redact else {"disclose_others": "on", "disclosure_reason": "Ruth consented in writing."}
     response = client.post(f"/privacy/requests/{access_request.pk}/export/", data)
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
@@ -70,6 +70,7 @@ def test_other_peoples_names_are_withheld_when_chosen(client_for, head, parent, 
     assert "Ruth Adeyemi" not in summary
     assert "[name withheld]" in summary
     assert "Karl Dunn" in summary
+    assert "UK GDPR Art. 15(4) / DPA 2018 Sch. 2 para 16" in " ".join(summary.split())
 
 
 def test_only_the_head_teacher_handles_subject_access(client_for, lead, office, parent, head):
