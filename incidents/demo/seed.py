@@ -360,6 +360,9 @@ DEMO_LADDER = [
     ("confirmed_ban", "Confirmed ban", 7, True, False, True),
     ("ban_lifted", "Ban lifted", 8, False, False, True),
 ]
+# Who raised the contested case's concern in confidence, and how the lead can call them back.
+ANONYMOUS_RAISER = ("Joanna Pryce", "07700 900461")
+
 DECISION_SCENARIOS = [
     # (title, what happened, step reached)
     ("Insulting a lunchtime supervisor online", "Posted that a named supervisor 'can't be trusted with "
@@ -447,6 +450,13 @@ def seed_decisions() -> bool:
         with story.on():
             case = case_services.case_open(school=school, by=lead, title=title, summary=text, lead=lead,
                                            parents=[parent], incident_date=story.day() - datetime.timedelta(days=1))
+            if reached == "contested":  # a case whose letters were issued, raised by someone who asked
+                # to remain anonymous: staff see who and how to call back; the letters never name them.
+                case_services.concern_log(
+                    school=school, by=users["office"], received_at=timezone.now(), channel="phone",
+                    description=f"{text} The caller asked that the parent is not told who reported it.",
+                    parents=[parent], raised_by_name=ANONYMOUS_RAISER[0], raised_by_contact=ANONYMOUS_RAISER[1],
+                    raised_anonymously=True, link_to=case)
         with story.on(1):
             case_services.case_transition(case=case, to=Case.Status.INVESTIGATING, by=lead)
         code = {"nfa": "warning", "warning_due": "warning", "meeting_held": "meeting", "referred": "authorities",

@@ -132,3 +132,20 @@ def test_seed_demo_spreads_cases_over_two_school_years_like_a_real_school(capsys
     before = list(cases.order_by("pk").values_list("pk", "opened_at", "status"))
     call_command("seed_demo")
     assert list(Case.objects.order_by("pk").values_list("pk", "opened_at", "status")) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo_allowed")
+def test_seed_demo_has_an_anonymous_raiser_on_a_case_with_issued_letters(capsys, client_for):
+    from incidents.models import Concern, Letter
+
+    call_command("seed_demo")
+    concern = Concern.objects.get(raised_anonymously=True, raised_by_name="Joanna Pryce")
+    assert concern.raised_by_contact == "07700 900461"
+    letters = Letter.objects.filter(case=concern.case, status=Letter.Status.ISSUED)
+    assert letters.exists()
+    for letter in letters:
+        assert "Pryce" not in letter.html and "900461" not in letter.html
+    page = client_for(User.objects.get(username="lead")).get(concern.case.get_absolute_url()).content.decode()
+    assert "Joanna Pryce" in page and "07700 900461" in page
+    assert "Confidential: not to be disclosed to the parent" in page
