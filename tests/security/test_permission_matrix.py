@@ -39,7 +39,7 @@ PARENT_PAGE = ["incidents:parent_letter", "incidents:parent_letter_pdf", "incide
                "incidents:parent_letter_representations", "incidents:parent_letter_meeting"]
 PUBLIC = {"healthz", "login", "password_reset", "password_reset_done", "password_reset_confirm",
           "password_reset_complete", "incidents:online_report", "incidents:online_report_thanks",
-          "invitation_accept", *PARENT_PAGE}
+          "invitation_accept", "favicon", *PARENT_PAGE}
 LOGIN = "login"  # a redirect to the sign-in page
 
 # url name → (method, {role: status}); a role left out gets `default`.
@@ -47,6 +47,7 @@ OK_FOR_CASE_READERS = {"office": 200, "lead": 200, "head": 200, "panel": 200, "d
 OK_FOR_CASE_WORKERS = {"office": 403, "lead": 200, "head": 200, "panel": 403, "default": 404}
 EXPECTED: dict[str, tuple[str, dict]] = {
     "healthz": ("GET", {"default": 200, "anonymous": 200}),
+    "favicon": ("GET", {"default": 200, "anonymous": 200}),
     "login": ("GET", {"default": 302, "anonymous": 200}),  # signed-in users are sent home
     "logout": ("POST", {"default": 302}),
     "two_factor_verify": ("GET", {"default": 200}),
