@@ -46,7 +46,7 @@ def test_typed_markup_is_shown_as_text_on_the_case_and_letter_pages(page_as, wor
     lead.get_by_label("Title").fill(payload("case title"))
     lead.get_by_label("Summary").fill(payload("case summary"))
     lead.get_by_role("button", name="Save case").click()
-    lead.get_by_role("button", name="Start investigating").click()
+    lead.get_by_role("button", name="Start investigating").first.click()
     expect(lead.get_by_test_id("case-status")).to_have_text("Investigating")
 
     lead.get_by_role("link", name="Record a statement").click()

@@ -85,7 +85,7 @@ def test_start_investigating_asks_who_leads(page_as, opened_case, head, lead):
     page.goto(page.url.rstrip("/") + case.get_absolute_url())
     audit.check(page)
     page.get_by_label("Who leads the investigation").select_option(label="Liam Lewis (Investigating lead)")
-    page.get_by_role("button", name="Start investigating").click()
+    page.get_by_role("button", name="Start investigating").first.click()
     expect(page.get_by_role("main")).to_contain_text("Led by Liam Lewis")
     case.refresh_from_db()
     assert case.lead == lead and case.status == "investigating"

@@ -61,7 +61,7 @@ def test_cautionary_notice_from_concern_to_issued_letter(page_as, world, live_se
     # The lead opens the case, starts investigating, speaks to Karl and recommends a cautionary notice.
     lead = page_as("lead")
     open_case(lead, reference, audit)
-    lead.get_by_role("button", name="Start investigating").click()
+    lead.get_by_role("button", name="Start investigating").first.click()
     expect(lead.get_by_test_id("case-status")).to_have_text("Investigating")
     open_section(lead, "Evidence")
     lead.get_by_role("link", name="Record a contact").click()
