@@ -6,10 +6,12 @@ from importlib import import_module
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from config.health import worker_heartbeat_record
 from incidents.letters import services as letter_services
 from incidents.notifications import services as notification_services
+from incidents.schedule import run_once
 
 
 @shared_task
@@ -33,5 +35,7 @@ def worker_heartbeat() -> None:
 @shared_task(ignore_result=True)
 def clear_expired_sessions() -> None:
     """Delete the sign-in sessions that have expired (what `manage.py clearsessions` does). Django never
-    deletes them itself, so without this the session table grows by every sign-in for ever."""
-    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    deletes them itself, so without this the session table grows by every sign-in for ever. Once a
+    night however many beats queue it (schedule.run_once)."""
+    run_once(job="clear-expired-sessions", slot=timezone.localdate().isoformat(), running_seconds=180,
+             work=import_module(settings.SESSION_ENGINE).SessionStore.clear_expired)

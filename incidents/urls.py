@@ -9,6 +9,7 @@ from incidents.evidence import urls as evidence_urls
 from incidents.home import urls as home_urls
 from incidents.letters import urls as letters_urls
 from incidents.notifications import urls as notifications_urls
+from incidents.parents import urls as parents_urls
 from incidents.people import urls as people_urls
 from incidents.records import urls as records_urls
 from incidents.reporting import urls as reporting_urls
@@ -27,6 +28,7 @@ urlpatterns = [
     *reports_urls.urlpatterns,
     *notifications_urls.urlpatterns,
     *people_urls.urlpatterns,
+    *parents_urls.urlpatterns,
     *reporting_urls.urlpatterns,
     *administration_urls.urlpatterns,
 ]

@@ -6,6 +6,7 @@ import time
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -24,6 +25,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _seals_apart(settings, tmp_path):
     """Each test keeps its own seals: verify_integrity checks against the newest one it finds."""
     settings.CASEBOOK_SEAL_DIR = tmp_path / "seals"
+
+
+@pytest.fixture(autouse=True)
+def _cache_apart():
+    """Each test starts with an empty cache: the scheduled jobs' run-once claims and rate limits live there."""
+    cache.clear()
 
 
 @pytest.fixture

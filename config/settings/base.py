@@ -128,10 +128,33 @@ FORMAT_MODULE_PATH = ["config.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Private files (evidence, letters, reported files) live on the storage that CASEBOOK_STORAGE names:
+# "filesystem" (MEDIA_ROOT, the default) or "s3" (an S3-compatible bucket through django-storages,
+# shared by every machine). Either way no file is given a public URL: the permission-checked views
+# read it through the storage API and send it themselves (they never redirect to the bucket).
+CASEBOOK_STORAGE = env_str("CASEBOOK_STORAGE", "filesystem")
+if CASEBOOK_STORAGE not in {"filesystem", "s3"}:
+    raise ImproperlyConfigured(f"CASEBOOK_STORAGE must be filesystem or s3, not {CASEBOOK_STORAGE!r}")
+PRIVATE_STORAGE: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if CASEBOOK_STORAGE == "s3":
+    if not env_str("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("CASEBOOK_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    PRIVATE_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+        "location": env_str("AWS_LOCATION"),
+        "region_name": env_str("AWS_S3_REGION_NAME") or None,
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+        "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+        # Private objects; a signed URL, were one ever made, would last a minute.
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": 60,
+        # A name already taken gets a new one, as on the file system: nothing is overwritten.
+        "file_overwrite": False,
+    }}
 STORAGES = {
-    # Private files: evidence, letters. Never given a public URL; served only by
-    # permission-checked views.
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": PRIVATE_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "var" / "private")
@@ -172,7 +195,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # The cache counts posts of the public report form per network address (incidents.reporting.ratelimit).
-# On Redis every gunicorn worker shares the count; without it each process counts on its own.
+# On Redis every gunicorn worker shares the count; without it each process counts on its own. The
+# scheduled jobs' run-once claims (incidents.schedule) live there too, shared by every worker.
 CACHES: dict[str, dict[str, object]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CACHES = {"default": {

@@ -71,8 +71,11 @@ class RequireTwoFactorMiddleware:
 
     @staticmethod
     def _exempt(path: str) -> bool:
-        # /report/ is the public form (incidents.reporting): it shows nothing of the signed-in user's.
-        return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/report/"))
+        # The parent's letter page (incidents.parents) and /report/, the public form (incidents.reporting),
+        # are no staff pages: they show nothing of the signed-in user's.
+        return path.startswith(
+            ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/letter/", "/report/"),
+        )
 
 
 class CodeForm(forms.Form):

@@ -65,6 +65,17 @@ class SchoolRulesForm(forms.ModelForm):
         return cleaned
 
 
+class SchoolReportingForm(forms.ModelForm):
+    """The switch of the public report form at /report/ (incidents.reporting)."""
+
+    class Meta:
+        model = School
+        fields = ["online_reporting"]
+        labels = {"online_reporting": "Parents and group moderators may report a concern online"}
+        help_texts = {"online_reporting": "The form at /report/. Switched off, that page shows only the school's "
+                                          "phone number, e-mail and address."}
+
+
 class TermClosureForm(DatesInRange, forms.Form):
     name = forms.CharField(max_length=100, help_text="For example “Christmas holiday”, “Half term”, “INSET day”.")
     starts_on = forms.DateField(label="First day closed", widget=DATE_INPUT)

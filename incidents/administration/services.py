@@ -128,12 +128,15 @@ def school_setup(*, name: str, admin_email: str, today: datetime.date | None = N
 
 PROFILE_FIELDS = ("name", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
                   "chair_of_governors_name", "safeguarding_lead_name")
-RULE_FIELDS = ("nation", "representation_school_days", "retention_years", "evidence_max_mb")
+# The public report form's switch (incidents.reporting) counts as a rule: how the school works, not its letterhead.
+RULE_FIELDS = ("nation", "representation_school_days", "retention_years", "evidence_max_mb", "online_reporting")
 
 
 def _shown(school: School, name: str) -> str:
     if name == "nation":
         return school.get_nation_display()
+    if name == "online_reporting":
+        return "on" if school.online_reporting else "off"
     value = getattr(school, name)
     return value.name if name == "logo" else str(value)
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("settings/", views.settings_overview, name="settings"),
     path("settings/profile/", views.settings_profile, name="settings_profile"),
     path("settings/rules/", views.settings_rules, name="settings_rules"),
+    path("settings/reporting/", views.settings_reporting, name="settings_reporting"),
     path("settings/terms/", views.settings_terms, name="settings_terms"),
     path("settings/terms/<int:pk>/remove/", views.settings_term_remove, name="settings_term_remove"),
     path("settings/logo/", views.settings_logo, name="settings_logo"),

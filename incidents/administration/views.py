@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents.access.permissions import allowed_if, may_change_settings, may_read_settings
 from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.administration import selectors, services
-from incidents.administration.forms import SchoolProfileForm, SchoolRulesForm, TermClosureForm
+from incidents.administration.forms import SchoolProfileForm, SchoolReportingForm, SchoolRulesForm, TermClosureForm
 from incidents.evidence import uploads
 from incidents.letters.pdf import sample_letter_html
 from policies.models import LetterTemplate, TermHoliday
@@ -55,6 +55,12 @@ def settings_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 @allowed_if(may_change_settings)
 def settings_rules(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _school_form_page(request, SchoolRulesForm, title="Nation, periods and limits")
+
+
+@require_http_methods(["GET", "POST"])
+@allowed_if(may_change_settings)
+def settings_reporting(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _school_form_page(request, SchoolReportingForm, title="Report form for parents")
 
 
 @require_http_methods(["GET", "POST"])

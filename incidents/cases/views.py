@@ -25,6 +25,7 @@ from incidents.evidence import selectors as evidence_selectors
 from incidents.inputs import ids_from
 from incidents.letters import selectors as letter_selectors
 from incidents.models import Case, Parent
+from incidents.parents import selectors as parent_selectors
 from incidents.people.confidentiality import (
     CONFIDENTIAL,
     case_confidentiality,
@@ -166,6 +167,7 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         # Marks are made on chats: a case without one has none to look for.
         "marked_messages": chat_selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],
         "letters": letters,
+        "parent_link_letters": parent_selectors.live_link_letters(letters) if can_work and letters else set(),
         "confidential": case_confidentiality(case, concerns=concerns),
         "confidential_label": CONFIDENTIAL,
         **decisions,

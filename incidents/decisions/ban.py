@@ -80,29 +80,34 @@ def representation_record(
     received_on: datetime.date,
     text: str = "",
     files: Iterable[tuple[str, bytes]] = (),
+    via: str = "",
 ) -> Representation:
     """Record the parent's written representations against a provisional ban.
 
     Writes: each file as Evidence (evidence_add: checked, hashed, kept unaltered; every file is checked
     before the first is kept), Representation,
-    and the ban's move provisional → representations received (sanction_transition).
-    Case workers may call.
+    and the ban's move provisional → representations received (sanction_transition); further
+    representations, while the ban awaits its review, are added without a move. `via` says how they
+    came when not through staff (the parent's letter page). Case workers may call.
     """
     files = list(files)
     if not text.strip() and not files:
         raise ValidationError("Record what the parent said, or attach what they sent.")
     for name, data in files:  # all checked before any is kept, so a bad second file leaves no first
         evidence_file_check(case=sanction.case, data=data, file_name=name)
-    step_details = {"received_on": received_on}
-    sanctions.sanction_transition(sanction=sanction, to=State.REPRESENTATIONS, by=by, on=received_on,
-                                  details=step_details)
+    step_details = {"received_on": received_on, **({"via": via} if via else {})}
+    current = Sanction.objects.select_for_update().values_list("state", flat=True).get(pk=sanction.pk)
+    if current != State.REPRESENTATIONS:  # the first answer moves the ban on; anything else refuses there
+        sanctions.sanction_transition(sanction=sanction, to=State.REPRESENTATIONS, by=by, on=received_on,
+                                      details=step_details)
     representation = Representation.objects.create(
         sanction=sanction, received_on=received_on, text=text.strip(), recorded_by=by
     )
     when = timezone.make_aware(datetime.datetime.combine(received_on, datetime.time(12)))
     for name, data in files:
         representation.files.add(evidence_add(
-            case=sanction.case, by=by, data=data, file_name=name, provided_by="The parent (representations)",
+            case=sanction.case, by=by, data=data, file_name=name, provided_by="The parent (representations"
+                    + (f", {via})" if via else ")"),
             provided_at=when, obtained=Evidence.Obtained.DOCUMENT, description="Representations against the ban",
         ))
     return representation

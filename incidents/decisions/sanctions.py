@@ -23,6 +23,7 @@ from incidents.models import (
     SanctionStep,
     User,
 )
+from incidents.parents import links as parent_links
 from incidents.transitions import IllegalTransition
 from policies.models import LetterTemplate
 
@@ -162,6 +163,8 @@ def sanction_transition(
         summary=_step_summary(locked, target, details),
         data={"sanction": locked.pk, "from": current.value, "to": target.value, "letter_needed": step.letter_purpose},
     )
+    if locked.kind == Kind.BAN:
+        parent_links.ban_links_revoke(sanction=locked)  # the parent's page closes with the provisional steps
     if took_effect and Case.objects.filter(pk=case.pk, status=Status.DECIDED).exists():
         case_transition(case=case, to=Status.SANCTION_IN_FORCE, by=by, step="sanction")
     sanction.refresh_from_db()

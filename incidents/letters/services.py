@@ -27,6 +27,7 @@ from incidents.models import (
     User,
 )
 from incidents.notifications.services import case_notify_after_commit, letter_email_queue
+from incidents.parents import links as parent_links
 from incidents.queue import enqueue
 from incidents.roles import Role
 from incidents.transitions import IllegalTransition
@@ -275,6 +276,9 @@ def letter_transition(
                     f"v{locked.version} to {locked.recipient_name}{how}",
             data={"letter": locked.pk, "status": target.value, "method": method},
         )
+        if target == LetterStatus.ISSUED and locked.previous_id is not None:
+            parent_links.parent_links_revoke(letters=[locked.previous_id],
+                                             reason=f"Replaced by version {locked.version} of the letter")
         if target == LetterStatus.ISSUED and locked.step_id is not None:
             letter_steps.letter_step_complete(letter=locked, by=by)
         if target == LetterStatus.APPROVED:

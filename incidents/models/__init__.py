@@ -15,6 +15,7 @@ from .decisions import (
 from .evidence import Contact, Evidence, Statement
 from .letters import Letter
 from .notifications import Notification
+from .parents import ParentCode, ParentLink
 from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
 from .reporting import ReportedFile
@@ -24,7 +25,8 @@ from .users import TwoFactorReset, User
 __all__ = [
     "AdministrationEvent", "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia",
     "ChatMessage", "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence",
-    "Invitation", "Letter", "Notification", "PanelConfirmation", "Parent", "ParentGroup", "Recommendation",
-    "ReferenceCounter", "ReportedFile", "Representation", "ReviewParticipation", "Sanction", "SanctionStep",
+    "Invitation", "Letter", "Notification", "PanelConfirmation", "Parent", "ParentCode", "ParentGroup", "ParentLink",
+    "Recommendation", "ReferenceCounter", "ReportedFile", "Representation", "ReviewParticipation", "Sanction",
+    "SanctionStep",
     "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
 ]

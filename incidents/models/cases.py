@@ -216,6 +216,7 @@ class CaseEvent(models.Model):
         LETTER = "letter", "Letter"
         REFERRAL = "referral", "Referral"
         NOTE = "note", "Note"
+        PARENT_PAGE = "parent_page", "The parent's letter page"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(db_index=True, help_text="When it happened (a concern: when it was received).")

@@ -24,6 +24,7 @@ class Notification(models.Model):
         INVITATION = "invitation", "An invitation to join Casebook"
         SEAL = "seal", "The records were sealed"
         LETTER = "letter", "A letter"
+        PARENT_REPLIED = "parent_replied", "The parent answered through their letter page"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -127,12 +127,22 @@ def daily_seal(*, fingerprint: str, created_at: str, timelines: int, files: int)
 
 
 def letter_to_recipient(*, subject: str, reference: str, salutation: str, school_name: str,
-                        school_phone: str) -> Email:
+                        school_phone: str, page_link: str = "") -> Email:
     """The covering e-mail of an issued letter, to its recipient (usually the parent): the letter
-    itself is the attached PDF, so the e-mail says no more than where it comes from."""
+    itself is the attached PDF, so the e-mail says no more than where it comes from, and, for a
+    parent, the link to the letter's own page (their key to it: not to be shared)."""
+    page = (f"You can also read the letter, tell us you have got it, and reply, on this page:\n{page_link}\n\n"
+            "This link is only for you. Please do not share it.\n\n") if page_link else ""
     return Email(
         subject=f"{subject} ({reference})",
-        body=f"Dear {salutation},\n\nPlease find attached a letter from {school_name}.\n\n"
+        body=f"Dear {salutation},\n\nPlease find attached a letter from {school_name}.\n\n{page}"
              f"{school_name}\n{school_phone}",
+    )
+
+
+def parent_replied(*, reference: str, link: str) -> Email:
+    return Email(
+        subject=f"A parent answered a letter{_about(reference)}",
+        body=f"A parent answered a letter on case {reference} through the letter's page.\n\n{link}\n\n{SIGN_OFF}",
     )
 

@@ -27,6 +27,7 @@ from incidents.models import (
     User,
 )
 from incidents.notifications import emails, tasks
+from incidents.parents import links as parent_links
 from incidents.queue import enqueue
 from incidents.roles import Role
 
@@ -38,6 +39,7 @@ CASE_NOTICE_ROLES: dict[str, tuple[Role, ...]] = {
     NotificationKind.SAFEGUARDING: (Role.DSL,),
     NotificationKind.AWAITING_DECISION: (Role.HEAD,),
     NotificationKind.LETTER_APPROVED: (Role.OFFICE,),
+    NotificationKind.PARENT_REPLIED: (Role.HEAD,),
 }
 
 
@@ -46,6 +48,7 @@ CASE_NOTICE_EMAILS: dict[str, Callable[..., emails.Email]] = {
     NotificationKind.SAFEGUARDING: emails.safeguarding_flagged,
     NotificationKind.AWAITING_DECISION: emails.awaiting_decision,
     NotificationKind.LETTER_APPROVED: emails.letter_approved,
+    NotificationKind.PARENT_REPLIED: emails.parent_replied,
 }
 
 
@@ -150,12 +153,23 @@ def case_notify_after_commit(*, case: Case, kind: str, by: User | None = None) -
 
 def letter_email_queue(*, letter: Letter) -> Notification:
     """Put an issued letter's e-mail (its PDF attached when sent) in the outbox, to its recipient's
-    e-mail address as it is now. Writes: one Notification (kind "letter"); queues `send_notification`
-    after commit. Called by letter_transition, inside its transaction, when a letter is issued by e-mail."""
+    e-mail address as it is now, with the link to the letter's page when it goes to one of the case's
+    parents (parents.links: earlier links to the letter stop working). Writes: one Notification (kind
+    "letter"), a ParentLink and its event; queues `send_notification` after commit. Called by
+    letter_transition, inside its transaction, when a letter is issued by e-mail."""
     school = letter.case.school
+    page_link = ""
+    if letter.recipient_parent is not None:
+        link, token = parent_links.link_issue(letter=letter, parent=letter.recipient_parent)
+        page_link = emails.site_link(parent_links.page_path(token))
+        case_event_record(
+            case=letter.case, kind=CaseEvent.Kind.PARENT_PAGE,
+            summary=f"Link to the letter's page e-mailed to {letter.recipient_name} "
+                    f"(works until {timezone.localtime(link.expires_at):%-d %B %Y})",
+            data={"action": "issued", "parent": link.parent_id, "letter": letter.pk, "link": link.pk})
     email = emails.letter_to_recipient(subject=letter.subject, reference=letter.case.reference,
                                        salutation=letter.recipient_salutation, school_name=school.name,
-                                       school_phone=school.phone)
+                                       school_phone=school.phone, page_link=page_link)
     notification = Notification.objects.create(
         kind=NotificationKind.LETTER, letter=letter, to_address=letter.recipient_email,
         case_reference=letter.case.reference, subject=email.subject[:200], body=email.body)

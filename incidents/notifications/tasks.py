@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from incidents.notifications import reminders, services
 from incidents.queue import RETRIES
+from incidents.schedule import run_once
 
 
 class _NotificationTask(Task):
@@ -28,7 +29,11 @@ def send_notification(notification_id: int) -> None:
 @shared_task
 def daily_reminders(today: str | None = None) -> dict:
     """The daily job that Celery beat runs each morning (see CELERY_BEAT_SCHEDULE): reminders, then
-    digests. `manage.py send_reminders` runs the same job without a worker."""
+    digests, once a day however many beats queue it (schedule.run_once). `manage.py send_reminders`
+    runs the same job without a worker, and without that check."""
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
-    run = reminders.daily_job(today=day)
+    run = run_once(job="daily-reminders", slot=day.isoformat(), running_seconds=1860,
+                   work=lambda: reminders.daily_job(today=day))
+    if run is None:
+        return {"skipped": f"already run for {day.isoformat()}"}
     return {"reminders": len(run.reminders), "digests": len(run.digests)}

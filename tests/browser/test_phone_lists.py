@@ -87,7 +87,8 @@ def test_the_case_list_on_a_phone_shows_every_field_of_every_case(page_as, banne
     save_screenshot(page, "03-cases-phone")
     audit.check(page)
 
-    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    page.goto(f"{live_server.url}{case.get_absolute_url()}#evidence")  # the case page's Evidence tab
+    expect(page.get_by_test_id("evidence-table")).to_be_visible()
     assert_nothing_cut(page, "[data-testid=evidence-table] td", 4)
     audit.check(page)
 

@@ -15,6 +15,7 @@ with a ban under review — this case has none, so to the chair it does not exis
 """
 
 import pytest
+from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -33,9 +34,12 @@ from policies.models import TermHoliday
 from tests import factories
 
 ROLES = ["office", "lead", "head", "dsl", "governor", "chair", "panel", "admin", "outsider", "anonymous"]
+PARENT_PAGE = ["incidents:parent_letter", "incidents:parent_letter_pdf", "incidents:parent_letter_acknowledge",
+               "incidents:parent_letter_code", "incidents:parent_letter_verify",
+               "incidents:parent_letter_representations", "incidents:parent_letter_meeting"]
 PUBLIC = {"healthz", "login", "password_reset", "password_reset_done", "password_reset_confirm",
           "password_reset_complete", "incidents:online_report", "incidents:online_report_thanks",
-          "invitation_accept"}
+          "invitation_accept", *PARENT_PAGE}
 LOGIN = "login"  # a redirect to the sign-in page
 
 # url name → (method, {role: status}); a role left out gets `default`.
@@ -114,6 +118,9 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:letter_acknowledge": ("POST", {"office": 302, "lead": 302, "head": 302, "panel": 302, "default": 404}),
     "incidents:letter_new_version": ("POST", {"office": 403, "lead": 302, "head": 302, "panel": 403, "default": 404}),
     "incidents:letter_pdf": ("GET", {"default": 404}),  # no PDF yet for a draft: 404 for everyone
+    # The parent's letter page, with a made-up link: the same plain 404 page for everyone, signed in or not.
+    **{name: ("GET" if name in PARENT_PAGE[:2] else "POST", {"default": 404}) for name in PARENT_PAGE},
+    "incidents:parent_links_revoke": ("POST", {"office": 403, "lead": 302, "head": 302, "panel": 403, "default": 404}),
     # Chats: a zip with one photo, read, with one message marked by the lead.
     "incidents:chat_detail": ("GET", OK_FOR_CASE_READERS),
     "incidents:chat_media": ("GET", OK_FOR_CASE_READERS),
@@ -167,6 +174,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:settings_logo": ("GET", {"admin": 404, "head": 404, "default": 403}),  # no logo yet
     "incidents:settings_profile": ("GET", {"admin": 200, "default": 403}),
     "incidents:settings_rules": ("GET", {"admin": 200, "default": 403}),
+    "incidents:settings_reporting": ("GET", {"admin": 200, "default": 403}),
     "incidents:settings_terms": ("GET", {"admin": 200, "default": 403}),
     "incidents:settings_term_remove": ("POST", {"admin": 302, "default": 403}),
     # Users: administrators only. The user is a colleague invited by the administrator.
@@ -311,6 +319,7 @@ def _kwargs(pattern, world) -> dict:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_the_expected_answer_from_every_url(role, cast, world, client, plain_client):
+    cache.clear()  # the parent page's count of bad links, per address, would carry over from the last role
     http = plain_client if role == "anonymous" else client
     if role != "anonymous":
         http.force_login(cast[role])

@@ -22,6 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, dir: Path | None, **options) -> None:
         directory = Path(dir or settings.BACKUP_DIR)
+        if settings.CASEBOOK_STORAGE != "filesystem":
+            self.stdout.write(self.style.WARNING(
+                "The private files are in object storage (CASEBOOK_STORAGE=s3): this backup holds the database only. "
+                "Back up the bucket itself (versioning, or a copy to another bucket): see the README."))
         if connection.vendor != "postgresql":
             self.stdout.write("The database is not PostgreSQL: writing the portable export instead.")
             output = directory / f"casebook-{timezone.localtime():%Y%m%d-%H%M%S}.tar.gz"

@@ -1,6 +1,7 @@
 import datetime
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import filesizeformat
 
 from incidents.records.sweep import unrecorded_files, unrecorded_files_quarantine
@@ -18,6 +19,9 @@ class Command(BaseCommand):
                             help="Leave files younger than this (an upload may still be saving). Default 60.")
 
     def handle(self, *args, quarantine: bool, min_age_minutes: int, **options) -> None:
+        if settings.CASEBOOK_STORAGE != "filesystem":
+            raise CommandError("The private files are in object storage (CASEBOOK_STORAGE=s3), not under MEDIA_ROOT: "
+                               "this sweep reads only the file system, so it would wrongly find nothing.")
         found = unrecorded_files(older_than=datetime.timedelta(minutes=max(min_age_minutes, 0)))
         if not found:
             self.stdout.write(self.style.SUCCESS("Every stored file belongs to a record."))

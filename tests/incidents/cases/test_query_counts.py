@@ -44,8 +44,9 @@ PAGES = {
 # The most any page may take, whatever the data: sessions, the user and their roles, the page's
 # reads, the counts. Measured at the time of writing, with a little room. The case page reads its
 # access log even when unrestricted (looks through the admin are shown on every case), and the
-# school's letter names, for "Prepare the cautionary notice" next to a decision (once decided).
-MAX_QUERIES = {"home": 30, "case list": 15, "case list filtered": 15, "search": 15, "case page": 24,
+# school's letter names, for "Prepare the cautionary notice" next to a decision (once decided), and
+# which letters have a parent's link staff may stop.
+MAX_QUERIES = {"home": 30, "case list": 15, "case list filtered": 15, "search": 15, "case page": 25,
                "letter register": 13, "letter": 15}
 
 

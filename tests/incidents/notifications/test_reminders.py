@@ -154,3 +154,24 @@ def test_reminders_a_bad_date_is_refused_plainly():
 
     with pytest.raises(CommandError, match="--today must be a date"):
         call_command("send_reminders", "--today", "tomorrow")
+
+
+def test_reminders_two_beats_queueing_the_daily_reminders_send_them_once(waiting_case, head, school):
+    from incidents.notifications.tasks import daily_reminders
+
+    sixth = school_days_after(school=school, start=timezone.localdate(), days=6).isoformat()
+    first = daily_reminders.delay(sixth).get()
+    sent = Notification.objects.count()
+    second = daily_reminders.delay(sixth).get()
+    assert first == {"reminders": 1, "digests": 0}
+    assert second == {"skipped": f"already run for {sixth}"}
+    assert Notification.objects.count() == sent
+
+
+def test_reminders_the_next_day_is_a_new_slot(waiting_case, head, school):
+    from incidents.notifications.tasks import daily_reminders
+
+    sixth = school_days_after(school=school, start=timezone.localdate(), days=6)
+    daily_reminders.delay(sixth.isoformat()).get()
+    seventh = school_days_after(school=school, start=sixth, days=1).isoformat()
+    assert "skipped" not in daily_reminders.delay(seventh).get()

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from incidents.evidence import services as evidence_services
@@ -69,3 +70,9 @@ def test_sweep_quarantine_moves_the_file_aside_with_a_log(stray, recorded, priva
 def test_sweep_with_nothing_stray_says_so(recorded, capsys):
     call_command("sweep_files", min_age_minutes=0)
     assert "Every stored file belongs to a record." in capsys.readouterr().out
+
+
+def test_sweep_refuses_when_the_files_are_in_object_storage(settings):
+    settings.CASEBOOK_STORAGE = "s3"
+    with pytest.raises(CommandError, match="object storage"):
+        call_command("sweep_files")
