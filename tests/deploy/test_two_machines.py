@@ -150,6 +150,10 @@ def test_two_servers_and_two_workers_share_one_database_redis_and_bucket(
     require(redis_available(), "no Redis on 127.0.0.1:6379")
     require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL=postgres://…)")
     endpoint, bucket = s3_server
+    # The servers run the production settings, whose hashers do not include the tests' fast MD5 one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    office.set_password("pw")
+    office.save(update_fields=["password"])
     # One integrity key for every process, as on every machine of one installation.
     settings.CASEBOOK_INTEGRITY_KEY = secrets.token_urlsafe(48)
     never = tmp_path / "no-local-private-files"

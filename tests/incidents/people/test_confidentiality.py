@@ -162,3 +162,33 @@ def test_a_second_anonymous_concern_on_the_case_is_withheld_too(anonymous_case, 
         "free_text": "Bola Ade and Ruth Adeyemi both reported it."})
     assert "Bola" not in letter.html
     _no_raiser(letter.html)
+
+
+def test_every_email_about_an_anonymous_concern_leaves_the_raiser_out(
+        client_for, office, head, lead, dsl, parent, django_capture_on_commit_callbacks, mailoutbox):
+    from incidents.models import Concern, Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(office).post("/concerns/new/", {
+            "received_at": "2026-11-02T10:00", "channel": "phone", "raised_by_name": RAISER_NAME,
+            "raised_by_contact": RAISER_PHONE, "raised_anonymously": "on", "parents": [parent.pk],
+            "description": "Ruth Adeyemi says Karl Dunn shouted at the gate.", "safeguarding": "on",
+            "submission_token": "t3"})
+    assert Concern.objects.get().raised_anonymously
+    notifications = list(Notification.objects.all())
+    assert notifications  # the concern and the safeguarding flag were notified
+    for notification in notifications:
+        _no_raiser(notification.subject + notification.body)
+    for mail in mailoutbox:
+        _no_raiser(mail.subject + mail.body)
+
+
+def test_a_quoted_chat_message_by_the_raiser_is_withheld_even_when_members_are_shown(anonymous_case):
+    case, _ = anonymous_case
+    context = parent_facing(case).data({
+        "recipient": {"full_name": RAISER_NAME},
+        "quoted_messages": [{"author": "ruth adeyemi", "text": "Call me on 07700900123", "clause": "3.1"}],
+    }, keep=frozenset({"recipient"}))
+    assert context["recipient"]["full_name"] == RAISER_NAME
+    assert context["quoted_messages"][0] == {"author": RAISER, "text": "Call me on [contact details withheld]",
+                                             "clause": "3.1"}
