@@ -188,6 +188,9 @@ BAR_HEIGHT, GAP, LINE_HEIGHT, CHART_WIDTH = 22, 10, 17, 640
 # Characters of a label per line at font-size 13 in the chart's width (with room to spare for wide
 # letters): a label never runs past the edge, it goes on to the next line.
 LABEL_LINE_CHARS = 72
+# Left inset of labels: a glyph's ink can start left of its text's x (a negative side
+# bearing, about a pixel), which at x=0 pokes out of the drawing and is cut off.
+INSET = 4
 
 
 def _label_lines(label: str) -> list[str]:
@@ -204,8 +207,8 @@ def bar_chart(*, title: str, rows: list[tuple[str, int]], chart_id: str) -> Safe
     y = GAP
     for label, n in rows:
         lines = _label_lines(label)
-        text = format_html_join("", '<tspan x="0" dy="{}">{}</tspan>',
-                                ((LINE_HEIGHT if k else 13, line) for k, line in enumerate(lines)))
+        text = format_html_join("", '<tspan x="{}" dy="{}">{}</tspan>',
+                                ((INSET, LINE_HEIGHT if k else 13, line) for k, line in enumerate(lines)))
         bar_top = y + len(lines) * LINE_HEIGHT
         width = max(1, round(room * n / most)) if n else 0
         parts.append(format_html(
