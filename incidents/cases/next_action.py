@@ -13,6 +13,7 @@ from django.urls import reverse
 from incidents.access import permissions
 from incidents.cases.services import ALLOWED_MOVES, MOVES_MADE_BY_STEP
 from incidents.models import Case, Letter, Sanction, User
+from incidents.roles import Role
 
 Status = Case.Status
 State = Sanction.State
@@ -114,6 +115,10 @@ def case_next_action(user: User, case: Case, *, decisions: dict, letters: list[L
         if step == "decision" and permissions.can_decide(user) and not decisions.get("current_decision"):
             return NextAction("Decide the response", reverse("incidents:decision_create", args=[case.reference]))
         if step is None and permissions.can_work_on_case(user, case) and permissions.can_assign_lead(user):
+            if to == Status.INVESTIGATING and not user.has_role(Role.LEAD):
+                # Someone who may not lead must say who does: the button takes them to that question.
+                return NextAction("Choose who leads the investigation",
+                                  reverse("incidents:case_detail", args=[case.reference]) + "#start-investigating")
             return NextAction(f"{'Start investigating' if to == Status.INVESTIGATING else Status(to).label}",
                               reverse("incidents:case_transition", args=[case.reference]),
                               method="post", fields={"to": to})

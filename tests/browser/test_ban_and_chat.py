@@ -11,6 +11,7 @@ from incidents.decisions import services as decision_services
 from incidents.demo.seed import DEMO_CHAT_PATH
 from policies.models import ResponseType
 from tests.browser.axe import AxeAudit
+from tests.browser.conftest import open_section
 from tests.browser.screens import save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -91,6 +92,7 @@ def test_chat_export_is_imported_marked_and_shown_with_the_case(page_as, opened_
     audit = AxeAudit()
     page = page_as("lead")
     page.goto(page.url.rstrip("/") + case.get_absolute_url())
+    open_section(page, "Evidence")
     page.get_by_role("link", name="Add evidence").click()
     page.get_by_label("File").set_input_files(
         {"name": "WhatsApp Chat with Year 4 Kestrels.txt", "mimeType": "text/plain", "buffer": DEMO_CHAT})

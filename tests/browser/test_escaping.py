@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import confirm_if_asked
+from tests.browser.conftest import confirm_if_asked, open_section
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +18,14 @@ def payload(field: str) -> str:
     return f"[{field}] {SCRIPT}"
 
 
-def assert_shown_as_text(page, fields: list[str], within: str = "main") -> None:
-    """Each field's payload reads as typed on the page, no <img> from it exists and no script ran."""
+def assert_shown_as_text(page, fields: list[str], within: str = "main", sections: tuple[str, ...] = ()) -> None:
+    """Each field's payload reads as typed on the page (on the case page: in one of its `sections`,
+    each opened by its link), no <img> from it exists and no script ran."""
     page.wait_for_load_state("load")
     shown = page.locator(within).inner_text()
+    for section in sections:
+        open_section(page, section)
+        shown += page.locator(within).inner_text()
     missing = [field for field in fields if payload(field) not in shown]
     assert not missing, f"not shown as text on {page.url}: {missing}"
     assert page.locator("img[src='x']").count() == 0, f"the payload became an <img> on {page.url}"
@@ -49,11 +53,13 @@ def test_typed_markup_is_shown_as_text_on_the_case_and_letter_pages(page_as, wor
     lead.get_by_role("button", name="Start investigating").first.click()
     expect(lead.get_by_test_id("case-status")).to_have_text("Investigating")
 
+    open_section(lead, "Evidence")
     lead.get_by_role("link", name="Record a statement").click()
     lead.get_by_label("Statement by").fill("Ruth Adeyemi")
     lead.get_by_label("Statement, in their words").fill(payload("statement"))
     lead.get_by_role("button", name="Save statement").click()
 
+    open_section(lead, "Evidence")
     lead.get_by_role("link", name="Record a contact").click()
     lead.get_by_label("With whom").fill("Karl Dunn")
     lead.locator("#id_method").select_option(label="Phone call")
@@ -61,7 +67,8 @@ def test_typed_markup_is_shown_as_text_on_the_case_and_letter_pages(page_as, wor
     lead.get_by_label("Agreed actions").fill(payload("agreed actions"))
     lead.get_by_role("button", name="Save contact").click()
 
-    lead.get_by_role("link", name="Recommend a response").click()
+    open_section(lead, "Decisions")
+    lead.get_by_test_id("tab-decisions").get_by_role("link", name="Recommend a response").click()
     lead.get_by_label("Cautionary notice").check()
     lead.get_by_label("Facts found").fill(payload("facts found"))
     lead.get_by_label("Reasons for this recommendation").fill(payload("recommendation reasons"))
@@ -71,7 +78,8 @@ def test_typed_markup_is_shown_as_text_on_the_case_and_letter_pages(page_as, wor
     # The Head Teacher decides, with the payload as her reasons, and reads the case page.
     head = page_as("head")
     head.goto(case_url)
-    head.get_by_role("link", name="Record the decision").click()
+    open_section(head, "Decisions")
+    head.get_by_test_id("tab-decisions").get_by_role("link", name="Record the decision").click()
     head.get_by_label("Cautionary notice").check()
     head.get_by_label("Reasons, in your own words").fill(payload("decision reasons"))
     head.get_by_role("button", name="Record decision").click()
@@ -81,12 +89,13 @@ def test_typed_markup_is_shown_as_text_on_the_case_and_letter_pages(page_as, wor
     expect(head.get_by_role("heading", level=1)).to_contain_text(payload("case title"))
     assert_shown_as_text(head, ["raised by", "what happened", "case title", "case summary", "statement",
                                 "contact summary", "agreed actions", "facts found", "recommendation reasons",
-                                "decision reasons"])
+                                "decision reasons"], sections=("Overview", "Evidence", "Decisions"))
 
     # The lead drafts a letter with a summary of the conduct and an additional paragraph; its preview
     # (the one page that renders typed text as HTML) and the parts listed beside it show both as text.
     lead.goto(case_url)
-    lead.get_by_role("link", name="Prepare a letter").click()
+    open_section(lead, "Letters")
+    lead.get_by_test_id("tab-letters").get_by_role("link", name="Prepare a letter").click()
     lead.locator("#purpose-choice").select_option(value="warning")
     lead.get_by_role("button", name="Use this letter").click()
     lead.get_by_label("Summary of the conduct").fill(payload("conduct summary"))

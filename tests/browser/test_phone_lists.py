@@ -89,7 +89,10 @@ def test_the_case_list_on_a_phone_shows_every_field_of_every_case(page_as, banne
 
     page.goto(f"{live_server.url}{case.get_absolute_url()}#evidence")  # the case page's Evidence tab
     expect(page.get_by_test_id("evidence-table")).to_be_visible()
-    assert_nothing_cut(page, "[data-testid=evidence-table] td", 4)
+    # File, provider, received; the SHA-256 is no column of its own but folded into the File cell.
+    assert_nothing_cut(page, "[data-testid=evidence-table] td", 3)
+    expect(page.get_by_test_id("evidence-table").locator("td[data-label=File]").get_by_test_id("fingerprint")
+           ).to_contain_text("SHA-256")
     audit.check(page)
 
     page.goto(f"{live_server.url}/letters/")

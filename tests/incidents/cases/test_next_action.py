@@ -65,7 +65,7 @@ def _closed(school, office, lead, head, log_concern, parent):
 NEXT_ACTIONS = [
     # (the case, who is signed in, the button they see; None: no button)
     (_new, "lead", "Start investigating"),
-    (_new, "head", "Start investigating"),
+    (_new, "head", "Choose who leads the investigation"),  # the Head may not lead: they say who does
     (_new, "office", "Add evidence"),
     (_new, "governor", None),
     (_investigating, "lead", "Recommend a response"),
@@ -161,3 +161,12 @@ def test_next_date_of_a_ban_is_not_shown_once_it_is_lifted(school, office, lead,
     page = client_for(head).get(case.get_absolute_url()).content.decode()
     shown = page[page.index(summary_start):page.index("</dd>", page.index(summary_start))]
     assert "Representations due" not in shown and "None yet" in shown
+
+
+def test_the_heads_next_action_on_a_new_case_goes_to_the_lead_question(school, office, lead, head, log_concern,
+                                                                         parent, client_for):
+    case = _new(school, office, lead, head, log_concern, parent)
+    page = client_for(head).get(case.get_absolute_url()).content.decode()
+    assert f'href="{case.get_absolute_url()}#start-investigating" data-testid="next-action"' in page
+    assert 'id="start-investigating"' in page
+    assert 'data-testid="lead-picker"' in page
