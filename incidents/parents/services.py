@@ -15,13 +15,13 @@ import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
 from incidents.access.permissions import can_work_on_case
+from incidents.access.throttle import count_in_window
 from incidents.cases.timeline import case_event_record
 from incidents.decisions.ban import representation_record
 from incidents.letters.services import letter_transition
@@ -97,12 +97,7 @@ def parent_links_revoke(*, letter: Letter, by: User) -> int:
 def bad_link_record(*, token: str, address: str | None) -> None:
     """Count a link that opened nothing against its address (see selectors.address_is_throttled), log
     it, and, when it is a real link that has expired or been revoked, say so on its case's timeline."""
-    key = selectors.bad_link_key(address)
-    if cache.add(key, 1, selectors.BAD_LINK_WINDOW_SECONDS) is False:
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.set(key, 1, selectors.BAD_LINK_WINDOW_SECONDS)
+    count_in_window(selectors.bad_link_key(address), seconds=selectors.BAD_LINK_WINDOW_SECONDS)
     logger.warning("Parent page: a link that opens nothing, from %s", address or "unknown")
     link = selectors.link_any_for_token(token)
     if link is not None:

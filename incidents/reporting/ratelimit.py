@@ -6,10 +6,10 @@ a parent's report matters more than a spammer's."""
 
 import logging
 
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from incidents.access.client_address import client_address
+from incidents.access.throttle import count_in_window
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +24,8 @@ def _key(request: HttpRequest) -> str:
 def report_post_allowed(request: HttpRequest) -> bool:
     """Count this post against its address; False once the address has posted POSTS_PER_HOUR times
     within the hour (the window starts at its first post)."""
-    key = _key(request)
     try:
-        cache.add(key, 0, timeout=WINDOW_SECONDS)
-        count = cache.incr(key)
-    except ValueError:  # the entry expired between add and incr
-        cache.add(key, 1, timeout=WINDOW_SECONDS)
-        count = 1
+        count = count_in_window(_key(request), seconds=WINDOW_SECONDS)
     except Exception:  # noqa: BLE001 — an unreachable cache must not stop a parent's report
         logger.warning("report form: the cache could not be reached; the post was not counted", exc_info=True)
         return True
