@@ -25,6 +25,7 @@ from incidents.letters import services as letter_services
 from incidents.models import CaseEvent, ParentLink, Sanction
 from incidents.parents import links, selectors, services
 from tests.incidents.parents.setup import emailed_ban_letter, issue_on_paper, page_path_in
+from tests.readability import HIGHEST_GRADE, flesch_kincaid_grade
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,8 @@ def test_the_paper_copy_is_the_letter_then_a_page_with_the_short_link_and_its_qr
     short_url = SHORT.search(text).group(0)
     assert "Read this letter online" in text and case.school.name in text
     assert case.reference not in path and "Ruth Adeyemi" not in text  # never the raiser
+    link_page = copy.pages[-1].extract_text()
+    assert flesch_kincaid_grade(link_page.replace(short_url, "")) <= HIGHEST_GRADE  # written for the parent
     # A phone reads the same address off the QR code, and segno's matrix for the address agrees.
     assert _qr_codes_on_last_page(data) == [short_url]
     assert segno.make(short_url, micro=False, error="m").matrix == \
