@@ -180,3 +180,40 @@ def test_the_letter_email_names_the_school_and_the_link_only(ban_letter, mailout
     email = Notification.objects.get(letter=letter, kind=Notification.Kind.LETTER)
     assert "/letter/" in email.body and "Ruth" not in email.body
     assert Letter.objects.get(pk=letter.pk).status == Letter.Status.ISSUED
+
+
+def test_another_cases_link_opens_only_its_own_letter_and_once_closed_the_plain_page(
+        ban_letter, plain_client, school, office, lead, head, django_capture_on_commit_callbacks, mailoutbox):
+    _case, _ban, letter, path = ban_letter
+    mailoutbox.clear()
+    _other_case, other_ban, other_letter = emailed_ban_letter(school=school, office=office, lead=lead, head=head,
+                                                              capture=django_capture_on_commit_callbacks)
+    other_path = page_path_in(mailoutbox[-1].body)
+    plain = plain_client.get("/letter/not-a-link/")
+
+    def pdf_of(page_path: str) -> bytes:
+        return b"".join(plain_client.get(page_path + "letter.pdf").streaming_content)
+
+    with letter.pdf.open("rb") as mine, other_letter.pdf.open("rb") as theirs:
+        assert pdf_of(path) == mine.read() and pdf_of(other_path) == theirs.read()
+    # Acknowledging through the other case's link touches only the other case's letter.
+    plain_client.post(other_path + "got-it/")
+    letter.refresh_from_db()
+    other_letter.refresh_from_db()
+    assert (letter.status, other_letter.status) == (Letter.Status.ISSUED, Letter.Status.ACKNOWLEDGED)
+    # When the other case's ban is decided, its link gives the plain page, and this one still opens.
+    sanctions.sanction_transition(sanction=other_ban, to=Sanction.State.LIFTED, by=head,
+                                  details={"reasons": "Apology."})
+    closed = plain_client.get(other_path)
+    assert (closed.status_code, closed.content) == (plain.status_code, plain.content)
+    assert plain_client.get(path).status_code == 200
+
+
+def test_a_message_left_by_the_page_is_not_shown_on_the_plain_page(ban_letter, plain_client, mailoutbox):
+    _case, _ban, letter, path = ban_letter
+    plain = plain_client.get("/letter/not-a-link/").content
+    plain_client.post(path + "code/")  # leaves "We have sent a code to k***@parents.example" for the next page
+    ParentLink.objects.filter(letter=letter).update(revoked_at=timezone.now())
+    assert plain_client.get(path).content == plain
+    ParentLink.objects.filter(letter=letter).update(revoked_at=None)
+    assert "We have sent a code" not in plain_client.get(path).content.decode()  # dropped, not kept for later
