@@ -2,11 +2,13 @@
 page (same status, same body) for every link that opens nothing."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from incidents.decisions import sanctions
 from incidents.letters import services as letter_services
@@ -53,7 +55,10 @@ def test_the_pdf_downloads_through_the_link(ban_letter, plain_client):
     response = plain_client.get(path + "letter.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"] and response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "Hillside Primary School" in text and "Ruth Adeyemi" not in text  # the school, never the raiser
 
 
 def test_every_link_that_opens_nothing_gets_the_same_plain_page(
@@ -218,3 +223,14 @@ def test_a_message_left_by_the_page_is_not_shown_on_the_plain_page(ban_letter, p
     assert plain_client.get(path).content == plain
     ParentLink.objects.filter(letter=letter).update(revoked_at=None)
     assert "We have sent a code" not in plain_client.get(path).content.decode()  # dropped, not kept for later
+
+
+def test_the_link_works_until_the_set_days_after_the_deadline(ban_letter, plain_client, monkeypatch):
+    _case, ban, letter, path = ban_letter
+    last_day = ban.representations_due + datetime.timedelta(days=links.LINK_DAYS_AFTER_DEADLINE)
+    end = timezone.make_aware(datetime.datetime.combine(last_day, datetime.time(23, 59, 59)))
+    assert plain_client.get(path).status_code == 200
+    monkeypatch.setattr(timezone, "now", lambda: end - datetime.timedelta(minutes=1))
+    assert plain_client.get(path).status_code == 200
+    monkeypatch.setattr(timezone, "now", lambda: end + datetime.timedelta(seconds=1))
+    assert plain_client.get(path).status_code == 404
