@@ -24,6 +24,8 @@ from incidents.models import Letter, Parent, ParentLink, Sanction, SanctionStep,
 
 LINK_DAYS_AFTER_DEADLINE = 14
 LINK_DAYS_WITHOUT_DEADLINE = 28
+# A letter that goes out on paper carries its link as a short address and QR code (parents.paper).
+PAPER_METHODS = (Letter.IssueMethod.POST, Letter.IssueMethod.HAND)
 # The steps of a ban during which the parent may still send representations through the page.
 OPEN_BAN_STATES = (Sanction.State.PROVISIONAL, Sanction.State.REPRESENTATIONS)
 

@@ -66,7 +66,7 @@ def letter_page_open(letter: Letter) -> bool:
 
 def paper_copy_possible(letter: Letter) -> bool:
     """Whether a letter that went out on paper can be printed again with a link to its page."""
-    return letter.issue_method in (Letter.IssueMethod.POST, Letter.IssueMethod.HAND) and bool(letter.pdf) \
+    return letter.issue_method in links.PAPER_METHODS and bool(letter.pdf) \
         and letter_page_open(letter)
 
 

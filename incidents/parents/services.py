@@ -36,8 +36,6 @@ from incidents.transitions import IllegalTransition
 logger = logging.getLogger(__name__)
 
 VIA_PAGE = "through the parent's letter page"
-# A letter that goes out on paper carries its link as a short address and QR code.
-PAPER_METHODS = (Letter.IssueMethod.POST, Letter.IssueMethod.HAND)
 
 
 def parent_page_url(token: str) -> str:
@@ -67,7 +65,7 @@ def _page_event(*, link: ParentLink, action: str, summary: str, address: str | N
 
 
 class IssuedLink(NamedTuple):
-    """A link just issued: the row, the page's address, and the short address for paper (or "")."""
+    """A link just issued: the row, the page's address, and the short address to the same page."""
 
     link: ParentLink
     url: str
@@ -107,7 +105,7 @@ def parent_paper_copy(*, letter: Letter, by: User) -> bytes:
     Writes: ParentLink, an event (parent_link_issue). Staff who may issue letters and see the case."""
     if not can_issue_letter(by):
         raise PermissionDenied("You cannot print letters for parents.")
-    if letter.issue_method not in PAPER_METHODS:
+    if letter.issue_method not in links.PAPER_METHODS:
         raise ValidationError("Only a letter posted or handed over is printed with its link: "
                               "an e-mailed letter carries its link in the e-mail.")
     if not letter.pdf:
