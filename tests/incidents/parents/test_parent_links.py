@@ -234,3 +234,14 @@ def test_the_link_works_until_the_set_days_after_the_deadline(ban_letter, plain_
     assert plain_client.get(path).status_code == 200
     monkeypatch.setattr(timezone, "now", lambda: end + datetime.timedelta(seconds=1))
     assert plain_client.get(path).status_code == 404
+
+
+def test_every_link_that_opens_nothing_is_logged_with_its_address(ban_letter, plain_client, caplog):
+    _case, _ban, _letter, path = ban_letter
+    with caplog.at_level("WARNING", logger="incidents.parents.services"):
+        plain_client.get("/letter/made-up.signature/", REMOTE_ADDR="192.0.2.70")
+        plain_client.get("/p/abcd-efgh-jkmn/", REMOTE_ADDR="192.0.2.71")
+        plain_client.get(path, REMOTE_ADDR="192.0.2.72")  # a link that works is not
+    logged = [record.getMessage() for record in caplog.records if record.name == "incidents.parents.services"]
+    assert len(logged) == 2 and "192.0.2.70" in logged[0] and "192.0.2.71" in logged[1]
+    assert path.split("/")[2] not in " ".join(logged)  # the log never holds a working key
