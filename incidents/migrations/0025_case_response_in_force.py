@@ -29,7 +29,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0023_parent_links'),
+        ('incidents', '0024_parent_link_short_code'),
         ('policies', '0005_online_reporting'),
     ]
 
