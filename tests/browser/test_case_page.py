@@ -18,7 +18,7 @@ from incidents.models import Sanction, SanctionStep
 from policies.models import ResponseType
 from tests import factories
 from tests.browser.axe import AxeAudit
-from tests.browser.conftest import DESKTOP, PHONE, open_section
+from tests.browser.conftest import DESKTOP, PHONE, open_section, sign_in
 from tests.browser.screens import save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -96,6 +96,23 @@ def test_case_page_opens_on_the_summary_and_next_action(viewport, page_as, opene
     button.click()
     expect(page.get_by_label("What the parent wrote or said")).to_be_visible()
     audit.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_case_sections_work_without_javascript(viewport, browser, opened_case, lead, head, live_server):
+    case, _ = _ban_awaiting_representations(opened_case, lead, head)
+    context = browser.new_context(viewport=viewport, java_script_enabled=False, locale="en-GB")
+    page = sign_in(context.new_page(), live_server.url, "lead")
+    page.goto(live_server.url + case.get_absolute_url())
+    expect(page.get_by_test_id("case-summary")).to_be_visible()
+    open_section(page, "Evidence")
+    assert page.url.endswith("#evidence")
+    expect(page.locator("#evidence")).to_be_visible()
+    expect(page.locator("#overview")).to_be_hidden()
+    open_section(page, "Letters")
+    expect(page.locator("#letters")).to_be_visible()
+    expect(page.locator("#evidence")).to_be_hidden()
+    context.close()
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
