@@ -1,6 +1,7 @@
 """Reads of the school's configuration."""
 
 import datetime
+import re
 
 import holidays
 from django.core.exceptions import ImproperlyConfigured
@@ -24,6 +25,19 @@ def current_school() -> School:
         raise ImproperlyConfigured(
             "No school profile yet: run `python manage.py setup_school` (or seed_demo for the demo school).")
     return school
+
+
+def school_code_suggested(*, name: str) -> str:
+    """A free short code made from the school's name: the first three letters of its name ("Hillside
+    Primary" → HIL), then HIL2, HIL3… if another school has it."""
+    letters = re.sub(r"[^A-Z0-9]", "", name.upper()).lstrip("0123456789")
+    stem = (letters[:3] or "SCH").ljust(2, "X")
+    taken = set(School.objects.filter(code__startswith=stem).values_list("code", flat=True))
+    code, n = stem, 1
+    while code in taken:
+        n += 1
+        code = f"{stem}{n}"
+    return code
 
 
 def policy_version_in_force(*, school: School, on: datetime.date) -> PolicyVersion | None:

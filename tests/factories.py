@@ -11,6 +11,7 @@ from incidents.decisions import services as decision_services
 from incidents.models import Case, Child, Concern, Parent, ParentGroup, User
 from incidents.roles import Role, ensure_role_groups
 from policies.models import ResponseType, School
+from policies.selectors import school_code_suggested
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):
@@ -19,6 +20,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = "Hillside Primary School"
+    code = factory.LazyAttribute(lambda school: school_code_suggested(name=school.name))
     address = "1 School Lane\nHillside\nExampletown"
     postcode = "EX1 2MP"
     phone = "01234 567890"
@@ -86,7 +88,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     school = factory.SubFactory(SchoolFactory)
-    reference = factory.Sequence(lambda n: f"CB-2026-{n + 1:04d}")
+    reference = factory.Sequence(lambda n: f"HIL-2026-{n + 1:04d}")
     title = "Abusive messages about a teacher"
     summary = "Messages posted in the Year 4 group naming a teacher."
     incident_date = factory.LazyFunction(lambda: datetime.date(2026, 10, 12))

@@ -29,6 +29,7 @@ from incidents.notifications.services import notification_queue
 from incidents.roles import Role, ensure_role_groups
 from policies.defaults import load_defaults
 from policies.models import School, TermHoliday
+from policies.selectors import school_code_suggested
 
 INVITATION_DAYS = 7
 Action = AdministrationEvent.Action
@@ -72,11 +73,12 @@ def _clean(name: str, admin_email: str) -> tuple[str, str]:
 
 
 @transaction.atomic
-def school_setup(*, name: str, admin_email: str, today: datetime.date | None = None) -> SchoolSetup:
+def school_setup(*, name: str, admin_email: str, code: str = "", today: datetime.date | None = None) -> SchoolSetup:
     """Set up a new installation for one school. Idempotent: run again with the same name and e-mail,
     it changes nothing.
 
-    Writes: the School (name only: the rest of the profile is the administrator's to fill in);
+    Writes: the School (name and short code, `code` or one made from the name: the rest of the profile is
+    the administrator's to fill in);
     through policies.defaults.load_defaults, the nine letter templates, the ladder of responses and the
     default code of conduct, adopted from the start of the current school year so that incidents from
     earlier this year fall under it; the role groups; and the administrator (username = e-mail, staff,
@@ -99,7 +101,13 @@ def school_setup(*, name: str, admin_email: str, today: datetime.date | None = N
                else "") + ". setup_school only prepares a new, empty installation; change the school's profile "
             "and add people through Casebook itself.")
 
-    school = School.objects.create(name=name, address="", head_teacher_name="")
+    school = School(name=name, code=code.strip().upper() or school_code_suggested(name=name), address="",
+                    head_teacher_name="")
+    try:
+        school.full_clean(exclude=["address", "head_teacher_name"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict.get("code", error.messages)) from None
+    school.save()
     adopted_on = school_year_start(today)
     defaults = load_defaults(school=school, today=adopted_on)
     created = [f"school '{school.name}'"]
@@ -126,7 +134,7 @@ def school_setup(*, name: str, admin_email: str, today: datetime.date | None = N
 
 # --- the school's settings --------------------------------------------------------------------------
 
-PROFILE_FIELDS = ("name", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
+PROFILE_FIELDS = ("name", "code", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
                   "chair_of_governors_name", "safeguarding_lead_name")
 # The public report form's switch (incidents.reporting) counts as a rule: how the school works, not its letterhead.
 RULE_FIELDS = ("nation", "representation_school_days", "retention_years", "evidence_max_mb", "online_reporting")
@@ -170,6 +178,8 @@ def school_settings_change(*, school: School, by: User, changes: dict[str, objec
         changed[name] = [before, "" if name == "logo" else _shown(school, name)]
     if not changed:
         return None
+    if "code" in changed and school.cases.exists():
+        raise ValidationError("The short code cannot change once the school has cases: their references carry it.")
     action = Action.RULES_CHANGED if set(changed) <= set(RULE_FIELDS) else Action.PROFILE_CHANGED
     school._history_user = by  # type: ignore[attr-defined]  # read by simple_history
     school._change_reason = f"{Action(action).label} by {by.display_name}"[:100]  # type: ignore[attr-defined]
