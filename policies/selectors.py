@@ -4,27 +4,12 @@ import datetime
 import re
 
 import holidays
-from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils import dateformat
 
 from policies.models import Clause, PolicyVersion, School, TermHoliday
 
 REVIEW_WARNING_DAYS = 30
-
-
-def school_or_none() -> School | None:
-    """The school this installation serves, or None before one is set up."""
-    return School.objects.order_by("pk").first()
-
-
-def current_school() -> School:
-    """The school this installation serves (one per installation for now)."""
-    school = school_or_none()
-    if school is None:
-        raise ImproperlyConfigured(
-            "No school profile yet: run `python manage.py setup_school` (or seed_demo for the demo school).")
-    return school
 
 
 def school_code_suggested(*, name: str) -> str:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from incidents.cases import services as case_services
 from incidents.decisions import services as decision_services
-from incidents.models import Case, Child, Concern, Parent, ParentGroup, User
+from incidents.models import Case, Child, Concern, Membership, Parent, ParentGroup, User
 from incidents.roles import Role, ensure_role_groups
 from policies.models import ResponseType, School
 from policies.selectors import school_code_suggested
@@ -44,9 +44,21 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
+        """`role=Role.HEAD` makes them a member of `role__school` (default: the first school, made if
+        there is none) with that role."""
         if create and extracted:
-            ensure_role_groups()
-            self.groups.add(Group.objects.get(name=Role(extracted).value))
+            school = kwargs.get("school") or School.objects.order_by("pk").first() or SchoolFactory()
+            give_role(self, Role(extracted), school=school)
+
+
+def give_role(user: User, role: Role, *, school: School) -> User:
+    """Add `role` at `school` to the user's roles (a membership made if needed); returns the user, with
+    their roles read afresh."""
+    ensure_role_groups()
+    membership, _ = Membership.objects.get_or_create(user=user, school=school)
+    membership.roles.add(Group.objects.get(name=role.value))
+    user.__dict__.pop("_only_school", None)
+    return user.at(getattr(user, "_school_in_hand", None))
 
 
 class ChildFactory(factory.django.DjangoModelFactory):

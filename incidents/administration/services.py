@@ -23,7 +23,7 @@ from django.utils import timezone
 from incidents.access.services import two_factor_reset
 from incidents.administration.selectors import active_administrators, school_year_start, token_digest
 from incidents.inputs import date_in_range
-from incidents.models import AdministrationEvent, Invitation, Notification, TwoFactorReset, User
+from incidents.models import AdministrationEvent, Invitation, Membership, Notification, TwoFactorReset, User
 from incidents.notifications import emails
 from incidents.notifications.services import notification_queue
 from incidents.roles import Role, ensure_role_groups
@@ -128,7 +128,7 @@ def school_setup(*, name: str, admin_email: str, code: str = "", today: datetime
         user.is_staff = True
         user.save(update_fields=["is_staff"])
         created.append(f"the Administrator role for {user.get_username()}, who keeps their password")
-    user.groups.add(Group.objects.get(name=Role.ADMIN.value))
+    Membership.objects.get_or_create(user=user, school=school)[0].roles.add(Group.objects.get(name=Role.ADMIN.value))
     return SchoolSetup(school=school, administrator=user, created=created, policy_in_force_from=adopted_on)
 
 
@@ -239,15 +239,16 @@ def _roles_in_words(roles: Iterable[Role]) -> str:
     return ", ".join(str(Role(role).label) for role in roles) or "no role"
 
 
-def _set_roles(user: User, roles: list[Role]) -> None:
+def _set_roles(user: User, roles: list[Role], *, school: School) -> None:
+    """Exactly these roles at `school` (a membership made if needed); their roles elsewhere stay."""
     ensure_role_groups()
-    role_values = {Role(role).value for role in roles}
-    user.groups.remove(*Group.objects.filter(name__in=[role.value for role in Role]).exclude(name__in=role_values))
-    user.groups.add(*Group.objects.filter(name__in=role_values))
-    # Django's admin is for administrators; a superuser made on the command line stays one.
-    user.is_staff = Role.ADMIN.value in role_values or user.is_superuser
+    membership, _ = Membership.objects.get_or_create(user=user, school=school)
+    membership.roles.set(Group.objects.filter(name__in=[Role(role).value for role in roles]))
+    # Django's admin is for administrators (of any school); a superuser made on the command line stays one.
+    user.is_staff = user.is_superuser or Membership.objects.filter(user=user, roles__name=Role.ADMIN.value).exists()
     user.save(update_fields=["is_staff"])
-    user.__dict__.pop("role_names", None)  # the cached roles are stale now
+    user.__dict__.pop("_only_school", None)
+    user.at(school)  # the cached roles are stale now
 
 
 def _invitation_new(*, user: User, by: User | None) -> tuple[Invitation, str]:
@@ -265,7 +266,7 @@ def invitation_link(token: str) -> str:
 
 
 def _invitation_send(*, user: User, token: str, by: User | None) -> None:
-    school = School.objects.order_by("pk").first()
+    school = by.school_in_hand if by is not None else user.school_in_hand
     notification_queue(recipient=user, kind=Notification.Kind.INVITATION, at_once=True,
                        email=emails.invitation(link=invitation_link(token), school_name=school.name if school else "",
                                                invited_by=by.display_name if by else "", days=INVITATION_DAYS))
@@ -302,7 +303,7 @@ def user_invite(*, email: str, first_name: str, last_name: str, roles: Iterable[
     user = User(username=email, email=email, first_name=first_name, last_name=last_name)
     user.set_unusable_password()
     user.save()
-    _set_roles(user, roles)
+    _set_roles(user, roles, school=_school_of(by))
     _, token = _invitation_new(user=user, by=by)
     _invitation_send(user=user, token=token, by=by)
     _record(action=Action.USER_INVITED, by=by, user=user,
@@ -378,29 +379,38 @@ def invitation_accept(*, token: str, password: str) -> User:
     return user
 
 
-def _refuse_losing_the_last_administrator(user: User, what: str) -> None:
-    if user.has_role(Role.ADMIN) and not active_administrators().exclude(pk=user.pk).exists():
+def _school_of(by: User) -> School:
+    """The school an administrator is acting for: the one in hand."""
+    school = by.school_in_hand
+    if school is None:
+        raise PermissionDenied("Choose the school you are acting for first.")
+    return school
+
+
+def _refuse_losing_the_last_administrator(user: User, what: str, *, school: School) -> None:
+    if user.at(school).has_role(Role.ADMIN) and not active_administrators(school=school).exclude(pk=user.pk).exists():
         raise ValidationError(f"{user.display_name} is the last administrator: {what} would leave no one able to "
                               "change the settings or the users. Invite another administrator first.")
 
 
 @transaction.atomic
 def user_roles_change(*, user: User, roles: Iterable[Role], by: User) -> AdministrationEvent | None:
-    """Give a colleague exactly these roles (one person may hold several: a deputy head who leads
-    investigations and is the Safeguarding lead). Refuses no role at all, and taking the Administrator
-    role from the last active administrator.
+    """Give a colleague exactly these roles at the administrator's school in hand (one person may hold
+    several: a deputy head who leads investigations and is the Safeguarding lead). Refuses no role at
+    all, and taking the Administrator role from the last active administrator.
 
     Writes: the user's role groups and is_staff, an AdministrationEvent (before and after). Returns None
     when nothing changed. Called by the user's page (administrators).
     """
     roles = _check_roles(roles)
-    user = User.objects.select_for_update().get(pk=user.pk)
+    school = _school_of(by)
+    user = User.objects.select_for_update().get(pk=user.pk).at(school)
     before = [role for role in Role if user.has_role(role)]
     if set(before) == set(roles):
         return None
     if Role.ADMIN in before and Role.ADMIN not in roles:
-        _refuse_losing_the_last_administrator(user, "taking their Administrator role")
-    _set_roles(user, roles)
+        _refuse_losing_the_last_administrator(user, "taking their Administrator role", school=school)
+    _set_roles(user, roles, school=school)
     return _record(action=Action.ROLES_CHANGED, by=by, user=user,
                    summary=f"{_who(by)} changed the roles of {user.display_name} from {_roles_in_words(before)} "
                            f"to {_roles_in_words(roles)}.",
@@ -420,7 +430,7 @@ def user_deactivate(*, user: User, by: User) -> None:
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
         return
-    _refuse_losing_the_last_administrator(user, "deactivating them")
+    _refuse_losing_the_last_administrator(user, "deactivating them", school=_school_of(by))
     user.is_active = False
     user.save(update_fields=["is_active"])
     Invitation.objects.filter(user=user, used_at=None, withdrawn_at=None).update(withdrawn_at=timezone.now())

@@ -55,6 +55,8 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "account_security": ("GET", {"default": 200}),
     "confirm": ("POST", {"default": 200}),  # an empty POST: asked again, with a plain message
     "password_change": ("GET", {"default": 200}),
+    # Choosing another of one's schools: an empty POST names no school of theirs.
+    "school_switch": ("POST", {"default": 404}),
     "password_change_done": ("GET", {"default": 200}),
     # A forgotten password is reset without signing in.
     "password_reset": ("GET", {"default": 200, "anonymous": 200}),
