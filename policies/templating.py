@@ -397,7 +397,7 @@ def sample_letter_context(school, *, today: datetime.date | None = None) -> dict
                    "address": "12 Orchard Road\nHillside", "postcode": "EX1 4AB"},
         "children": children,
         "child_names": " and ".join(child["name"] for child in children),
-        "case_reference": f"{school.code or 'HIL'}-{today.year}-0001",
+        "case_reference": f"{school.code}-{today.year}-0001",
         "conduct_summary": "On 3 March a message was posted in the Year 4 parents' WhatsApp group naming a "
         "member of staff and calling her incompetent.",
         "incident_date": today - datetime.timedelta(days=7),
