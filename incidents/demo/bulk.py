@@ -6,7 +6,7 @@ at 100,000 cases. What the services would guarantee is kept by hand here:
 - every case's timeline is a valid hash chain (the digest is the services' own `_event_digest`, so
   `verify_integrity` and `case_event_verify` accept it);
 - references never meet the ones `case_reference_next` hands out: bulk cases are `BK<school>-<year>-<n>`,
-  demo and real cases `CB-<year>-<n>`;
+  demo and real cases `<school code>-<year>-<n>` (HIL-2026-0001);
 - the full-text search document is filled for every case (see case_services.case_search_document_refresh).
 
 Left out on purpose, and said so in bench/README.md: simple-history rows (bulk rows have no "created"

@@ -28,6 +28,7 @@ from incidents.models import (
     User,
 )
 from incidents.notifications import emails, tasks
+from incidents.notifications.redaction import without_secret_links
 from incidents.parents import links as parent_links
 from incidents.queue import enqueue
 from incidents.roles import Role
@@ -161,7 +162,7 @@ def letter_email_queue(*, letter: Letter) -> Notification:
     school = letter.case.school
     page_link = ""
     if letter.recipient_parent is not None:
-        link, token = parent_links.link_issue(letter=letter, parent=letter.recipient_parent)
+        link, token, _code = parent_links.link_issue(letter=letter, parent=letter.recipient_parent)
         page_link = emails.site_link(parent_links.page_path(token))
         case_event_record(
             case=letter.case, kind=CaseEvent.Kind.PARENT_PAGE,
@@ -208,7 +209,8 @@ def _missing_for_sending(notification: Notification) -> str:
 
 def notification_deliver(*, notification_id: int) -> None:
     """Send one outbox e-mail. Writes: attempts + 1; on success state "sent" and the time (and the
-    same for the notifications a digest carries; a letter's `emailed_at`). A failure is written on
+    same for the notifications a digest carries; a letter's `emailed_at`), and the kept body loses
+    its token links (redaction.without_secret_links). A failure is written on
     the row with its reason (still queued) and raised so the task retries; an e-mail that was sent
     already is not sent again. A recipient without an e-mail address is no failure that a retry
     could mend: recorded as failed at once (see notification_failed). Called only by the task."""
@@ -228,7 +230,7 @@ def notification_deliver(*, notification_id: int) -> None:
     now = timezone.now()
     done = {"state": Notification.State.SENT, "sent_at": now, "error": ""}
     with transaction.atomic():
-        Notification.objects.filter(pk=notification_id).update(**done)
+        Notification.objects.filter(pk=notification_id).update(**done, body=without_secret_links(notification.body))
         Notification.objects.filter(included_in=notification_id).update(**done)
         if notification.letter_id:
             Letter.objects.filter(pk=notification.letter_id).update(emailed_at=now, email_error="")

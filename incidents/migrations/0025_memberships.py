@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('incidents', '0023_parent_links'),
+        ('incidents', '0024_parent_link_short_code'),
         ('policies', '0006_school_code'),
     ]
 
