@@ -285,7 +285,10 @@ def user_invite(*, email: str, first_name: str, last_name: str, roles: Iterable[
     (good for INVITATION_DAYS days) to choose one. Roles that need a second factor set it up at the first
     sign-in (the two-factor middleware applies as to anyone).
 
-    Raises ValidationError for a bad e-mail, no role, or an e-mail that already has an account.
+    Someone who already uses Casebook at another school (a colleague working in two) becomes a member of
+    this one with these roles, and keeps their password: no link is sent unless they never chose one.
+
+    Raises ValidationError for a bad e-mail, no role, or an e-mail that already has an account here.
     Writes: the User (username = e-mail), their role groups, an Invitation, the e-mail (outbox, at once)
     and an AdministrationEvent. Called by the users page (administrators).
     """
@@ -298,14 +301,18 @@ def user_invite(*, email: str, first_name: str, last_name: str, roles: Iterable[
     if not (first_name and last_name):
         raise ValidationError("Give the colleague's first and last names: records show who did what by name.")
     roles = _check_roles(roles)
-    if User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+    school = _school_of(by)
+    user = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).order_by("pk").first()
+    if user is not None and (user.memberships.filter(school=school).exists() or not user.is_active):
         raise ValidationError(f"{email} already has an account: change their roles on their page instead.")
-    user = User(username=email, email=email, first_name=first_name, last_name=last_name)
-    user.set_unusable_password()
-    user.save()
-    _set_roles(user, roles, school=_school_of(by))
-    _, token = _invitation_new(user=user, by=by)
-    _invitation_send(user=user, token=token, by=by)
+    if user is None:
+        user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.save()
+    _set_roles(user, roles, school=school)
+    if not user.has_usable_password():
+        _, token = _invitation_new(user=user, by=by)
+        _invitation_send(user=user, token=token, by=by)
     _record(action=Action.USER_INVITED, by=by, user=user,
             summary=f"{_who(by)} invited {user.display_name} ({email}) as {_roles_in_words(roles)}.",
             data={"email": email, "roles": [role.value for role in roles]})

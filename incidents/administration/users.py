@@ -41,8 +41,12 @@ def user_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{user.display_name} is invited: the link in their e-mail works once, "
-                                      f"for {services.INVITATION_DAYS} days.")
+            if user.has_usable_password():  # already uses Casebook at another school
+                messages.success(request, f"{user.display_name} already uses Casebook at another school: they now "
+                                          "work here too, with their own password, and choose the school at the top.")
+            else:
+                messages.success(request, f"{user.display_name} is invited: the link in their e-mail works once, "
+                                          f"for {services.INVITATION_DAYS} days.")
             return redirect("incidents:user_list")
     return render(request, "incidents/administration/settings_form.html", {
         "form": form, "title": "Invite a colleague", "button": "Send the invitation", "back": "incidents:user_list",
