@@ -36,10 +36,11 @@ def _thanks(request: HttpRequest, receipt: str) -> HttpResponse:
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def report_form(request: HttpRequest) -> HttpResponse:
-    """The public form. A filled-in hidden box (a program, not a person) gets the same thank-you page
-    and receipt as a real report, and nothing is kept; too many posts from one address are refused."""
-    school = school_of(request)
+def report_form(request: HttpRequest, code: str = "") -> HttpResponse:
+    """The public form: /report/HIL/ for the school of that code, /report/ for the installation's first.
+    A filled-in hidden box (a program, not a person) gets the same thank-you page and receipt as a real
+    report, and nothing is kept; too many posts from one address are refused."""
+    school = get_object_or_404(School, code=code) if code else school_of(request)
     if school is None or not school.online_reporting:
         return _closed(request, school)
     form = ReportForm(request.POST or None, request.FILES or None)

@@ -7,11 +7,12 @@ from django.utils import timezone
 from incidents.access.schools import members
 from incidents.administration.services import user_invite
 from incidents.cases import services as case_services
-from incidents.models import Invitation, Notification
+from incidents.models import Concern, Invitation, Notification
 from incidents.notifications.deadlines import DeadlineContext
 from incidents.notifications.services import case_notify
 from incidents.roles import Role
 from tests import factories
+from tests.incidents.reporting.conftest import report_data
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +58,12 @@ def test_reminders_of_a_school_go_to_its_own_staff(school, oakfield, head):
     today = timezone.localdate()
     assert DeadlineContext(school=oakfield, today=today).users(Role.HEAD) == (oak_head,)
     assert DeadlineContext(school=school, today=today).users(Role.HEAD) == (head,)
+
+
+def test_each_school_has_its_own_report_form(school, oakfield, plain_client):
+    response = plain_client.post(f"/report/{oakfield.code}/", report_data())
+    assert response.status_code == 302
+    concern = Concern.objects.get()
+    assert concern.school == oakfield
+    assert plain_client.get("/report/NOPE/").status_code == 404
+    assert "Oakfield Academy" in plain_client.get(f"/report/{oakfield.code}/").content.decode()
