@@ -116,12 +116,21 @@ def test_field_history_reads_in_words(viewport, page_as, opened_case, lead, head
     audit.assert_clean()
 
 
-def test_favicon_is_served_and_linked(page_as, world, live_server):
-    page = page_as("office")
-    for link in page.locator("link[rel=icon], link[rel=apple-touch-icon]").all():
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_favicon_is_served_and_linked_and_the_tab_names_the_page(viewport, page_as, world, live_server):
+    audit = AxeAudit()
+    page = page_as("office", viewport)
+    links = page.locator("link[rel=icon], link[rel=apple-touch-icon]").all()
+    assert links
+    for link in links:
         response = page.request.get(live_server.url + link.get_attribute("href"))
         assert response.status == 200 and response.headers["content-type"].startswith("image/"), link
     assert page.request.get(live_server.url + "/favicon.ico").status == 200
+    audit.check(page)
+    page.goto(f"{live_server.url}/cases/")
+    expect(page).to_have_title("Cases — Casebook")
+    audit.check(page)
+    audit.assert_clean()
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

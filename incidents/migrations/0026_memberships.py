@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('incidents', '0024_parent_link_short_code'),
+        ('incidents', '0025_case_response_in_force'),
         ('policies', '0006_school_code'),
     ]
 
