@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from config.favicon import favicon
 from config.health import healthz
-from incidents.access import accounts, twofactor
+from incidents.access import accounts, schools, twofactor
 from incidents.administration import users as administration_users
 
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/confirm/", twofactor.confirm, name="confirm"),
     path("accounts/invitation/<str:token>/", administration_users.invitation_accept, name="invitation_accept"),
     path("accounts/", include(accounts.urlpatterns)),
+    path("school/", schools.school_switch, name="school_switch"),
     path("admin/", admin.site.urls),
     path("", include("policies.urls")),
     path("", include("incidents.urls")),

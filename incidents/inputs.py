@@ -8,8 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from incidents.access.schools import members
 from incidents.models import User
 from incidents.roles import Role
+from policies.models import School
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -76,11 +78,10 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def people_holding(*roles: Role) -> QuerySet[User]:
-    """Active users holding any of these roles, by name, with their roles read in the same go (a
-    picker names each person's roles: one query for all, not one per person)."""
-    return (User.objects.filter(is_active=True, groups__name__in=[role.value for role in roles]).distinct()
-            .prefetch_related("groups").order_by("first_name", "last_name", "username"))
+def people_holding(*roles: Role, school: School) -> QuerySet[User]:
+    """Active users holding any of these roles at `school`, by name, with their roles there read in the
+    same go (a picker names each person's roles: one query for all, not one per person)."""
+    return members(school, *roles).filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
 class PersonChoiceField(forms.ModelChoiceField):

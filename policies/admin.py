@@ -23,7 +23,6 @@ from policies.models import (
     School,
     TermHoliday,
 )
-from policies.selectors import current_school
 
 
 class TermHolidayInline(admin.TabularInline):
@@ -181,7 +180,7 @@ class LetterTemplateVersionAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "template":
-            kwargs["queryset"] = LetterTemplate.objects.filter(school=current_school())
+            kwargs["queryset"] = LetterTemplate.objects.filter(school=request.school)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="")

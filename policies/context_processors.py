@@ -11,7 +11,7 @@ def policy_review(request) -> dict:
         return {}
 
     def warning() -> str | None:
-        school = selectors.school_or_none()
+        school = getattr(request, "school", None)
         if school is None:
             return None
         return selectors.policy_review_warning(school=school, today=datetime.date.today())

@@ -4,6 +4,7 @@ Every school-owned row is reachable from `School`, so a group of schools can be 
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +18,15 @@ class School(models.Model):
         NORTHERN_IRELAND = "NIR", "Northern Ireland"
 
     name = models.CharField(max_length=200)
+    # Begins every case reference (HIL-2026-0042). Unique across the installation, so references are too,
+    # and a case's address (/cases/HIL-2026-0042/) never names two cases.
+    code = models.CharField(
+        "short code", max_length=6, unique=True,
+        validators=[RegexValidator(r"^[A-Z][A-Z0-9]{1,5}$", "Two to six capital letters or digits, starting with "
+                                   "a letter.")],
+        help_text="Two to six capital letters or digits, starting with a letter: it begins every case "
+                  "reference (HIL-2026-0042). It cannot change once the school has cases.",
+    )
     nation = models.CharField(
         max_length=3, choices=Nation, default=Nation.ENGLAND_AND_WALES,
         help_text="Whose bank holidays are skipped when deadlines are counted in school days.",

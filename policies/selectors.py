@@ -1,9 +1,9 @@
 """Reads of the school's configuration."""
 
 import datetime
+import re
 
 import holidays
-from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils import dateformat
 
@@ -12,18 +12,17 @@ from policies.models import Clause, PolicyVersion, School, TermHoliday
 REVIEW_WARNING_DAYS = 30
 
 
-def school_or_none() -> School | None:
-    """The school this installation serves, or None before one is set up."""
-    return School.objects.order_by("pk").first()
-
-
-def current_school() -> School:
-    """The school this installation serves (one per installation for now)."""
-    school = school_or_none()
-    if school is None:
-        raise ImproperlyConfigured(
-            "No school profile yet: run `python manage.py setup_school` (or seed_demo for the demo school).")
-    return school
+def school_code_suggested(*, name: str) -> str:
+    """A free short code made from the school's name: the first three letters of its name ("Hillside
+    Primary" → HIL), then HIL2, HIL3… if another school has it."""
+    letters = re.sub(r"[^A-Z0-9]", "", name.upper()).lstrip("0123456789")
+    stem = (letters[:3] or "SCH").ljust(2, "X")
+    taken = set(School.objects.filter(code__startswith=stem).values_list("code", flat=True))
+    code, n = stem, 1
+    while code in taken:
+        n += 1
+        code = f"{stem}{n}"
+    return code
 
 
 def policy_version_in_force(*, school: School, on: datetime.date) -> PolicyVersion | None:

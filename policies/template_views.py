@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.access.permissions import allowed_if, may_administer_policies
-from policies import selectors, services
+from policies import services
 from policies.forms import LetterTemplateEditForm
 from policies.models import LetterTemplate, School
 from policies.paragraphs import html_to_paragraphs
@@ -59,7 +59,7 @@ def _sheet_for(form: LetterTemplateEditForm, school: School) -> dict:
 @require_GET
 @allowed_if(may_administer_policies)
 def letter_templates(request):
-    school = selectors.current_school()
+    school = request.school
     templates = LetterTemplate.objects.filter(school=school).prefetch_related("versions")
     return render(request, "policies/letter_templates.html", {"templates": templates})
 
@@ -67,7 +67,7 @@ def letter_templates(request):
 @require_http_methods(["GET", "POST"])
 @allowed_if(may_administer_policies)
 def letter_template_edit(request, template_pk: int):
-    school = selectors.current_school()
+    school = request.school
     template = get_object_or_404(LetterTemplate, pk=template_pk, school=school)
     current = template.current_version
     dropped: list[str] = []
@@ -102,7 +102,7 @@ def letter_template_edit(request, template_pk: int):
 @allowed_if(may_administer_policies)
 def letter_template_preview(request, template_pk: int):
     """The sample letter from the words on the page, unsaved: htmx swaps it in as the administrator types."""
-    school = selectors.current_school()
+    school = request.school
     get_object_or_404(LetterTemplate, pk=template_pk, school=school)
     form = LetterTemplateEditForm(request.POST, school=school)
     return render(request, "policies/_letter_sheet.html", {"sheet": _sheet_for(form, school)})

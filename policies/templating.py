@@ -45,7 +45,7 @@ LETTER_VARIABLES: dict[str, str] = {
     "children[].name": "A child's full name.",
     "children[].class_name": "A child's class or year.",
     "child_names": "The children's names in one phrase: 'Amy Jones and Ben Jones'.",
-    "case_reference": "The case reference: CB-2026-0001.",
+    "case_reference": "The case reference: HIL-2026-0001 (the school's short code, the year, a number).",
     "conduct_summary": "A factual summary of the conduct, as recorded on the case.",
     "incident_date": "When the conduct happened (a date).",
     "group_name": "The parents' group concerned: 'Year 4 parents'.",
@@ -397,7 +397,7 @@ def sample_letter_context(school, *, today: datetime.date | None = None) -> dict
                    "address": "12 Orchard Road\nHillside", "postcode": "EX1 4AB"},
         "children": children,
         "child_names": " and ".join(child["name"] for child in children),
-        "case_reference": f"CB-{today.year}-0001",
+        "case_reference": f"{school.code}-{today.year}-0001",
         "conduct_summary": "On 3 March a message was posted in the Year 4 parents' WhatsApp group naming a "
         "member of staff and calling her incompetent.",
         "incident_date": today - datetime.timedelta(days=7),

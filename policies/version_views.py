@@ -17,15 +17,15 @@ from incidents.access.permissions import (
     may_read_policy_drafts,
 )
 from incidents.cases.selectors import open_cases_citing
-from policies import selectors, services
+from policies import services
 from policies.comparison import compare_versions
 from policies.forms import ClauseForm, PolicyAdoptForm
 from policies.models import Clause, Policy, PolicyVersion
 
 
-def _version(pk: int) -> PolicyVersion:
+def _version(request, pk: int) -> PolicyVersion:
     return get_object_or_404(
-        PolicyVersion.objects.select_related("policy"), pk=pk, policy__school=selectors.current_school()
+        PolicyVersion.objects.select_related("policy"), pk=pk, policy__school=request.school
     )
 
 
@@ -41,7 +41,7 @@ def _refuse(request, error: ValidationError, version: PolicyVersion):
 @require_GET
 @allowed_if(may_read_policy_drafts)
 def policy_versions(request):
-    school = selectors.current_school()
+    school = request.school
     policies = Policy.objects.filter(school=school).prefetch_related("versions")
     return render(request, "policies/versions.html", {
         "policies": policies, "may_edit": may_administer_policies(request.user),
@@ -51,7 +51,7 @@ def policy_versions(request):
 @require_POST
 @allowed_if(may_administer_policies)
 def policy_draft_new(request, policy_pk: int):
-    policy = get_object_or_404(Policy, pk=policy_pk, school=selectors.current_school())
+    policy = get_object_or_404(Policy, pk=policy_pk, school=request.school)
     try:
         draft = services.policy_version_new_draft(policy=policy, by=request.user)
     except ValidationError as error:
@@ -64,7 +64,7 @@ def policy_draft_new(request, policy_pk: int):
 @require_GET
 @allowed_if(may_read_policy_drafts)
 def policy_version(request, version_pk: int):
-    version = _version(version_pk)
+    version = _version(request, version_pk)
     may_edit = may_administer_policies(request.user) and version.is_editable
     clauses = list(version.clauses.all())
     return render(request, "policies/version.html", {
@@ -83,7 +83,7 @@ def policy_version(request, version_pk: int):
 @require_POST
 @allowed_if(may_administer_policies)
 def clause_edit(request, version_pk: int, clause_pk: int):
-    version = _version(version_pk)
+    version = _version(request, version_pk)
     clause = get_object_or_404(Clause, pk=clause_pk, version=version)
     if not version.is_editable:
         return _refuse(request, ValidationError(_not_a_draft(version)), version)
@@ -104,7 +104,7 @@ def clause_edit(request, version_pk: int, clause_pk: int):
 @require_POST
 @allowed_if(may_administer_policies)
 def clause_add(request, version_pk: int):
-    version = _version(version_pk)
+    version = _version(request, version_pk)
     form = ClauseForm(request.POST, prefix="new")
     if not form.is_valid():
         messages.error(request, "The clause was not added: " + _form_errors(form))
@@ -120,7 +120,7 @@ def clause_add(request, version_pk: int):
 @require_POST
 @allowed_if(may_administer_policies)
 def clause_remove(request, version_pk: int, clause_pk: int):
-    version = _version(version_pk)
+    version = _version(request, version_pk)
     clause = get_object_or_404(Clause, pk=clause_pk, version=version)
     try:
         services.clause_remove(clause=clause, by=request.user)
@@ -133,7 +133,7 @@ def clause_remove(request, version_pk: int, clause_pk: int):
 @require_GET
 @allowed_if(may_read_policy_drafts)
 def policy_version_compare(request, version_pk: int):
-    version = _version(version_pk)
+    version = _version(request, version_pk)
     in_force = _in_force(version) if version.is_editable else None
     return render(request, "policies/compare.html", {
         "version": version, "comparison": compare_versions(old=in_force, new=version),
@@ -144,7 +144,7 @@ def policy_version_compare(request, version_pk: int):
 @require_http_methods(["GET", "POST"])
 @allowed_if(may_adopt_policy)
 def policy_version_adopt(request, version_pk: int):
-    version = _version(version_pk)
+    version = _version(request, version_pk)
     if not version.is_editable:
         return _refuse(request, ValidationError(_not_a_draft(version)), version)
     in_force = _in_force(version)

@@ -23,8 +23,8 @@ from policies.template_views import letter_sheet
 from policies.templating import LETTER_VARIABLES
 
 
-def _policy_context() -> dict:
-    school = selectors.current_school()
+def _policy_context(request) -> dict:
+    school = request.school
     version = selectors.adopted_policy(school=school)
     return {
         "school": school,
@@ -37,10 +37,10 @@ def _policy_context() -> dict:
 @allowed_if(holds_a_staff_role)
 def policy_read(request):
     may_read_drafts = may_read_policy_drafts(request.user)
-    drafts = PolicyVersion.objects.filter(policy__school=selectors.current_school(),
+    drafts = PolicyVersion.objects.filter(policy__school=request.school,
                                           status=PolicyVersion.Status.DRAFT).select_related("policy")
     return render(request, "policies/policy.html", {
-        **_policy_context(), "may_administer": may_administer_policies(request.user),
+        **_policy_context(request), "may_administer": may_administer_policies(request.user),
         "may_read_drafts": may_read_drafts, "drafts": drafts if may_read_drafts else [],
         "may_adopt": may_adopt_policy(request.user),
     })
@@ -49,7 +49,7 @@ def policy_read(request):
 @require_GET
 @allowed_if(holds_a_staff_role)
 def policy_pdf(request):
-    context = _policy_context()
+    context = _policy_context(request)
     html = render_to_string("policies/policy_pdf.html", context, request=request)
     pdf = html_to_pdf(html)  # fetches nothing from the network
     version = context["version"]
@@ -62,7 +62,7 @@ def policy_pdf(request):
 @require_http_methods(["GET", "POST"])
 @allowed_if(may_administer_policies)
 def policy_import(request):
-    school = selectors.current_school()
+    school = request.school
     form = PolicyImportForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         policy = form.cleaned_data["policy"]
@@ -85,7 +85,7 @@ def policy_import(request):
 @require_GET
 @allowed_if(may_preview_letters)
 def letter_preview(request, pk: int):
-    school = selectors.current_school()
+    school = request.school
     version = get_object_or_404(LetterTemplateVersion.objects.select_related("template"), pk=pk,
                                 template__school=school)
     return render(request, "policies/letter_preview.html", {

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from incidents.cases import services as case_services
 from incidents.decisions import services as decision_services
-from incidents.models import Case, Child, Concern, Parent, ParentGroup, User
+from incidents.models import Case, Child, Concern, Membership, Parent, ParentGroup, User
 from incidents.roles import Role, ensure_role_groups
 from policies.models import ResponseType, School
+from policies.selectors import school_code_suggested
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):
@@ -19,6 +20,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = "Hillside Primary School"
+    code = factory.LazyAttribute(lambda school: school_code_suggested(name=school.name))
     address = "1 School Lane\nHillside\nExampletown"
     postcode = "EX1 2MP"
     phone = "01234 567890"
@@ -42,9 +44,21 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
+        """`role=Role.HEAD` makes them a member of `role__school` (default: the first school, made if
+        there is none) with that role."""
         if create and extracted:
-            ensure_role_groups()
-            self.groups.add(Group.objects.get(name=Role(extracted).value))
+            school = kwargs.get("school") or School.objects.order_by("pk").first() or SchoolFactory()
+            give_role(self, Role(extracted), school=school)
+
+
+def give_role(user: User, role: Role, *, school: School) -> User:
+    """Add `role` at `school` to the user's roles (a membership made if needed); returns the user, with
+    their roles read afresh."""
+    ensure_role_groups()
+    membership, _ = Membership.objects.get_or_create(user=user, school=school)
+    membership.roles.add(Group.objects.get(name=role.value))
+    user.__dict__.pop("_only_school", None)
+    return user.at(getattr(user, "_school_in_hand", None))
 
 
 class ChildFactory(factory.django.DjangoModelFactory):
@@ -86,7 +100,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     school = factory.SubFactory(SchoolFactory)
-    reference = factory.Sequence(lambda n: f"CB-2026-{n + 1:04d}")
+    reference = factory.Sequence(lambda n: f"HIL-2026-{n + 1:04d}")
     title = "Abusive messages about a teacher"
     summary = "Messages posted in the Year 4 group naming a teacher."
     incident_date = factory.LazyFunction(lambda: datetime.date(2026, 10, 12))

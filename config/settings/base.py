@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "incidents.access.schools.SchoolMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "incidents.access.twofactor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -79,7 +80,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Permissions from the roles held at the school in hand (Membership), not from User.groups.
+    "incidents.access.schools.MembershipBackend",
 ]
 
 ROOT_URLCONF = "config.urls"

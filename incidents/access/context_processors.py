@@ -11,7 +11,10 @@ def roles(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    school = getattr(request, "school", None)
     return {
+        # The switcher between one's schools: shown only to someone in more than one.
+        "other_schools": [other for other in getattr(user, "_schools", []) if school is None or other.pk != school.pk],
         "user_role": user.primary_role,
         "nav": {
             "letters": permissions.can_see_cases(user),

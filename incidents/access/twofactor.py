@@ -35,6 +35,7 @@ from django_otp.util import random_hex
 
 from incidents.access import services
 from incidents.access.requests import AuthenticatedHttpRequest
+from incidents.models import Membership
 from incidents.roles import Role
 
 ROLES_NEEDING_TWO_FACTOR = (Role.HEAD, Role.LEAD, Role.DSL, Role.ADMIN)
@@ -45,7 +46,14 @@ PENDING_KEY = "casebook_pending_totp_key"
 
 
 def needs_two_factor(user) -> bool:
-    return any(user.has_role(role) for role in ROLES_NEEDING_TWO_FACTOR)
+    """A role needing a second factor at any of the user's schools: one sign-in serves them all."""
+    if any(user.has_role(role) for role in ROLES_NEEDING_TWO_FACTOR):
+        return True
+    schools = getattr(user, "_schools", None)  # their schools, when SchoolMiddleware read them
+    if schools is not None and len(schools) <= 1:
+        return False  # their only school is the one in hand: its roles were all there is
+    return Membership.objects.filter(
+        user_id=user.pk, roles__name__in=[role.value for role in ROLES_NEEDING_TWO_FACTOR]).exists()
 
 
 class RequireTwoFactorMiddleware:

@@ -18,12 +18,21 @@ class SchoolProfileForm(forms.ModelForm):
 
     class Meta:
         model = School
-        fields = ["name", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
+        fields = ["name", "code", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
                   "chair_of_governors_name", "safeguarding_lead_name"]
         widgets = {"address": forms.Textarea(attrs={"rows": 4}),
                    "logo": forms.FileInput(attrs={"accept": "image/png,image/jpeg"})}
         help_texts = {"logo": f"PNG or JPEG, at most {LOGO_MAX_MB} MB. Printed at the top of every letter. "
                               "Leave empty to keep the current one."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Its cases' references carry the code: changed, they would no longer match the school's newer ones.
+        if self.instance.pk and self.instance.cases.exists():
+            self.fields["code"].disabled = True
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
 
     def clean_address(self) -> str:
         # Browsers end a textarea's lines with CRLF: kept as typed, an unchanged address would look changed.

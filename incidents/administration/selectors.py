@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from incidents.access.schools import members
 from incidents.access.twofactor import needs_two_factor
 from incidents.models import AdministrationEvent, Invitation, User
 from incidents.roles import Role
@@ -53,8 +54,8 @@ def _days(first: datetime.date, last: datetime.date):
         day += datetime.timedelta(days=1)
 
 
-def active_administrators() -> QuerySet[User]:
-    return User.objects.filter(is_active=True, groups__name=Role.ADMIN.value).distinct()
+def active_administrators(*, school: School) -> QuerySet[User]:
+    return members(school, Role.ADMIN).filter(is_active=True)
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,10 @@ def _state(user: User, invitation: Invitation | None) -> str:
     return "Invitation expired" if invitation is not None and invitation.withdrawn_at is None else "No password yet"
 
 
-def colleagues() -> list[Colleague]:
-    """Everyone who has an account, by name, with their roles and where they stand; never by username."""
-    users = (User.objects.order_by("-is_active", "last_name", "first_name", "email")
-             .prefetch_related("groups", Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at"))))
+def colleagues(*, school: School) -> list[Colleague]:
+    """Everyone at the school, by name, with their roles there and where they stand; never by username."""
+    users = (members(school).order_by("-is_active", "last_name", "first_name", "email")
+             .prefetch_related(Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at"))))
     with_device = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
     return [colleague_of(user, has_two_factor=user.pk in with_device) for user in users]
 

@@ -23,12 +23,13 @@ from django.utils import timezone
 from incidents.access.services import two_factor_reset
 from incidents.administration.selectors import active_administrators, school_year_start, token_digest
 from incidents.inputs import date_in_range
-from incidents.models import AdministrationEvent, Invitation, Notification, TwoFactorReset, User
+from incidents.models import AdministrationEvent, Invitation, Membership, Notification, TwoFactorReset, User
 from incidents.notifications import emails
 from incidents.notifications.services import notification_queue
 from incidents.roles import Role, ensure_role_groups
 from policies.defaults import load_defaults
 from policies.models import School, TermHoliday
+from policies.selectors import school_code_suggested
 
 INVITATION_DAYS = 7
 Action = AdministrationEvent.Action
@@ -72,11 +73,12 @@ def _clean(name: str, admin_email: str) -> tuple[str, str]:
 
 
 @transaction.atomic
-def school_setup(*, name: str, admin_email: str, today: datetime.date | None = None) -> SchoolSetup:
+def school_setup(*, name: str, admin_email: str, code: str = "", today: datetime.date | None = None) -> SchoolSetup:
     """Set up a new installation for one school. Idempotent: run again with the same name and e-mail,
     it changes nothing.
 
-    Writes: the School (name only: the rest of the profile is the administrator's to fill in);
+    Writes: the School (name and short code, `code` or one made from the name: the rest of the profile is
+    the administrator's to fill in);
     through policies.defaults.load_defaults, the nine letter templates, the ladder of responses and the
     default code of conduct, adopted from the start of the current school year so that incidents from
     earlier this year fall under it; the role groups; and the administrator (username = e-mail, staff,
@@ -99,7 +101,13 @@ def school_setup(*, name: str, admin_email: str, today: datetime.date | None = N
                else "") + ". setup_school only prepares a new, empty installation; change the school's profile "
             "and add people through Casebook itself.")
 
-    school = School.objects.create(name=name, address="", head_teacher_name="")
+    school = School(name=name, code=code.strip().upper() or school_code_suggested(name=name), address="",
+                    head_teacher_name="")
+    try:
+        school.full_clean(exclude=["address", "head_teacher_name"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict.get("code", error.messages)) from None
+    school.save()
     adopted_on = school_year_start(today)
     defaults = load_defaults(school=school, today=adopted_on)
     created = [f"school '{school.name}'"]
@@ -120,13 +128,13 @@ def school_setup(*, name: str, admin_email: str, today: datetime.date | None = N
         user.is_staff = True
         user.save(update_fields=["is_staff"])
         created.append(f"the Administrator role for {user.get_username()}, who keeps their password")
-    user.groups.add(Group.objects.get(name=Role.ADMIN.value))
+    Membership.objects.get_or_create(user=user, school=school)[0].roles.add(Group.objects.get(name=Role.ADMIN.value))
     return SchoolSetup(school=school, administrator=user, created=created, policy_in_force_from=adopted_on)
 
 
 # --- the school's settings --------------------------------------------------------------------------
 
-PROFILE_FIELDS = ("name", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
+PROFILE_FIELDS = ("name", "code", "address", "postcode", "phone", "email", "website", "logo", "head_teacher_name",
                   "chair_of_governors_name", "safeguarding_lead_name")
 # The public report form's switch (incidents.reporting) counts as a rule: how the school works, not its letterhead.
 RULE_FIELDS = ("nation", "representation_school_days", "retention_years", "evidence_max_mb", "online_reporting")
@@ -170,6 +178,8 @@ def school_settings_change(*, school: School, by: User, changes: dict[str, objec
         changed[name] = [before, "" if name == "logo" else _shown(school, name)]
     if not changed:
         return None
+    if "code" in changed and school.cases.exists():
+        raise ValidationError("The short code cannot change once the school has cases: their references carry it.")
     action = Action.RULES_CHANGED if set(changed) <= set(RULE_FIELDS) else Action.PROFILE_CHANGED
     school._history_user = by  # type: ignore[attr-defined]  # read by simple_history
     school._change_reason = f"{Action(action).label} by {by.display_name}"[:100]  # type: ignore[attr-defined]
@@ -229,15 +239,16 @@ def _roles_in_words(roles: Iterable[Role]) -> str:
     return ", ".join(str(Role(role).label) for role in roles) or "no role"
 
 
-def _set_roles(user: User, roles: list[Role]) -> None:
+def _set_roles(user: User, roles: list[Role], *, school: School) -> None:
+    """Exactly these roles at `school` (a membership made if needed); their roles elsewhere stay."""
     ensure_role_groups()
-    role_values = {Role(role).value for role in roles}
-    user.groups.remove(*Group.objects.filter(name__in=[role.value for role in Role]).exclude(name__in=role_values))
-    user.groups.add(*Group.objects.filter(name__in=role_values))
-    # Django's admin is for administrators; a superuser made on the command line stays one.
-    user.is_staff = Role.ADMIN.value in role_values or user.is_superuser
+    membership, _ = Membership.objects.get_or_create(user=user, school=school)
+    membership.roles.set(Group.objects.filter(name__in=[Role(role).value for role in roles]))
+    # Django's admin is for administrators (of any school); a superuser made on the command line stays one.
+    user.is_staff = user.is_superuser or Membership.objects.filter(user=user, roles__name=Role.ADMIN.value).exists()
     user.save(update_fields=["is_staff"])
-    user.__dict__.pop("role_names", None)  # the cached roles are stale now
+    user.__dict__.pop("_only_school", None)
+    user.at(school)  # the cached roles are stale now
 
 
 def _invitation_new(*, user: User, by: User | None) -> tuple[Invitation, str]:
@@ -255,7 +266,7 @@ def invitation_link(token: str) -> str:
 
 
 def _invitation_send(*, user: User, token: str, by: User | None) -> None:
-    school = School.objects.order_by("pk").first()
+    school = by.school_in_hand if by is not None else user.school_in_hand
     notification_queue(recipient=user, kind=Notification.Kind.INVITATION, at_once=True,
                        email=emails.invitation(link=invitation_link(token), school_name=school.name if school else "",
                                                invited_by=by.display_name if by else "", days=INVITATION_DAYS))
@@ -274,7 +285,10 @@ def user_invite(*, email: str, first_name: str, last_name: str, roles: Iterable[
     (good for INVITATION_DAYS days) to choose one. Roles that need a second factor set it up at the first
     sign-in (the two-factor middleware applies as to anyone).
 
-    Raises ValidationError for a bad e-mail, no role, or an e-mail that already has an account.
+    Someone who already uses Casebook at another school (a colleague working in two) becomes a member of
+    this one with these roles, and keeps their password: no link is sent unless they never chose one.
+
+    Raises ValidationError for a bad e-mail, no role, or an e-mail that already has an account here.
     Writes: the User (username = e-mail), their role groups, an Invitation, the e-mail (outbox, at once)
     and an AdministrationEvent. Called by the users page (administrators).
     """
@@ -287,14 +301,18 @@ def user_invite(*, email: str, first_name: str, last_name: str, roles: Iterable[
     if not (first_name and last_name):
         raise ValidationError("Give the colleague's first and last names: records show who did what by name.")
     roles = _check_roles(roles)
-    if User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+    school = _school_of(by)
+    user = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).order_by("pk").first()
+    if user is not None and (user.memberships.filter(school=school).exists() or not user.is_active):
         raise ValidationError(f"{email} already has an account: change their roles on their page instead.")
-    user = User(username=email, email=email, first_name=first_name, last_name=last_name)
-    user.set_unusable_password()
-    user.save()
-    _set_roles(user, roles)
-    _, token = _invitation_new(user=user, by=by)
-    _invitation_send(user=user, token=token, by=by)
+    if user is None:
+        user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.save()
+    _set_roles(user, roles, school=school)
+    if not user.has_usable_password():
+        _, token = _invitation_new(user=user, by=by)
+        _invitation_send(user=user, token=token, by=by)
     _record(action=Action.USER_INVITED, by=by, user=user,
             summary=f"{_who(by)} invited {user.display_name} ({email}) as {_roles_in_words(roles)}.",
             data={"email": email, "roles": [role.value for role in roles]})
@@ -368,29 +386,38 @@ def invitation_accept(*, token: str, password: str) -> User:
     return user
 
 
-def _refuse_losing_the_last_administrator(user: User, what: str) -> None:
-    if user.has_role(Role.ADMIN) and not active_administrators().exclude(pk=user.pk).exists():
+def _school_of(by: User) -> School:
+    """The school an administrator is acting for: the one in hand."""
+    school = by.school_in_hand
+    if school is None:
+        raise PermissionDenied("Choose the school you are acting for first.")
+    return school
+
+
+def _refuse_losing_the_last_administrator(user: User, what: str, *, school: School) -> None:
+    if user.at(school).has_role(Role.ADMIN) and not active_administrators(school=school).exclude(pk=user.pk).exists():
         raise ValidationError(f"{user.display_name} is the last administrator: {what} would leave no one able to "
                               "change the settings or the users. Invite another administrator first.")
 
 
 @transaction.atomic
 def user_roles_change(*, user: User, roles: Iterable[Role], by: User) -> AdministrationEvent | None:
-    """Give a colleague exactly these roles (one person may hold several: a deputy head who leads
-    investigations and is the Safeguarding lead). Refuses no role at all, and taking the Administrator
-    role from the last active administrator.
+    """Give a colleague exactly these roles at the administrator's school in hand (one person may hold
+    several: a deputy head who leads investigations and is the Safeguarding lead). Refuses no role at
+    all, and taking the Administrator role from the last active administrator.
 
     Writes: the user's role groups and is_staff, an AdministrationEvent (before and after). Returns None
     when nothing changed. Called by the user's page (administrators).
     """
     roles = _check_roles(roles)
-    user = User.objects.select_for_update().get(pk=user.pk)
+    school = _school_of(by)
+    user = User.objects.select_for_update().get(pk=user.pk).at(school)
     before = [role for role in Role if user.has_role(role)]
     if set(before) == set(roles):
         return None
     if Role.ADMIN in before and Role.ADMIN not in roles:
-        _refuse_losing_the_last_administrator(user, "taking their Administrator role")
-    _set_roles(user, roles)
+        _refuse_losing_the_last_administrator(user, "taking their Administrator role", school=school)
+    _set_roles(user, roles, school=school)
     return _record(action=Action.ROLES_CHANGED, by=by, user=user,
                    summary=f"{_who(by)} changed the roles of {user.display_name} from {_roles_in_words(before)} "
                            f"to {_roles_in_words(roles)}.",
@@ -410,7 +437,7 @@ def user_deactivate(*, user: User, by: User) -> None:
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
         return
-    _refuse_losing_the_last_administrator(user, "deactivating them")
+    _refuse_losing_the_last_administrator(user, "deactivating them", school=_school_of(by))
     user.is_active = False
     user.save(update_fields=["is_active"])
     Invitation.objects.filter(user=user, used_at=None, withdrawn_at=None).update(withdrawn_at=timezone.now())

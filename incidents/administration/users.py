@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents.access.permissions import allowed_if, may_change_settings
 from incidents.access.requests import AuthenticatedHttpRequest
+from incidents.access.schools import members
 from incidents.access.twofactor import needs_two_factor
 from incidents.administration import selectors, services
 from incidents.administration.forms import InviteForm, RolesForm, TwoFactorResetForm
-from incidents.models import User
 from incidents.roles import Role
 
 
@@ -27,7 +27,8 @@ def _refused(error: ValidationError | PermissionDenied) -> str:
 @require_GET
 @allowed_if(may_change_settings)
 def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "incidents/administration/users.html", {"colleagues": selectors.colleagues()})
+    return render(request, "incidents/administration/users.html",
+                  {"colleagues": selectors.colleagues(school=request.school)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,8 +41,12 @@ def user_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{user.display_name} is invited: the link in their e-mail works once, "
-                                      f"for {services.INVITATION_DAYS} days.")
+            if user.has_usable_password():  # already uses Casebook at another school
+                messages.success(request, f"{user.display_name} already uses Casebook at another school: they now "
+                                          "work here too, with their own password, and choose the school at the top.")
+            else:
+                messages.success(request, f"{user.display_name} is invited: the link in their e-mail works once, "
+                                          f"for {services.INVITATION_DAYS} days.")
             return redirect("incidents:user_list")
     return render(request, "incidents/administration/settings_form.html", {
         "form": form, "title": "Invite a colleague", "button": "Send the invitation", "back": "incidents:user_list",
@@ -51,7 +56,7 @@ def user_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @allowed_if(may_change_settings)
 def user_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(members(request.school), pk=pk)
     colleague = selectors.colleague_of(user)
     form = RolesForm(request.POST or None, initial={"roles": [role.value for role in Role if user.has_role(role)]})
     if request.method == "POST" and form.is_valid():
@@ -70,7 +75,7 @@ def user_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _user_action(request: AuthenticatedHttpRequest, pk: int, action, done: str) -> HttpResponse:
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(members(request.school), pk=pk)
     try:
         action(user=user, by=request.user)
     except (ValidationError, PermissionDenied) as error:
@@ -109,7 +114,7 @@ def user_invitation_withdraw(request: AuthenticatedHttpRequest, pk: int) -> Http
 @require_http_methods(["GET", "POST"])
 @allowed_if(may_change_settings)
 def user_two_factor_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(members(request.school), pk=pk)
     form = TwoFactorResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

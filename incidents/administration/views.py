@@ -17,14 +17,13 @@ from incidents.evidence import uploads
 from incidents.letters.pdf import sample_letter_html
 from policies.models import LetterTemplate, TermHoliday
 from policies.pdf import PdfRenderError, html_to_pdf
-from policies.selectors import current_school
 from policies.templating import LetterRenderError, render_letter_template, sample_letter_context
 
 
 @require_GET
 @allowed_if(may_read_settings)
 def settings_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
-    school = current_school()
+    school = request.school
     return render(request, "incidents/administration/settings.html", {
         "school": school, "years": selectors.school_years(school=school, today=datetime.date.today()),
         "may_change": may_change_settings(request.user),
@@ -33,8 +32,8 @@ def settings_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _school_form_page(request: AuthenticatedHttpRequest, form_class, *, title: str, multipart: bool = False):
-    school = current_school()
-    form = form_class(request.POST or None, request.FILES or None, instance=current_school())
+    school = request.school
+    form = form_class(request.POST or None, request.FILES or None, instance=request.school)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form_class._meta.fields}
         event = services.school_settings_change(school=school, by=request.user, changes=changes)
@@ -66,7 +65,7 @@ def settings_reporting(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @allowed_if(may_change_settings)
 def settings_terms(request: AuthenticatedHttpRequest) -> HttpResponse:
-    school = current_school()
+    school = request.school
     form = TermClosureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -85,7 +84,7 @@ def settings_terms(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @allowed_if(may_change_settings)
 def settings_term_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    closure = get_object_or_404(TermHoliday, pk=pk, school=current_school())
+    closure = get_object_or_404(TermHoliday, pk=pk, school=request.school)
     services.term_closure_remove(closure=closure, by=request.user)
     messages.success(request, f"Removed: {closure}.")
     return redirect("incidents:settings_terms")
@@ -95,7 +94,7 @@ def settings_term_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 @allowed_if(may_read_settings)
 def settings_logo(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The logo, from private storage, as the image it was checked to be; never guessed by the browser."""
-    school = current_school()
+    school = request.school
     if not school.logo:
         raise Http404
     try:
@@ -116,7 +115,7 @@ def settings_logo(request: AuthenticatedHttpRequest) -> HttpResponse:
 @allowed_if(may_read_settings)
 def settings_sample_letter(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A cautionary notice with made-up details on the school's letterhead, as a PDF."""
-    school = current_school()
+    school = request.school
     template = LetterTemplate.objects.filter(school=school, purpose=LetterTemplate.Purpose.WARNING).first()
     version = template.current_version if template else None
     if version is None:

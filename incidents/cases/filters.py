@@ -7,12 +7,13 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from incidents.access.schools import members
 from incidents.cases.selectors import case_search, parents_matching
 from incidents.decisions.selectors import RESPONSE_CHOICES, cases_with_response
 from incidents.inputs import DatesInRangeForm, PersonChoiceField
 from incidents.models import Case, User
 from incidents.roles import Role
-from policies.models import Clause
+from policies.models import Clause, School
 
 # Days compared as moments: `opened_at >= midnight` can use the index on opened_at, where
 # `opened_at::date >= day` (django's __date lookup) reads every row.
@@ -41,18 +42,15 @@ class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="search")
     status = django_filters.ChoiceFilter(choices=Case.Status.choices, empty_label="Any status")
     severity = django_filters.ChoiceFilter(choices=Case.Severity.choices, empty_label="Any severity")
-    # Every lead, past ones included (their cases are still listed), named with their roles.
-    lead = PersonFilter(
-        queryset=User.objects.filter(groups__name=Role.LEAD.value).prefetch_related("groups")
-        .order_by("first_name", "last_name", "username"),
-        empty_label="Any lead",
-    )
+    # Every lead of the school, past ones included (their cases are still listed), named with their
+    # roles: set in __init__, for the school in hand.
+    lead = PersonFilter(queryset=User.objects.none(), empty_label="Any lead")
     response = django_filters.ChoiceFilter(
         label="Response", choices=RESPONSE_CHOICES, empty_label="Any response", method="by_response",
     )
     category = django_filters.ModelChoiceFilter(
         label="Breach category", field_name="clauses", empty_label="Any category",
-        queryset=Clause.objects.filter(kind=Clause.Kind.INAPPROPRIATE).select_related("version"),
+        queryset=Clause.objects.none(),
     )
     parent = django_filters.CharFilter(label="Parent's name", method="by_parent")
     opened_from = django_filters.DateFilter(
@@ -75,6 +73,12 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields: list[str] = []
         form = DatesInRangeForm
+
+    def __init__(self, *args, school: School, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["lead"].queryset = members(school, Role.LEAD).order_by("first_name", "last_name", "username")
+        self.filters["category"].queryset = Clause.objects.filter(
+            kind=Clause.Kind.INAPPROPRIATE, version__policy__school=school).select_related("version")
 
     def search(self, queryset, name, value):
         return case_search(queryset, value)

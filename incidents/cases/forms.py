@@ -171,8 +171,8 @@ class CaseForm(DatesInRange, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         case = self.instance
-        self.fields["lead"].queryset = people_holding(Role.LEAD)
-        self.fields["assignees"].queryset = people_holding(Role.OFFICE, Role.LEAD, Role.DSL)
+        self.fields["lead"].queryset = people_holding(Role.LEAD, school=case.school)
+        self.fields["assignees"].queryset = people_holding(Role.OFFICE, Role.LEAD, Role.DSL, school=case.school)
         self.fields["clauses"].queryset = Clause.objects.filter(version=case.policy_version_id)
         self.fields["clauses"].help_text = (
             f"From {case.policy_version}, in force on the incident date." if case.policy_version_id
@@ -193,9 +193,9 @@ class TransitionForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select form-select-sm mb-1", "data-testid": "lead-picker"}),
         error_messages={"invalid_choice": "Choose an investigating lead from the list."})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["lead"]).queryset = people_holding(Role.LEAD)
+        cast(forms.ModelChoiceField, self.fields["lead"]).queryset = people_holding(Role.LEAD, school=school)
 
 
 class RestrictForm(forms.Form):

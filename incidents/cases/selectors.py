@@ -7,7 +7,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,6 +18,7 @@ from incidents.models import (
     CaseAccess,
     CaseEvent,
     Concern,
+    Membership,
     Parent,
     Statement,
     User,
@@ -40,7 +41,13 @@ def case_accesses(case: Case) -> QuerySet[CaseAccess]:
     """Who opened this case, newest first: everyone, in Casebook, while it is restricted (only then is
     it written, services.case_access_record); anyone who looked at it through the admin."""
     accesses = case.accesses.all() if case.restricted else case.accesses.filter(via=CaseAccess.Via.ADMIN)
-    return accesses.select_related("user").prefetch_related("user__groups")
+    return accesses.select_related("user").prefetch_related(_roles_at(case.school))
+
+
+def _roles_at(school: School) -> Prefetch:
+    """The users' roles at the case's school (User.role_names), read with them in one query."""
+    return Prefetch("user__memberships", queryset=Membership.objects.filter(school=school)
+                    .select_related("school").prefetch_related("roles"))
 
 
 def _cell(value: str) -> str:
@@ -53,7 +60,7 @@ def case_accesses_csv(case: Case) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Case", "Opened at", "Who", "Username", "Where", "What"])
-    for access in case.accesses.select_related("user").prefetch_related("user__groups").order_by("at", "id"):
+    for access in case.accesses.select_related("user").prefetch_related(_roles_at(case.school)).order_by("at", "id"):
         writer.writerow([case.reference, f"{timezone.localtime(access.at):%Y-%m-%d %H:%M:%S}",
                          _cell(access.user.name_and_roles), _cell(access.user.username),
                          access.get_via_display(), _cell(access.what)])

@@ -111,12 +111,16 @@ def case_search_document_refresh(*, case_ids: Iterable[int]) -> None:
 
 
 def case_reference_next(*, school: School, year: int) -> str:
-    """Next reference of the year: CB-2026-0042. Writes: the year's ReferenceCounter (locked)."""
+    """Next reference of the school's year: HIL-2026-0042 (its short code, the year, its own count).
+
+    Writes: the school's ReferenceCounter for the year (locked, so two cases opened at once never share a
+    number). Codes are unique, so references are unique across the installation as well as per school.
+    """
     counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(school=school, year=year)
     counter.last = F("last") + 1
     counter.save(update_fields=["last"])
     counter.refresh_from_db(fields=["last"])
-    return f"CB-{year}-{counter.last:04d}"
+    return f"{school.code}-{year}-{counter.last:04d}"
 
 
 @transaction.atomic

@@ -32,7 +32,6 @@ from incidents.people.confidentiality import (
     raiser_warning,
 )
 from incidents.submissions import already_handled, once_per_submission
-from policies.selectors import current_school
 
 FIND_PARENTS = "find_parents"  # the parent search's submit button, for browsers without JavaScript
 # The case page's sections, each an anchor (#evidence): one click away, with or without JavaScript.
@@ -47,7 +46,7 @@ def concern_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     if handled := already_handled(request):
         return handled
-    school = current_school()
+    school = request.school
     open_cases: Iterable[Case] = []
     if request.method == "POST":
         parent_ids = ids_from(request.POST.getlist("parents"))
@@ -90,7 +89,7 @@ def concern_parent_search(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = ConcernForm(initial={"parent_search": request.GET.get("parent_search", ""),
                                 "parents": request.GET.getlist("parents")},
-                       school=current_school(), search_parents=True)
+                       school=request.school, search_parents=True)
     return render(request, "incidents/cases/_parent_choices.html", {"form": form, "field": form["parents"]})
 
 
@@ -108,7 +107,7 @@ def concern_open_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     visible = visibility.cases_visible_to(request.user)
     listed = visibility.cases_visible_to(request.user, for_page=True)
-    case_filter = CaseFilter(request.GET or None, queryset=listed)
+    case_filter = CaseFilter(request.GET or None, queryset=listed, school=request.school)
     cases = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else listed
     if not (case_filter.is_bound and case_filter.form.cleaned_data.get("sort")):
         cases = cases.order_by("-opened_at")
@@ -120,7 +119,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = page_by_ids(cases, per_page=25, number=request.GET.get("page"),
                        paginator_class=CappedPaginator if narrowed else Paginator,
                        count=None if counts is None else sum(counts.values()),
-                       count_from=CaseFilter(request.GET, queryset=visible).qs if narrowed else None,
+                       count_from=(CaseFilter(request.GET, queryset=visible, school=request.school).qs
+                                   if narrowed else None),
                        load=Case.objects.select_related("lead", "response_sanction"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -217,7 +217,7 @@ def _lead_form(user, case: Case) -> TransitionForm | None:
     if case.status != Case.Status.NEW:
         return None
     default = user if permissions.can_lead(user) else case.lead
-    return TransitionForm(initial={"lead": default.pk if default else None})
+    return TransitionForm(initial={"lead": default.pk if default else None}, school=case.school)
 
 
 @require_GET
@@ -265,7 +265,7 @@ def case_transition(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     case = selectors.case_for(request.user, reference)
     if not permissions.can_work_on_case(request.user, case):
         raise PermissionDenied
-    form = TransitionForm(request.POST)
+    form = TransitionForm(request.POST, school=case.school)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for e in form.errors.get("lead", [])) or "Choose a status to move to.")
         return redirect(case)
@@ -306,6 +306,6 @@ def parent_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A parent's record and the cases about them that this user may see."""
     if not request.user.has_perm("incidents.view_parent"):
         raise PermissionDenied
-    parent = get_object_or_404(Parent.objects.prefetch_related("children"), pk=pk, school=current_school())
+    parent = get_object_or_404(Parent.objects.prefetch_related("children"), pk=pk, school=request.school)
     cases = visibility.cases_visible_to(request.user).filter(parents=parent).order_by("-opened_at")
     return render(request, "incidents/cases/parent_detail.html", {"parent": parent, "cases": cases})

@@ -5,12 +5,13 @@ from typing import cast
 from django import forms
 from django.utils import timezone
 
+from incidents.access.schools import members
 from incidents.decisions.selectors import decision_justification_needed
 from incidents.inputs import DATE_INPUT, MultipleFileField, PeopleChoiceField, people_holding
 from incidents.models import Case, Complaint, Sanction, User
 from incidents.roles import Role
 from incidents.submissions import OncePerSubmissionForm
-from policies.models import Clause, ResponseType
+from policies.models import Clause, ResponseType, School
 
 Kind = Sanction.Kind
 State = Sanction.State
@@ -168,11 +169,11 @@ class ComplaintReferForm(OncePerSubmissionForm):
     )
     on = forms.DateField(label="Referred on", widget=DATE_INPUT, initial=timezone.localdate)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         # The Head Teacher's handling is contested: never offered, even if they hold the Governor role too.
         cast(forms.ModelMultipleChoiceField, self.fields["governors"]).queryset = people_holding(
-            Role.GOVERNOR).exclude(groups__name=Role.HEAD.value)
+            Role.GOVERNOR, school=school).exclude(pk__in=members(school, Role.HEAD).values("pk"))
 
 
 class ComplaintOutcomeForm(OncePerSubmissionForm):

@@ -21,7 +21,6 @@ from incidents.models import (
     SanctionStep,
     User,
 )
-from incidents.roles import Role
 from policies.models import ResponseType
 
 State = Sanction.State
@@ -266,8 +265,6 @@ def _decisions_in_force(case_ids: list[int]) -> dict[int, Decision]:
     return in_force
 
 
-def governors_for_panel() -> list:
-    return list(User.objects.filter(groups__name=Role.GOVERNOR.value, is_active=True).order_by("last_name"))
 
 
 def bans_due_for_review(user: User, *, on, limit: int | None = None) -> list[Sanction]:

@@ -254,7 +254,7 @@ def complaint_refer(request: AuthenticatedHttpRequest, reference: str, pk: int) 
     complaint = get_object_or_404(case.complaints, pk=pk)
     if not permissions.can_refer_to_governors(request.user):
         raise PermissionDenied
-    form = ComplaintReferForm(request.POST or None)
+    form = ComplaintReferForm(request.POST or None, school=case.school)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 

@@ -6,7 +6,7 @@ at 100,000 cases. What the services would guarantee is kept by hand here:
 - every case's timeline is a valid hash chain (the digest is the services' own `_event_digest`, so
   `verify_integrity` and `case_event_verify` accept it);
 - references never meet the ones `case_reference_next` hands out: bulk cases are `BK<school>-<year>-<n>`,
-  demo and real cases `CB-<year>-<n>`;
+  demo and real cases `<school code>-<year>-<n>` (HIL-2026-0001);
 - the full-text search document is filled for every case (see case_services.case_search_document_refresh).
 
 Left out on purpose, and said so in bench/README.md: simple-history rows (bulk rows have no "created"
@@ -33,6 +33,7 @@ from django.utils import timezone
 from incidents.cases import services as case_services
 from incidents.cases import timeline
 from incidents.decisions.sanctions import case_response_refresh
+from incidents.demo.school import seed_school
 from incidents.models import (
     Case,
     CaseEvent,
@@ -42,6 +43,7 @@ from incidents.models import (
     Decision,
     Evidence,
     Letter,
+    Membership,
     Parent,
     Recommendation,
     Sanction,
@@ -51,7 +53,6 @@ from incidents.models import (
 from incidents.roles import Role, ensure_role_groups
 from policies.defaults import load_defaults
 from policies.models import Clause, LetterTemplateVersion, PolicyVersion, ResponseType, School
-from policies.selectors import current_school
 
 REFERENCE_PREFIX = "BK"
 CHUNK = 2000
@@ -132,8 +133,9 @@ def bulk_cases_exist() -> bool:
     return Case.objects.filter(reference__startswith=REFERENCE_PREFIX).exists()
 
 
-def _staff(rng: random.Random) -> dict[str, list[User]]:
-    """The demo cast plus a few more staff, so a case's lead and logger vary as in a real authority."""
+def _staff(rng: random.Random, *, schools: list[School]) -> dict[str, list[User]]:
+    """The demo cast plus a few more staff, so a case's lead and logger vary as in a real authority. The
+    extra staff hold their role at every bulk school (the cases of each school name them)."""
     ensure_role_groups()
     groups = {role: Group.objects.get(name=role.value) for role in (Role.OFFICE, Role.LEAD, Role.GOVERNOR)}
     staff: dict[str, list[User]] = {"office": [], "lead": [], "governor": []}
@@ -144,7 +146,10 @@ def _staff(rng: random.Random) -> dict[str, list[User]]:
             if created:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
-                user.groups.add(groups[role])
+                Membership.objects.bulk_create([Membership(user=user, school=school) for school in schools])
+                Membership.roles.through.objects.bulk_create([
+                    Membership.roles.through(membership_id=pk, group_id=groups[role].pk)
+                    for pk in Membership.objects.filter(user=user).values_list("pk", flat=True)])
             staff[kind].append(user)
     for username, kind in (("office", "office"), ("lead", "lead"), ("governor", "governor")):
         demo_user = User.objects.filter(username=username).first()
@@ -155,10 +160,10 @@ def _staff(rng: random.Random) -> dict[str, list[User]]:
 
 
 def _school_kits(count: int) -> list[SchoolKit]:
-    schools = [current_school()]
+    schools = [seed_school()[0]]
     for n in range(2, count + 1):
         school, _ = School.objects.get_or_create(
-            name=f"Bulk Primary School {n}", defaults={"address": f"{n} School Lane\nExampletown"})
+            name=f"Bulk Primary School {n}", defaults={"address": f"{n} School Lane\nExampletown", "code": f"BPS{n}"})
         schools.append(school)
     kits = []
     for index, school in enumerate(schools, start=1):
@@ -213,8 +218,8 @@ def seed_bulk(*, cases: int, schools: int = 1, force: bool = False, seed: int = 
     if bulk_cases_exist() and not force:
         raise AlreadySeeded("Bulk cases are already loaded: pass --force to add more.")
     rng = random.Random(seed)
-    staff = _staff(rng)
     kits = _school_kits(schools)
+    staff = _staff(rng, schools=[kit.school for kit in kits])
     samples = _sample_files()
     numbers = _next_numbers(kits)
     totals: dict[str, int] = {}

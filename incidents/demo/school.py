@@ -9,6 +9,7 @@ from policies.models import PolicyVersion, School, TermHoliday
 
 DEMO_SCHOOL = {
     "name": "Hillside Primary School",
+    "code": "HIL",
     "address": "1 School Lane\nHillside\nExampletown",
     "postcode": "EX1 2MP",
     "phone": "01234 567890",

@@ -22,12 +22,24 @@ from incidents.decisions import complaints, sanctions
 from incidents.decisions import services as decision_services
 from incidents.decisions.selectors import decision_justification_needed
 from incidents.demo.clock import Story, happening_at
+from incidents.demo.school import seed_school
 from incidents.evidence import services as evidence_services
 from incidents.letters import services as letter_services
-from incidents.models import Case, ChatImport, Child, Concern, Contact, Letter, Parent, ParentGroup, Sanction, User
+from incidents.models import (
+    Case,
+    ChatImport,
+    Child,
+    Concern,
+    Contact,
+    Letter,
+    Membership,
+    Parent,
+    ParentGroup,
+    Sanction,
+    User,
+)
 from incidents.roles import Role, ensure_role_groups
 from policies.models import Clause, ResponseType
-from policies.selectors import current_school
 
 DEMO_USERS: list[tuple[str, str, str, Role]] = [
     ("office", "Olivia", "Okafor", Role.OFFICE),
@@ -73,11 +85,13 @@ def seed_users(*, password: str | None = None) -> list[tuple[str, bool]]:
     """Create the demo users, one per role, and a second governor; the first governor is the chair.
     Returns (username, created) pairs.
 
-    Writes: users and their group membership. Existing users are left as they are.
+    Writes: users and their membership of the demo school, with their role. Existing users are left as
+    they are.
     """
     password = password or settings.DEMO_PASSWORD
     validate_demo_password(password)
     ensure_role_groups()
+    school, _ = seed_school()
     results = []
     for username, first, last, role in DEMO_USERS:
         user, created = User.objects.get_or_create(
@@ -90,7 +104,7 @@ def seed_users(*, password: str | None = None) -> list[tuple[str, bool]]:
             user.is_superuser = role == Role.ADMIN
             user.is_chair_of_governors = username == DEMO_CHAIR
             user.save()
-            user.groups.add(Group.objects.get(name=role.value))
+            Membership.objects.get_or_create(user=user, school=school)[0].roles.add(Group.objects.get(name=role.value))
         results.append((username, created))
     return results
 
@@ -199,7 +213,7 @@ def seed_school_data() -> bool:
     """
 
 
-    school = current_school()
+    school, _ = seed_school()
     if Parent.objects.filter(school=school).exists():
         return False
     rng = random.Random(2026)
@@ -417,7 +431,7 @@ def seed_decisions() -> bool:
     """
 
 
-    school = current_school()
+    school, _ = seed_school()
     titles = [title for title, *_ in DECISION_SCENARIOS]
     if Case.objects.filter(school=school, title__in=titles).exists():
         return False

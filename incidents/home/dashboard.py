@@ -75,7 +75,8 @@ def upcoming_deadlines(user: User, *, school: School, today: datetime.date, days
 
 def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case]) -> list[Panel]:
     """What awaits this user, by role, among the cases they may see (`visible`). A person with
-    several roles sees each role's panels."""
+    several roles sees each role's panels. All of the school in hand."""
+    school = user.school_in_hand
     open_cases = visible.exclude(status=Case.Status.CLOSED)
     panels: list[Panel] = []
     if user.has_role(Role.HEAD):
@@ -90,7 +91,8 @@ def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case]) -> 
             PanelItem(label=ban.case.reference, link=ban.case.get_absolute_url() + "#sanctions",
                       note=f"review {ban.review_on:%-d %b %Y}") for ban in reviews
         ], empty="No ban is due for review in the next 14 days."))
-        requests = SubjectAccessRequest.objects.filter(status=SubjectAccessRequest.Status.OPEN).order_by("due_on")
+        requests = SubjectAccessRequest.objects.filter(
+            parent__school=school, status=SubjectAccessRequest.Status.OPEN).order_by("due_on")
         panels.append(Panel("Subject access requests open", [
             PanelItem(label=f"Received {request.received_on:%-d %b %Y}",
                       link=reverse("incidents:subject_access_list"), note=f"due {request.due_on:%-d %b %Y}")
@@ -111,7 +113,8 @@ def panels_for(user: User, *, today: datetime.date, visible: QuerySet[Case]) -> 
         to_issue = letters_visible_to(user, for_page=True).filter(status=Letter.Status.APPROVED)
         panels.append(Panel("Approved letters to issue", _letter_items(to_issue),
                             more_link=reverse("incidents:letter_register")))
-        awaiting = reported_concerns_awaiting()
+        awaiting = (reported_concerns_awaiting(school=school) if school is not None
+                    else Concern.objects.none())
         panels.append(Panel("Reported online", [
             PanelItem(label=f"{concern.receipt}: {concern.get_channel_display()}",
                       link=reverse("incidents:reported_detail", args=[concern.pk]),

@@ -7,7 +7,6 @@ from django.views.decorators.http import require_GET
 
 from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.home import dashboard
-from policies.selectors import school_or_none
 
 
 @require_GET
@@ -15,7 +14,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each person's dashboard: what awaits them, the nearest deadlines of the next 14 days, their
     open cases, counts."""
     today = timezone.localdate()
-    page = dashboard.home_page(request.user, school=school_or_none(), today=today)
+    page = dashboard.home_page(request.user, school=request.school, today=today)
     return render(request, "incidents/home/home.html", {
         "panels": page.panels,
         "deadlines": page.deadlines,
@@ -31,7 +30,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def deadline_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The deadlines of the next 14 days that concern this person, beyond the home page's ten."""
     today = timezone.localdate()
-    school = school_or_none()
+    school = request.school
     deadlines = (dashboard.upcoming_deadlines(request.user, school=school, today=today,
                                               limit=dashboard.DEADLINE_LIST_SIZE) if school else None)
     return render(request, "incidents/home/deadline_list.html", {

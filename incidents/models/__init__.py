@@ -20,12 +20,13 @@ from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
 from .reporting import ReportedFile
 from .submissions import Submission
-from .users import TwoFactorReset, User
+from .users import Membership, TwoFactorReset, User
 
 __all__ = [
     "AdministrationEvent", "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia",
     "ChatMessage", "Child", "Complaint", "Concern", "Contact", "Decision", "DecisionImmutable", "Evidence",
-    "Invitation", "Letter", "Notification", "PanelConfirmation", "Parent", "ParentCode", "ParentGroup", "ParentLink",
+    "Invitation", "Letter", "Membership", "Notification", "PanelConfirmation", "Parent", "ParentCode", "ParentGroup",
+    "ParentLink",
     "Recommendation", "ReferenceCounter", "ReportedFile", "Representation", "ReviewParticipation", "Sanction",
     "SanctionStep",
     "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",

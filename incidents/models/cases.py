@@ -45,6 +45,8 @@ class Case(models.Model):
         HIGH = "high", "High"
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cases")
+    # The school's short code, the year, its own count: HIL-2026-0042 (cases.services.case_reference_next).
+    # Unique across the installation, as school codes are, so a case's address names one case.
     reference = models.CharField(max_length=20, unique=True)
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, help_text="Facts, not opinions.")
@@ -134,7 +136,7 @@ class Case(models.Model):
 
 
 class ReferenceCounter(models.Model):
-    """Last case number used in a year, so references are CB-2026-0001, CB-2026-0002, …"""
+    """Last case number a school used in a year, so its references are HIL-2026-0001, HIL-2026-0002, …"""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE)
     year = models.PositiveIntegerField()

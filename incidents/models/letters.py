@@ -48,7 +48,7 @@ class Letter(models.Model):
     step_id = models.PositiveBigIntegerField(null=True, blank=True)
     step = GenericForeignKey("step_type", "step_id")
     step_label = models.CharField(max_length=200, blank=True)
-    # What the PDF is called, without the version: "CB-2026-0004-provisional-ban" (a second letter of
+    # What the PDF is called, without the version: "HIL-2026-0004-provisional-ban" (a second letter of
     # the same kind on the case gets "-2"). Set when the first version is drafted; later versions keep it.
     file_stem = models.CharField(max_length=120, blank=True)
 

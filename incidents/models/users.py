@@ -1,8 +1,9 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils.functional import cached_property
 
 from incidents.roles import Role
+from policies.models import School
 
 
 class User(AbstractUser):
@@ -23,12 +24,43 @@ class User(AbstractUser):
     class Meta:
         db_table = "auth_casebook_user"
 
+    def at(self, school: School | None) -> "User":
+        """This user as they are at `school`: their roles there, the cases they may see there. Set on
+        each request from the school in hand (access.schools.SchoolMiddleware), and by tasks from the
+        object they work on. Returns the user."""
+        self._school_in_hand = school
+        self.__dict__.pop("role_names", None)
+        self.__dict__.pop("_visible_ids_sql", None)
+        self.__dict__.pop("_perm_cache", None)
+        self.__dict__.pop("_group_perm_cache", None)
+        return self
+
+    @property
+    def school_in_hand(self) -> School | None:
+        """The school set by `at`; else the user's only school; else None (no roles anywhere)."""
+        school = getattr(self, "_school_in_hand", None)
+        return school if school is not None else self._only_school
+
+    @cached_property
+    def _only_school(self) -> School | None:
+        if "memberships" in getattr(self, "_prefetched_objects_cache", {}):
+            memberships = list(self.memberships.all())
+        else:
+            memberships = list(self.memberships.select_related("school")[:2])
+        return memberships[0].school if len(memberships) == 1 else None
+
     @cached_property
     def role_names(self) -> frozenset[str]:
-        # From prefetch_related("groups") when the caller read many users at once, else one query.
-        if "groups" in getattr(self, "_prefetched_objects_cache", {}):
-            return frozenset(group.name for group in self.groups.all())
-        return frozenset(self.groups.values_list("name", flat=True))
+        """The user's roles at the school in hand (none without one)."""
+        school = self.school_in_hand
+        if school is None:
+            return frozenset()
+        # From prefetch_related("memberships__roles") when the caller read many users at once, else one query.
+        if "memberships" in getattr(self, "_prefetched_objects_cache", {}):
+            return frozenset(role.name for membership in self.memberships.all() if membership.school_id == school.pk
+                             for role in membership.roles.all())
+        return frozenset(Group.objects.filter(memberships__user=self, memberships__school=school)
+                         .values_list("name", flat=True))
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.role_names
@@ -57,6 +89,23 @@ class User(AbstractUser):
         if self.is_chair_of_governors and self.has_role(Role.GOVERNOR):
             roles[roles.index(str(Role.GOVERNOR.label))] = "Chair of governors"
         return f"{self.display_name} ({', '.join(roles) or 'no role'})"
+
+
+class Membership(models.Model):
+    """A user's place in one school, with their roles there: someone who works in two schools has two.
+
+    The roles are the role groups (incidents.roles), whose permissions count only at this school
+    (access.backends.MembershipBackend); a user's own `groups` are not used."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="memberships")
+    roles = models.ManyToManyField(Group, blank=True, related_name="memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "school"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.school}"
 
 
 class TwoFactorReset(models.Model):

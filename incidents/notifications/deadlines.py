@@ -24,6 +24,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
+from incidents.access.schools import members
 from incidents.access.visibility import cases_visible_to
 from incidents.models import Case, Letter, Sanction, SanctionStep, SubjectAccessRequest, User
 from incidents.roles import Role
@@ -173,8 +174,7 @@ class DeadlineContext:
         found: dict[int, User] = {}
         for role in roles:
             if role not in self._role_users:
-                self._role_users[role] = list(User.objects.filter(is_active=True, groups__name=role.value)
-                                              .order_by("pk"))
+                self._role_users[role] = list(members(self.school, role).filter(is_active=True).order_by("pk"))
             found.update({user.pk: user for user in self._role_users[role]})
         return tuple(found.values())
 

@@ -107,17 +107,16 @@ class DailyRun:
 
 
 def daily_job(*, today: datetime.date, dry_run: bool = False) -> DailyRun:
-    """The daily job: today's reminders, then the digests (which carry the reminders of people who
-    chose a digest). With `dry_run`, reports what would be sent and writes nothing.
+    """The daily job: today's reminders at every school, then the digests (which carry the reminders of
+    people who chose a digest). With `dry_run`, reports what would be sent and writes nothing.
 
     Run by Celery beat (tasks.daily_reminders) and by `manage.py send_reminders`.
     """
-    school = SchoolModel.objects.order_by("pk").first()
-    if school is None:
-        return DailyRun(reminders=[], digests=[])
+    schools = list(SchoolModel.objects.order_by("pk"))
     if dry_run:
         held = (Notification.objects.filter(digest=True, state=Notification.State.QUEUED, included_in__isnull=True)
                 .values_list("recipient__username", flat=True).distinct())
-        return DailyRun(reminders=reminders_due(school=school, today=today), digests=sorted(held))
-    sent = reminders_send(school=school, today=today)
+        return DailyRun(reminders=[plan for school in schools for plan in reminders_due(school=school, today=today)],
+                        digests=sorted(held))
+    sent = [notification for school in schools for notification in reminders_send(school=school, today=today)]
     return DailyRun(reminders=sent, digests=digests_send(today=today))

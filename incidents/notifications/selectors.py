@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from incidents.access.permissions import can_resend_email
 from incidents.access.visibility import cases_visible_to
-from incidents.models import Letter, Notification, User
+from incidents.models import Letter, Membership, Notification, User
 
 
 def emails_not_sent(user: User) -> QuerySet[Notification]:
@@ -16,8 +16,11 @@ def emails_not_sent(user: User) -> QuerySet[Notification]:
     if not can_resend_email(user):
         return Notification.objects.none()
     visible = cases_visible_to(user)
+    # An e-mail of no case (an invitation, a digest) belongs to the school its recipient works in.
+    of_school = Q(recipient__in=Membership.objects.filter(school=user.school_in_hand).values("user_id"))
     shown = (Q(letter__isnull=False, letter__case__in=visible)
-             | Q(letter__isnull=True) & (Q(case_reference="") | Q(case_reference__in=visible.values("reference"))))
+             | Q(letter__isnull=True) & (Q(case_reference="") & of_school
+                                         | Q(case_reference__in=visible.values("reference"))))
     not_sent = Q(state=Notification.State.FAILED) | Q(state=Notification.State.QUEUED) & ~Q(error="")
     return (Notification.objects.filter(not_sent, shown, included_in__isnull=True)
             .select_related("recipient", "letter__case").order_by("-created_at", "-pk"))

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents.access.permissions import can_resend_email
+from incidents.access.schools import members
 from incidents.access.visibility import cases_visible_to
 from incidents.cases.timeline import case_event_record
 from incidents.models import (
@@ -129,16 +130,16 @@ def case_notify(*, case_id: int, kind: str, by: User | None = None) -> list[Noti
     case = Case.objects.filter(pk=case_id).first()
     if case is None:
         return []
-    recipients = User.objects.filter(is_active=True, groups__name__in=[r.value for r in CASE_NOTICE_ROLES[kind]])
+    # Their roles at the case's school, for the visibility check, in one query.
+    recipients = members(case.school, *CASE_NOTICE_ROLES[kind]).filter(is_active=True)
     if by is not None:
         recipients = recipients.exclude(pk=by.pk)
-    # Their roles, for the visibility check, in one query.
-    recipients = recipients.distinct().order_by("pk").prefetch_related("groups")
+    recipients = recipients.order_by("pk")
     link = emails.site_link(case.get_absolute_url())
     email = CASE_NOTICE_EMAILS[kind](reference=case.reference, link=link)
     sent = []
     for user in recipients:
-        if may_see_case(user, case):
+        if may_see_case(user.at(case.school), case):
             notification = notification_queue(recipient=user, kind=kind, email=email, case_reference=case.reference,
                                               link=link, at_once=kind in ALWAYS_AT_ONCE)
             assert notification is not None  # only a reminder (with a key) is ever not written

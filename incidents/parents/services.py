@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.access.permissions import can_issue_letter, can_work_on_case
+from incidents.access.schools import members
 from incidents.access.throttle import count_in_window
 from incidents.cases.timeline import case_event_record
 from incidents.decisions.ban import representation_record
@@ -46,10 +47,11 @@ def parent_page_url(token: str) -> str:
 def _recorder(letter: Letter) -> User:
     """Whose name the page's writes go under: the Head Teacher who approved the letter (the parent is
     answering them), or the school's Head Teacher if that person has left."""
+    school = letter.case.school
     approver = letter.approved_by
-    if approver is not None and approver.is_active and approver.has_role(Role.HEAD):
+    if approver is not None and approver.is_active and approver.at(school).has_role(Role.HEAD):
         return approver
-    head = User.objects.filter(is_active=True, groups__name=Role.HEAD.value).order_by("pk").first()
+    head = members(school, Role.HEAD).filter(is_active=True).order_by("pk").first()
     if head is None:
         raise ValidationError("The school has no Head Teacher in Casebook to receive this.")
     return head

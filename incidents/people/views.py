@@ -14,7 +14,6 @@ from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.people.forms import PeopleImportForm
 from incidents.people.reading import UnreadableFile
 from incidents.people.services import PlanChanged, people_import
-from policies.selectors import current_school
 
 PENDING = "people_import"
 
@@ -22,7 +21,7 @@ PENDING = "people_import"
 @require_http_methods(["GET", "POST"])
 @allowed_if(may_import_people)
 def people_import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = PeopleImportForm(request.POST or None, request.FILES or None, school=current_school())
+    form = PeopleImportForm(request.POST or None, request.FILES or None, school=request.school)
     if request.method == "POST" and form.is_valid():
         request.session[PENDING] = {"name": form.cleaned_data["file"].name[-100:], "text": form.cleaned_data["text"]}
         return redirect("incidents:people_import_preview")
@@ -37,7 +36,7 @@ def people_import_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.info(request, "Choose the file to import first.")
         return redirect("incidents:people_import")
     try:
-        plan = people_import(school=current_school(), data=pending["text"].encode(), by=request.user,
+        plan = people_import(school=request.school, data=pending["text"].encode(), by=request.user,
                              source=pending["name"], dry_run=True)
     except UnreadableFile as error:
         request.session.pop(PENDING, None)
@@ -54,7 +53,7 @@ def people_import_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.info(request, "There is nothing waiting to be imported: choose the file again.")
         return redirect("incidents:people_import")
     try:
-        plan = people_import(school=current_school(), data=pending["text"].encode(), by=request.user,
+        plan = people_import(school=request.school, data=pending["text"].encode(), by=request.user,
                              source=pending["name"], expected_digest=request.POST.get("digest", ""))
     except PlanChanged:
         messages.warning(request, "Parents or children in Casebook changed since this preview was made. "

@@ -138,7 +138,8 @@ def seal_notify(*, seal: Seal) -> list[Notification]:
 
     Writes: one Notification per Head Teacher (sent after commit).
     """
-    heads = User.objects.filter(is_active=True, groups__name=Role.HEAD).distinct()
+    # The seal covers the whole installation: every school's Head Teacher receives it.
+    heads = User.objects.filter(is_active=True, memberships__roles__name=Role.HEAD.value).distinct()
     email = emails.daily_seal(fingerprint=seal.fingerprint, created_at=seal.created_at,
                               timelines=len(seal.body["chains"]), files=len(seal.body["files"]))
     sent = [notification_queue(recipient=head, kind=Notification.Kind.SEAL, email=email, at_once=True)

@@ -9,10 +9,12 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from incidents.access.schools import members
 from incidents.cases.selectors import case_timeline
 from incidents.models import Case, ChatImport, Letter, Parent, Statement, SubjectAccessRequest, User
 from incidents.people.confidentiality import RAISER, parent_facing, same_person
 from incidents.roles import Role
+from policies.models import School
 from policies.pdf import html_to_pdf
 
 WITHHELD = "[name withheld]"
@@ -81,13 +83,14 @@ def _other_people(parent: Parent, cases: list[Case]) -> set[str]:
         names.update(author for author in chat.authors if not same_person(author, parent.full_name))
     for other_parent in Parent.objects.filter(cases__in=cases).exclude(pk=parent.pk).prefetch_related("children"):
         names.update(f"{c.first_name} {c.last_name}" for c in other_parent.children.all() if c.pk not in own_children)
-    names.update(_junior_staff_names())
+    names.update(_junior_staff_names(parent.school))
     return {name for name in names if not same_person(name, parent.full_name)}
 
 
-def _junior_staff_names() -> set[str]:
-    """Staff who did not act as senior leaders are third parties: their names are withheld."""
-    senior = User.objects.filter(groups__name__in=[role.value for role in SENIOR_ROLES])
+def _junior_staff_names(school: School) -> set[str]:
+    """Staff who did not act as senior leaders are third parties: their names are withheld. Senior at
+    this school: a Head Teacher elsewhere is no senior leader here."""
+    senior = members(school, *SENIOR_ROLES)
     return {user.get_full_name() for user in User.objects.exclude(pk__in=senior.values("pk")) if user.get_full_name()}
 
 

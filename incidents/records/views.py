@@ -17,13 +17,12 @@ from incidents.models import CaseTombstone, SubjectAccessRequest
 from incidents.records import selectors, services
 from incidents.records.forms import ExportForm, SubjectAccessRequestForm
 from incidents.records.subject_access import subject_access_export as build_export
-from policies.selectors import current_school
 
 
 @require_http_methods(["GET", "POST"])
 @permissions.allowed_if(permissions.can_handle_subject_access)
 def subject_access_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    school = current_school()
+    school = request.school
     if FIND_PARENTS in request.POST:  # "Find" without JavaScript: the form again, with the parents found
         form = SubjectAccessRequestForm(initial=SubjectAccessRequestForm.initial_from(request.POST), school=school)
     else:
@@ -47,14 +46,14 @@ def subject_access_parent_search(request: AuthenticatedHttpRequest) -> HttpRespo
     """htmx: the request form's parent search (large schools): the parent chosen, then the matches."""
     form = SubjectAccessRequestForm(initial={"parent_search": request.GET.get("parent_search", ""),
                                              "parent": request.GET.get("parent")},
-                                    school=current_school(), search_parents=True)
+                                    school=request.school, search_parents=True)
     return render(request, "incidents/cases/_parent_choices.html", {"form": form, "field": form["parent"]})
 
 
 @require_POST
 @recent_confirmation_required(guard=permissions.role_guard(permissions.can_handle_subject_access))
 def subject_access_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
+    access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=request.school)
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(message) for errors in form.errors.values() for message in errors))
@@ -72,7 +71,7 @@ def subject_access_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 @require_POST
 @permissions.allowed_if(permissions.can_handle_subject_access)
 def subject_access_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=current_school())
+    access_request = get_object_or_404(SubjectAccessRequest, pk=pk, parent__school=request.school)
     services.subject_access_request_complete(access_request=access_request, by=request.user, on=timezone.localdate())
     messages.success(request, "Marked as answered.")
     return redirect("incidents:subject_access_list")
@@ -81,7 +80,7 @@ def subject_access_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpR
 @require_GET
 @permissions.allowed_if(permissions.can_handle_subject_access)
 def disposal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    school = current_school()
+    school = request.school
     return render(request, "incidents/records/disposal.html", {
         "due": selectors.cases_due_for_disposal(school=school, today=timezone.localdate()),
         "tombstones": CaseTombstone.objects.select_related("authorised_by")[:100],

@@ -99,7 +99,7 @@ class FileForm(ParentSearchForm, OncePerSubmissionForm):
     )
     case_reference = forms.CharField(
         label="Add it to an open case (optional)", max_length=20, required=False,
-        help_text="Give the case's reference, for example CB-2026-0042. Leave it empty to open a new case.",
+        help_text="Give the case's reference, for example HIL-2026-0042. Leave it empty to open a new case.",
     )
     safeguarding = forms.BooleanField(
         label="This is a safeguarding concern", required=False,

@@ -5,6 +5,8 @@ from incidents.reporting import views
 urlpatterns = [
     path("report/", views.report_form, name="online_report"),
     path("report/thanks/", views.report_thanks, name="online_report_thanks"),
+    # One school's form, by its short code (HIL), where the installation serves several.
+    path("report/<str:code>/", views.report_form, name="online_report_at"),
     path("reported/", views.reported_list, name="reported_list"),
     path("reported/<int:pk>/", views.reported_detail, name="reported_detail"),
     path("reported/<int:pk>/file/", views.reported_file, name="reported_file"),

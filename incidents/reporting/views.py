@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents.access import permissions
 from incidents.access.requests import AuthenticatedHttpRequest
+from incidents.access.schools import school_of
 from incidents.cases.views import FIND_PARENTS
 from incidents.evidence import uploads
 from incidents.models import Concern
@@ -19,7 +20,6 @@ from incidents.reporting.forms import DismissForm, FileForm, ReportForm
 from incidents.reporting.ratelimit import report_post_allowed
 from incidents.submissions import already_handled, once_per_submission
 from policies.models import School
-from policies.selectors import current_school, school_or_none
 
 RECEIPT = "casebook_report_receipt"
 DEALT_WITH_SHOWN = 20
@@ -36,10 +36,11 @@ def _thanks(request: HttpRequest, receipt: str) -> HttpResponse:
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def report_form(request: HttpRequest) -> HttpResponse:
-    """The public form. A filled-in hidden box (a program, not a person) gets the same thank-you page
-    and receipt as a real report, and nothing is kept; too many posts from one address are refused."""
-    school = school_or_none()
+def report_form(request: HttpRequest, code: str = "") -> HttpResponse:
+    """The public form: /report/HIL/ for the school of that code, /report/ for the installation's first.
+    A filled-in hidden box (a program, not a person) gets the same thank-you page and receipt as a real
+    report, and nothing is kept; too many posts from one address are refused."""
+    school = get_object_or_404(School, code=code) if code else school_of(request)
     if school is None or not school.online_reporting:
         return _closed(request, school)
     form = ReportForm(request.POST or None, request.FILES or None)
@@ -75,15 +76,15 @@ def report_thanks(request: HttpRequest) -> HttpResponse:
     receipt = request.session.get(RECEIPT)
     if not receipt:
         return redirect("incidents:online_report")
-    return render(request, "incidents/reporting/thanks.html", {"receipt": receipt, "school": school_or_none()})
+    return render(request, "incidents/reporting/thanks.html", {"receipt": receipt, "school": school_of(request)})
 
 
 @require_GET
 @permissions.allowed_if(permissions.can_log_concern)
 def reported_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "incidents/reporting/queue.html", {
-        "awaiting": selectors.reported_concerns_awaiting().prefetch_related("reported_files"),
-        "dealt_with": selectors.reported_concerns_dealt_with()[:DEALT_WITH_SHOWN],
+        "awaiting": selectors.reported_concerns_awaiting(school=request.school).prefetch_related("reported_files"),
+        "dealt_with": selectors.reported_concerns_dealt_with(school=request.school)[:DEALT_WITH_SHOWN],
     })
 
 
@@ -92,7 +93,7 @@ def _detail(request: AuthenticatedHttpRequest, concern: Concern, *, file_form: F
     return render(request, "incidents/reporting/detail.html", {
         "concern": concern,
         "files": concern.reported_files.select_related("evidence"),
-        "form": file_form or FileForm(school=current_school(), user=request.user),
+        "form": file_form or FileForm(school=request.school, user=request.user),
         "dismiss_form": dismiss_form or DismissForm(),
     })
 
@@ -100,15 +101,15 @@ def _detail(request: AuthenticatedHttpRequest, concern: Concern, *, file_form: F
 @require_GET
 @permissions.allowed_if(permissions.can_log_concern)
 def reported_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, selectors.reported_concern(pk))
+    return _detail(request, selectors.reported_concern(pk, school=request.school))
 
 
 @require_POST
 @permissions.allowed_if(permissions.can_log_concern)
 def reported_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open a case from the concern, or add it to the open case named by its reference."""
-    concern = selectors.reported_concern(pk)
-    school = current_school()
+    concern = selectors.reported_concern(pk, school=request.school)
+    school = request.school
     if handled := already_handled(request):
         return handled
     if FIND_PARENTS in request.POST:
@@ -141,7 +142,7 @@ def reported_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permissions.allowed_if(permissions.can_log_concern)
 def reported_dismiss(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    concern = selectors.reported_concern(pk)
+    concern = selectors.reported_concern(pk, school=request.school)
     form = DismissForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -161,7 +162,7 @@ def reported_dismiss(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @require_GET
 @permissions.allowed_if(permissions.can_log_concern)
 def reported_file_download(request: AuthenticatedHttpRequest, pk: int, file_pk: int) -> FileResponse:
-    concern = selectors.reported_concern(pk)
+    concern = selectors.reported_concern(pk, school=request.school)
     sent = get_object_or_404(concern.reported_files, pk=file_pk)
     try:
         handle = sent.file.open("rb")

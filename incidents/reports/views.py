@@ -13,7 +13,6 @@ from incidents.downloads import download_done
 from incidents.reports import statistics as reports
 from incidents.roles import Role
 from policies.pdf import html_to_pdf
-from policies.selectors import current_school
 
 
 def _charts(report: reports.Report) -> dict:
@@ -62,7 +61,7 @@ def report_termly_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     term = reports.term_of(timezone.localdate())
     report = reports.termly_report(term=term)
     html = render_to_string("incidents/reports/termly_pdf.html", {
-        "report": report, "charts": _charts(report), "term": term, "school": current_school(),
+        "report": report, "charts": _charts(report), "term": term, "school": request.school,
         "made_on": timezone.localdate(),
     })
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")

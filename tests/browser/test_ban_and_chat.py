@@ -32,7 +32,7 @@ def prepare_letter_from_step(page, audit: AxeAudit, step_text: str, expected: st
 
 
 def reference_of(page) -> str:
-    return page.get_by_role("main").get_by_role("link", name="CB-").first.inner_text()
+    return page.get_by_role("main").get_by_role("link", name="HIL-").first.inner_text()
 
 
 def test_ban_is_provisional_then_confirmed_then_lifted_each_with_its_letter(page_as, opened_case, lead, head):

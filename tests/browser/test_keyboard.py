@@ -44,7 +44,7 @@ def test_concern_form_is_completed_and_sent_with_the_keyboard_alone(page_as, wor
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("alert")).to_contain_text("Concern logged on")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("CB-")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("HIL-")
     expect(page.get_by_role("main")).to_contain_text("Karl Dunn")
     expect(page.get_by_role("main")).to_contain_text("Called the deputy head useless in the Year 4 group.")
     expect(page.get_by_role("main")).to_contain_text("Ruth Adeyemi")

@@ -71,7 +71,7 @@ def _run_production(script: str, tmp_path: Path, **extra_env: str) -> subprocess
 
 def test_the_dev_only_list_covers_the_test_tools():
     modules = _dev_only_modules()
-    for tool in ("pytest", "playwright", "locust", "factory", "hypothesis", "pypdf", "mypy"):
+    for tool in ("pytest", "playwright", "locust", "factory", "hypothesis", "mypy"):
         assert tool in modules
     for runtime in ("django", "celery", "weasyprint", "sentry_sdk", "gunicorn"):
         assert runtime not in modules
@@ -139,7 +139,7 @@ def test_requirements_txt_is_fully_pinned_and_holds_no_test_tool():
         line = line.split("#", 1)[0].strip()
         assert not line or re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[a-z0-9,]+\])?==[A-Za-z0-9_.]+", line), line
     assert not names & {"pytest", "pytest-django", "playwright", "pytest-playwright", "locust", "factory-boy",
-                        "hypothesis", "ruff", "mypy", "pypdf"}
+                        "hypothesis", "ruff", "mypy"}
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
 
 

@@ -117,7 +117,7 @@ def test_the_live_preview_is_a_fragment_the_csp_allows(client_for, administrator
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
     html = response.content.decode()
-    assert "<p>Dear Ms Sample,</p>" in html and "CB-" in html
+    assert "<p>Dear Ms Sample,</p>" in html and f"About {warning.school.code}-" in html
     assert "<script" not in html and "style=" not in html and "<iframe" not in html and "<html" not in html
     assert warning.versions.count() == 1  # a preview saves nothing
 

@@ -40,7 +40,8 @@ PARENT_PAGE = ["incidents:parent_letter", "incidents:parent_letter_pdf", "incide
                "incidents:parent_letter_short"]
 PARENT_PAGE_GETS = ["incidents:parent_letter", "incidents:parent_letter_pdf", "incidents:parent_letter_short"]
 PUBLIC = {"healthz", "login", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete", "incidents:online_report", "incidents:online_report_thanks",
+          "password_reset_complete", "incidents:online_report", "incidents:online_report_at",
+          "incidents:online_report_thanks",
           "invitation_accept", "favicon", *PARENT_PAGE}
 LOGIN = "login"  # a redirect to the sign-in page
 
@@ -57,6 +58,8 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "account_security": ("GET", {"default": 200}),
     "confirm": ("POST", {"default": 200}),  # an empty POST: asked again, with a plain message
     "password_change": ("GET", {"default": 200}),
+    # Choosing another of one's schools: an empty POST names no school of theirs.
+    "school_switch": ("POST", {"default": 404}),
     "password_change_done": ("GET", {"default": 200}),
     # A forgotten password is reset without signing in.
     "password_reset": ("GET", {"default": 200, "anonymous": 200}),
@@ -157,6 +160,7 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:emails_not_sent": ("GET", {"office": 200, "head": 200, "default": 403}),
     # The public report form (no sign-in) and the office's queue of what it brings in.
     "incidents:online_report": ("GET", {"default": 200, "anonymous": 200}),
+    "incidents:online_report_at": ("GET", {"default": 200, "anonymous": 200}),  # the school's own form
     "incidents:online_report_thanks": ("GET", {"default": 302, "anonymous": 302}),  # no report sent: to the form
     "incidents:reported_list": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:reported_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "default": 403}),
@@ -286,7 +290,7 @@ def world(cast, school, log_concern, parent):
 
 def _kwargs(pattern, world) -> dict:
     values = {"reference": world["reference"], "filename": f"{world['reference']}-v1.pdf", "uidb64": "MQ",
-              "token": "made-up-token"}
+              "token": "made-up-token", "code": world["reference"].split("-")[0]}
     names = set(pattern.pattern.converters)
     if "pk" in names:
         route = str(pattern.pattern)

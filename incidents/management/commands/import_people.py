@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from incidents.people.reading import FIELD_LABELS, UnreadableFile
 from incidents.people.selectors import ImportPlan
 from incidents.people.services import people_import
-from policies.selectors import school_or_none
+from policies.models import School
 
 EXIT_REFUSED_ROWS = 1
 EXIT_UNUSABLE = 2
@@ -24,12 +24,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="the CSV file (UTF-8), one row per child and parent")
         parser.add_argument("--dry-run", action="store_true", help="show what would change; save nothing")
+        parser.add_argument("--school", default="", help="the school's short code (HIL); needed when the "
+                                                         "installation serves more than one school")
 
     def handle(self, *args, **options) -> None:
         path = Path(options["file"])
-        school = school_or_none()
-        if school is None:
-            raise CommandError("There is no school yet: run `manage.py setup_school` first.", returncode=EXIT_UNUSABLE)
+        school = _school_named(options["school"])
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -75,3 +75,16 @@ def report(plan: ImportPlan, *, name: str, dry_run: bool) -> str:
     elif not plan.has_changes:
         lines.append("Nothing to change: Casebook already holds everything in this file.")
     return "\n".join(lines)
+
+
+def _school_named(code: str) -> School:
+    """The school of this code; without one, the installation's only school."""
+    schools = School.objects.filter(code=code.upper()) if code else School.objects.all()
+    found = list(schools.order_by("pk")[:2])
+    if not found:
+        raise CommandError(f"No school has the code {code}." if code else
+                           "There is no school yet: run `manage.py setup_school` first.", returncode=EXIT_UNUSABLE)
+    if len(found) > 1:
+        raise CommandError("This installation serves several schools: name one with --school CODE.",
+                           returncode=EXIT_UNUSABLE)
+    return found[0]

@@ -10,7 +10,7 @@ class Command(BaseCommand):
             "then the short one to read out or write down; both open the same page. Give one to the parent.")
 
     def add_arguments(self, parser):
-        parser.add_argument("reference", help="The case reference, e.g. CB-2026-0004")
+        parser.add_argument("reference", help="The case reference, e.g. HIL-2026-0004")
 
     def handle(self, *args, reference: str, **options) -> None:
         letter = selectors.latest_parent_letter(reference.strip())

@@ -1,4 +1,4 @@
-"""`manage.py setup_school [--name NAME --admin-email EMAIL] [--no-input]`: prepare a new installation.
+"""`manage.py setup_school [--name NAME --code HIL --admin-email EMAIL] [--no-input]`: prepare a new installation.
 
 Asks for what it is not given. Loads Casebook's default policy, ladder and letters for the school, with no
 demo data, and creates the first administrator without a password: it prints a one-time link (good for a
@@ -6,6 +6,8 @@ week) for them to choose one, never a password. Running it again with the same a
 that link: while the administrator has no password, it prints a new one (the earlier one stops working).
 It refuses an installation that already serves another school.
 """
+
+import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--name", help="the school's name, as on its letterhead")
+        parser.add_argument("--code", default="",
+                            help="the school's short code, which begins its case references (HIL-2026-0042); "
+                                 "made from the name when not given")
         parser.add_argument("--admin-email", help="the first administrator's e-mail address (also their username)")
         parser.add_argument("--no-input", action="store_false", dest="interactive",
                             help="ask nothing: fail if --name or --admin-email is missing")
@@ -27,7 +32,7 @@ class Command(BaseCommand):
         name = options["name"] or self._ask(options, "name", "The school's name: ")
         email = options["admin_email"] or self._ask(options, "admin-email", "The first administrator's e-mail: ")
         try:
-            setup = school_setup(name=name, admin_email=email)
+            setup = school_setup(name=name, admin_email=email, code=options["code"])
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         except SetupRefused as error:
@@ -39,6 +44,8 @@ class Command(BaseCommand):
                               "nothing changed.")
         else:
             self.stdout.write(self.style.SUCCESS("Created: " + "; ".join(setup.created) + "."))
+            first = f"{setup.school.code}-{datetime.date.today().year}-0001"
+            self.stdout.write(f"Its case references begin {setup.school.code}: the first is {first}.")
             self.stdout.write("No demo data was loaded.")
         steps = []
         link = administrator_first_link(administrator=setup.administrator)

@@ -102,7 +102,7 @@ def test_a_change_of_role_changes_what_the_same_user_object_sees(cast, world):
     roles are read again sees by the new roles, never by the ones the SQL was first written for."""
     office = cast["office"]
     assert set(cases_visible_to(office)) == {world["logged_by_office"], world["office_assigned"]}
-    office.groups.set([Group.objects.get(name=Role.GOVERNOR.value)])
+    office.memberships.get().roles.set([Group.objects.get(name=Role.GOVERNOR.value)])
     del office.role_names  # read again, as on the next request
     assert set(cases_visible_to(office)) == {world["office_assigned"]}  # assigned; referred to no one
     assert set(cases_visible_to(office, for_page=True)) == {world["office_assigned"]}

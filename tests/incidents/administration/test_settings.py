@@ -16,7 +16,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # As a browser posts the factory's school: a textarea's lines end in CRLF.
-PROFILE = {"name": "Hillside Primary School", "address": "1 School Lane\r\nHillside\r\nExampletown",
+PROFILE = {"name": "Hillside Primary School", "code": "HIL", "address": "1 School Lane\r\nHillside\r\nExampletown",
            "postcode": "EX1 2MP", "phone": "01234 567890", "email": "office@hillside.example", "website": "",
            "head_teacher_name": "Helen Hart", "chair_of_governors_name": "Grace Gordon",
            "safeguarding_lead_name": "Daniel Shah"}

@@ -16,8 +16,8 @@ def test_concern_log_opens_a_case_with_a_yearly_reference(log_concern):
     first = log_concern().case
     second = log_concern().case
     year = timezone.localdate().year
-    assert first.reference == f"CB-{year}-0001"
-    assert second.reference == f"CB-{year}-0002"
+    assert first.reference == f"{first.school.code}-{year}-0001"
+    assert second.reference == f"{second.school.code}-{year}-0002"
     assert first.status == Case.Status.NEW
     # In time order: the concern was received an hour before the case was opened.
     assert [e.kind for e in first.events.all()] == [CaseEvent.Kind.CONCERN, CaseEvent.Kind.OPENED]

@@ -107,8 +107,8 @@ def test_case_list_filters_searches_sorts_and_pages(client_for, head, log_concer
     high = client.get("/cases/", {"severity": "high"}).content.decode()
     assert 'data-testid="case-count">1<' in high
     by_reference = client.get("/cases/", {"sort": "reference"}).content.decode()
-    assert by_reference.index(f"CB-{timezone.localdate().year}-0001") < by_reference.index(
-        f"CB-{timezone.localdate().year}-0002")
+    assert by_reference.index(f"HIL-{timezone.localdate().year}-0001") < by_reference.index(
+        f"HIL-{timezone.localdate().year}-0002")
 
 
 @pytest.mark.parametrize("who", ["head", "office"])
@@ -143,7 +143,7 @@ def test_a_filter_matching_more_than_the_cap_says_so_and_offers_only_the_first(
     assert 'data-testid="case-count">more than 30<' in page
     assert "Page 1 of 2+" in page and 'data-testid="capped"' in page
     last = client_for(head).get("/cases/", {"q": "ordinary", "page": 2}).content.decode()
-    assert last.count('href="/cases/CB-') == 5  # rows 26–30 of 32; the last two are beyond the cap
+    assert last.count('href="/cases/HIL-') == 5  # rows 26–30 of 32; the last two are beyond the cap
     exact = client_for(head).get("/cases/", {"q": "concern 3"}).content.decode()
     assert 'data-testid="case-count">' in exact and "more than" not in exact
 

@@ -45,8 +45,9 @@ PAGES = {
 # reads, the counts. Measured at the time of writing, with a little room. The case page reads its
 # access log even when unrestricted (looks through the admin are shown on every case), and the
 # school's letter names, for "Prepare the cautionary notice" next to a decision (once decided), and
-# which letters have a parent's link staff may stop.
-MAX_QUERIES = {"home": 30, "case list": 15, "case list filtered": 15, "search": 15, "case page": 25,
+# which letters have a parent's link staff may stop. Every page reads the user's schools (the school
+# in hand), and a picker of people reads their roles at the school through its memberships.
+MAX_QUERIES = {"home": 30, "case list": 15, "case list filtered": 15, "search": 15, "case page": 27,
                "letter register": 13, "letter": 15}
 
 

@@ -102,7 +102,8 @@ def _check_invariants(case):
             assert line.actor.has_role(Role.HEAD)
     for decision in Decision.objects.filter(case=case):
         assert decision.decided_by.has_role(Role.HEAD)
-    assert case.events.filter(kind=CaseEvent.Kind.DECISION).exclude(actor__groups__name=Role.HEAD.value).count() == 0
+    decided = case.events.filter(kind=CaseEvent.Kind.DECISION)
+    assert decided.exclude(actor__memberships__roles__name=Role.HEAD.value).count() == 0
     for step in SanctionStep.objects.filter(sanction__case=case).select_related("sanction"):
         assert step.to_state in sanction_services.SANCTION_MOVES[step.sanction.kind][step.from_state]
         if step.from_state == Sanction.State.PROVISIONAL and step.to_state in (Sanction.State.CONFIRMED,

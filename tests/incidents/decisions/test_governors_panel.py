@@ -76,10 +76,7 @@ def test_the_head_cannot_record_or_change_the_panels_outcome(referred, head, cli
 
 
 def test_a_head_who_is_also_a_governor_is_refused_too(referred, head):
-    from django.contrib.auth.models import Group
-
-    head.groups.add(Group.objects.get(name=Role.GOVERNOR.value))
-    head.refresh_from_db()  # roles are read afresh
+    factories.give_role(head, Role.GOVERNOR, school=referred.case.school)
     referred.panel.add(head)  # even put on the panel by hand
     with pytest.raises(PermissionDenied):
         complaints.complaint_outcome_record(complaint=referred, by=head, outcome="upheld", reasons="r", on=TODAY)
@@ -105,9 +102,7 @@ def test_a_panel_member_cannot_record_on_another_complaint_by_changing_the_id(re
 
 
 def test_the_refer_form_names_people_and_never_offers_the_head(referred, head, client_for):
-    from django.contrib.auth.models import Group
-
-    head.groups.add(Group.objects.get(name=Role.GOVERNOR.value))
+    factories.give_role(head, Role.GOVERNOR, school=referred.case.school)
     complaint = complaints.complaint_record(case=referred.case, by=head, received_on=TODAY, summary="Again.")
     page = client_for(head).get(
         f"/cases/{referred.case.reference}/complaints/{complaint.pk}/refer/").content.decode()

@@ -46,9 +46,10 @@ def test_seed_bulk_evidence_records_match_their_shared_sample_files(bulk_school)
 def test_seed_bulk_never_uses_the_references_real_cases_get(bulk_school, log_concern):
     call_command("seed_bulk", "--cases", "20")
     concern = log_concern()
-    assert concern.case.reference.startswith("CB-")
+    prefix = f"{concern.school.code}-"
+    assert concern.case.reference.startswith(prefix)
     assert concern.case.reference.endswith("-0001")
-    assert not Case.objects.filter(reference__startswith="CB-").exclude(pk=concern.case.pk).exists()
+    assert not Case.objects.filter(reference__startswith=prefix).exclude(pk=concern.case.pk).exists()
 
 
 def test_seed_bulk_refuses_a_second_run_without_force(bulk_school):

@@ -1,0 +1,95 @@
+"""The school in hand: which of their schools a signed-in person is working in on this request.
+
+Someone who works in one school always works there; someone in two chooses with the switcher in the
+navigation bar, and the choice is kept in the session and checked against their memberships on every
+request (a membership taken away ends it at once). Everything the request then reads — roles, the cases
+the user may see (visibility.cases_visible_to), parents, settings, reports — is that school's.
+"""
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from incidents.access.requests import AuthenticatedHttpRequest
+from incidents.models import Membership, User
+from incidents.roles import Role
+from policies.models import School
+
+SCHOOL_CHOSEN = "casebook_school"
+
+
+def schools_of(user: User) -> list[School]:
+    """The schools the user is a member of, by name."""
+    return list(School.objects.filter(memberships__user=user).order_by("name", "pk"))
+
+
+def members(school: School, *roles: Role) -> QuerySet[User]:
+    """The members of `school` holding any of `roles` (any member when none are given), each read as at
+    that school: their `role_names` are their roles there (one query for all, not one per person)."""
+    found = User.objects.filter(memberships__school=school)
+    if roles:
+        found = found.filter(memberships__school=school, memberships__roles__name__in=[role.value for role in roles])
+    at_school = Membership.objects.filter(school=school).select_related("school").prefetch_related("roles")
+    return found.distinct().prefetch_related(Prefetch("memberships", queryset=at_school))
+
+
+def school_of(request: HttpRequest) -> School | None:
+    """The request's school (SchoolMiddleware), for views typed with a plain HttpRequest (public pages)."""
+    return getattr(request, "school", None)
+
+
+def school_for(user: User, *, chosen: int | None) -> School | None:
+    """The school a request works in: the chosen one if the user is still a member of it, else their
+    first school by name. A user with no membership (no role anywhere) and anyone signed out get the
+    installation's first school, so that public pages and an empty home page still name a school;
+    they hold no role there, so see nothing of it."""
+    if user.is_authenticated:
+        schools = schools_of(user)
+        user._schools = schools  # type: ignore[attr-defined]  # kept for the switcher, this request only
+        for school in schools:
+            if school.pk == chosen:
+                return school
+        if schools:
+            return schools[0]
+    return School.objects.order_by("pk").first()
+
+
+class SchoolMiddleware:
+    """Sets `request.school`, and the signed-in user's roles there (User.at)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        request.school = school_for(user, chosen=request.session.get(SCHOOL_CHOSEN))  # type: ignore[attr-defined,arg-type]
+        if user.is_authenticated:
+            user.at(request.school)  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+@require_POST
+def school_switch(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Work in another of one's schools: 404 for a school one is not a member of."""
+    school = get_object_or_404(School.objects.filter(memberships__user=request.user), pk=request.POST.get("school"))
+    request.session[SCHOOL_CHOSEN] = school.pk
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = resolve_url("incidents:home")
+    # Another school's page (a case of the school left) would be a 404: its home page is the safe place.
+    return HttpResponseRedirect(resolve_url("incidents:home") if "/cases/" in back else back)
+
+
+class MembershipBackend(ModelBackend):
+    """Django permissions from the user's roles at the school in hand (Membership.roles), not from
+    `User.groups`: a role held in one school grants nothing in another."""
+
+    def _get_group_permissions(self, user_obj):
+        school = user_obj.school_in_hand
+        if school is None:
+            return Permission.objects.none()
+        return Permission.objects.filter(group__memberships__user=user_obj, group__memberships__school=school)
