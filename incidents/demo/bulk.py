@@ -312,7 +312,7 @@ def _when(rng: random.Random, start: datetime.datetime, max_days: float) -> date
                timezone.now() - datetime.timedelta(minutes=1))
 
 
-def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[str, list[User]],
+def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[int, dict[str, list[User]]],
            samples: list, numbers: dict[tuple[int, int], int]) -> dict[str, int]:
     now = timezone.now()
     statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
