@@ -15,6 +15,20 @@ LOGO_MAX_MB = 2
 LOGO_TYPES = ("image/png", "image/jpeg")
 
 
+def logo_checked(logo):
+    """A newly uploaded logo, checked as evidence is (it is printed on every letter): its size before it
+    is read, its name, its type by content (PNG or JPEG, agreeing with its name). Anything else (the
+    logo already kept, or none) is returned as it is."""
+    if isinstance(logo, UploadedFile):
+        data = uploads.upload_read(logo, max_mb=LOGO_MAX_MB)
+        uploads.check_file_name(logo.name or "")
+        kind = uploads.identify(data, name=logo.name or "")
+        if kind.content_type not in LOGO_TYPES:
+            raise forms.ValidationError(f"The logo must be a PNG or JPEG image; this file is “{kind.label}”.")
+        logo.seek(0)
+    return logo
+
+
 class PolicyImportForm(forms.Form):
     policy = forms.ModelChoiceField(
         queryset=Policy.objects.none(), required=False, empty_label="A new policy",
@@ -88,14 +102,7 @@ class SchoolForm(DatesInRange, forms.ModelForm):
                   "representation_school_days", "evidence_max_mb", "online_reporting"]
 
     def clean_logo(self):
-        logo = self.cleaned_data.get("logo")
-        if isinstance(logo, UploadedFile):
-            data = uploads.upload_read(logo, max_mb=LOGO_MAX_MB)
-            kind = uploads.identify(data, name=logo.name or "")
-            if kind.content_type not in LOGO_TYPES:
-                raise forms.ValidationError(f"The logo must be a PNG or JPEG image; this file is “{kind.label}”.")
-            logo.seek(0)
-        return logo
+        return logo_checked(self.cleaned_data.get("logo"))
 
 
 class TermHolidayForm(DatesInRange, forms.ModelForm):

@@ -2,15 +2,12 @@
 themselves are made by incidents.administration.services."""
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 
-from incidents.evidence import uploads
 from incidents.inputs import DATE_INPUT, DatesInRange
 from incidents.roles import Role
+from policies.forms import LOGO_MAX_MB, logo_checked
 from policies.models import School
 
-LOGO_MAX_MB = 2
-LOGO_TYPES = ("image/png", "image/jpeg")
 # deploy/nginx.conf accepts request bodies up to 25 MB: a larger limit would only move the refusal there.
 EVIDENCE_MAX_MB = 25
 
@@ -33,15 +30,7 @@ class SchoolProfileForm(forms.ModelForm):
         return "\n".join(line.rstrip() for line in self.cleaned_data["address"].splitlines())
 
     def clean_logo(self):
-        logo = self.cleaned_data.get("logo")
-        if isinstance(logo, UploadedFile):
-            data = uploads.upload_read(logo, max_mb=LOGO_MAX_MB)
-            uploads.check_file_name(logo.name or "")
-            kind = uploads.identify(data, name=logo.name or "")
-            if kind.content_type not in LOGO_TYPES:
-                raise forms.ValidationError(f"The logo must be a PNG or JPEG image; this file is “{kind.label}”.")
-            logo.seek(0)
-        return logo
+        return logo_checked(self.cleaned_data.get("logo"))
 
 
 class SchoolRulesForm(forms.ModelForm):

@@ -27,6 +27,7 @@ from incidents.models import (
     User,
 )
 from incidents.notifications import emails, tasks
+from incidents.notifications.redaction import without_secret_links
 from incidents.parents import links as parent_links
 from incidents.queue import enqueue
 from incidents.roles import Role
@@ -207,7 +208,8 @@ def _missing_for_sending(notification: Notification) -> str:
 
 def notification_deliver(*, notification_id: int) -> None:
     """Send one outbox e-mail. Writes: attempts + 1; on success state "sent" and the time (and the
-    same for the notifications a digest carries; a letter's `emailed_at`). A failure is written on
+    same for the notifications a digest carries; a letter's `emailed_at`), and the kept body loses
+    its token links (redaction.without_secret_links). A failure is written on
     the row with its reason (still queued) and raised so the task retries; an e-mail that was sent
     already is not sent again. A recipient without an e-mail address is no failure that a retry
     could mend: recorded as failed at once (see notification_failed). Called only by the task."""
@@ -227,7 +229,7 @@ def notification_deliver(*, notification_id: int) -> None:
     now = timezone.now()
     done = {"state": Notification.State.SENT, "sent_at": now, "error": ""}
     with transaction.atomic():
-        Notification.objects.filter(pk=notification_id).update(**done)
+        Notification.objects.filter(pk=notification_id).update(**done, body=without_secret_links(notification.body))
         Notification.objects.filter(included_in=notification_id).update(**done)
         if notification.letter_id:
             Letter.objects.filter(pk=notification.letter_id).update(emailed_at=now, email_error="")

@@ -39,6 +39,21 @@ class AxeAudit:
             self.failures.append(f"/{path}: {violation['impact']} {violation['id']} ({violation['help']}) "
                                  f"at {', '.join(violation['nodes'][:3])}")
 
+    def check_without_scripts(self, page, browser) -> None:
+        """Check a page opened with scripts off. axe is itself a script and never finishes in such a
+        page, so the page's HTML, as it stands, is served unchanged to a scripted page of the same
+        size (its styles still come from the server) and checked there."""
+        html, url = page.content(), page.url
+        context = browser.new_context(viewport=page.viewport_size, locale="en-GB")
+        try:
+            scripted = context.new_page()
+            scripted.route(url, lambda route: route.fulfill(
+                status=200, content_type="text/html; charset=utf-8", body=html))
+            scripted.goto(url)
+            self.check(scripted)
+        finally:
+            context.close()
+
     def assert_clean(self) -> None:
         assert self.pages, "axe was not run on any page"
         assert not self.failures, "axe found serious or critical problems:\n" + "\n".join(self.failures)

@@ -177,6 +177,7 @@ def test_a_staff_member_signed_in_without_two_factor_sees_the_parent_page(ban_le
 
 def test_the_letter_email_names_the_school_and_the_link_only(ban_letter, mailoutbox):
     _case, _ban, letter, _path = ban_letter
-    email = Notification.objects.get(letter=letter, kind=Notification.Kind.LETTER)
+    [email] = [message for message in mailoutbox if message.to == [letter.recipient_email]]
     assert "/letter/" in email.body and "Ruth" not in email.body
+    assert Notification.objects.get(letter=letter, kind=Notification.Kind.LETTER).state == Notification.State.SENT
     assert Letter.objects.get(pk=letter.pk).status == Letter.Status.ISSUED
