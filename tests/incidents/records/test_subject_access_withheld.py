@@ -94,6 +94,9 @@ def test_the_head_may_disclose_with_a_reason_and_it_is_recorded(client_for, head
     assert "Wendy Witness" in summary and "Pat Quayle" in summary and "Please stop this" in summary
     _no_raiser(summary)  # anonymity survives disclosure, as a chat author too
     assert "raised by the person who raised the concern" in summary  # anonymity survives disclosure
+    timeline = re.sub(r"\s+", "", summary[summary.index("Timeline"):])  # the chronology, as the parent reads it
+    assert "Statementfromthepersonwhoraisedtheconcern" in timeline
+    assert "fromthepersonwhoraisedtheconcern" in timeline.split("Evidenceadded:shot.png", 1)[1][:60]
     # The anonymous raiser's screenshot, and the chat she wrote in, stay withheld even so.
     assert not any(name.endswith(("WhatsApp Chat.txt", "shot.png")) for name in archive.namelist())
     assert "shot.png Screenshot or image provided by the person who raised the concern" in summary
