@@ -74,7 +74,7 @@ class RequireTwoFactorMiddleware:
         # The parent's letter page (incidents.parents) and /report/, the public form (incidents.reporting),
         # are no staff pages: they show nothing of the signed-in user's.
         return path.startswith(
-            ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/letter/", "/report/",
+            ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/letter/", "/p/", "/report/",
              "/favicon.ico"),
         )
 

@@ -14,10 +14,12 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 
 from incidents.models import Case, Parent, User
+from incidents.models.cases import DERIVED_FIELDS
 from policies.models import Clause, PolicyVersion
 
-# Bookkeeping, not something a person changed: the lock counter and the times the services keep.
-_NOT_SHOWN = {"id", "version", "updated_at", "status_changed_at", "search_document", "school"}
+# Bookkeeping, not something a person changed: the lock counter and the times the services keep; and
+# the copies of other records (the response in force), which the history does not keep.
+_NOT_SHOWN = {"id", "version", "updated_at", "status_changed_at", "search_document", "school", *DERIVED_FIELDS}
 _M2M = {"clauses": Clause, "parents": Parent, "assignees": User}
 _NOTHING = "—"
 

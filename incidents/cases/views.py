@@ -19,7 +19,6 @@ from incidents.cases.forms import CaseForm, ConcernForm, RestrictForm, Transitio
 from incidents.cases.next_action import case_next_action, case_opening_section, responses_in_force
 from incidents.cases.paging import CappedPaginator, page_by_ids
 from incidents.chats import selectors as chat_selectors
-from incidents.decisions import selectors as decision_selectors
 from incidents.decisions.views import decisions_context
 from incidents.evidence import selectors as evidence_selectors
 from incidents.inputs import ids_from
@@ -125,7 +124,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                        paginator_class=CappedPaginator if narrowed else Paginator,
                        count=None if counts is None else sum(counts.values()),
                        count_from=CaseFilter(request.GET, queryset=visible).qs if narrowed else None,
-                       load=Case.objects.select_related("lead").prefetch_related(decision_selectors.listed_responses()))
+                       load=Case.objects.select_related("lead", "response_sanction"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "incidents/cases/list.html", {

@@ -7,6 +7,8 @@ the step with the letter it needs, and puts the case's sanction in force. The si
 """
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +18,7 @@ from incidents.access.permissions import require_case_worker, require_head
 from incidents.cases.services import case_transition
 from incidents.cases.timeline import case_event_record
 from incidents.decisions import ban
+from incidents.decisions.selectors import response_code, response_in_force_among
 from incidents.models import (
     Case,
     CaseEvent,
@@ -124,8 +127,9 @@ def sanction_transition(
     (confirm, vary, lift) and withdrawals are the Head Teacher's alone; a ban is confirmed only
     after representations or once the deadline has passed; a confirmed or varied ban has a review
     date. Writes: Sanction (state, ban terms), SanctionStep (with the letter it needs), a timeline
-    event (never the legal advice summary), and the case moves decided → sanction in force when
-    the first sanction takes effect. Case workers (leads, the Head, assigned office staff) may call.
+    event (never the legal advice summary), the case's response in force (case_response_refresh), and
+    the case moves decided → sanction in force when the first sanction takes effect. Case workers
+    (leads, the Head, assigned office staff) may call.
     """
     details = {k: v for k, v in (details or {}).items() if v not in (None, "", [])}
     on = on or timezone.localdate()
@@ -165,7 +169,31 @@ def sanction_transition(
     )
     if locked.kind == Kind.BAN:
         parent_links.ban_links_revoke(sanction=locked)  # the parent's page closes with the provisional steps
+    case_response_refresh(case_ids=[case.pk])
     if took_effect and Case.objects.filter(pk=case.pk, status=Status.DECIDED).exists():
         case_transition(case=case, to=Status.SANCTION_IN_FORCE, by=by, step="sanction")
     sanction.refresh_from_db()
     return step
+
+
+@transaction.atomic
+def case_response_refresh(*, case_ids: Iterable[int]) -> None:
+    """Copy each case's response in force (decisions.selectors.response_in_force_among) to its
+    `response` and `response_sanction` columns, which the case list shows and filters by.
+
+    Writes: those two columns of each case, in SQL (no history row, no version change: nothing a
+    person did to the case). Called in the same transaction as every change to a case's sanctions:
+    by sanction_transition and decision_record, and by seed_bulk for the rows it writes in bulk.
+    """
+    # Locked first, so two changes to one case's sanctions at once each read the other's when it is done.
+    ids = list(Case.objects.select_for_update().filter(pk__in=list(case_ids)).order_by("pk")
+               .values_list("pk", flat=True))
+    by_case: dict[int, list[Sanction]] = defaultdict(list)
+    for sanction in (Sanction.objects.filter(case__in=ids).exclude(state=State.WITHDRAWN)
+                     .select_related("response_type").order_by()):
+        by_case[sanction.case_id].append(sanction)
+    rows = []
+    for case_id in ids:
+        leading = response_in_force_among(by_case[case_id])
+        rows.append(Case(pk=case_id, response=response_code(leading), response_sanction=leading))
+    Case.objects.bulk_update(rows, ["response", "response_sanction"], batch_size=1000)

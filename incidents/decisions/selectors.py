@@ -107,24 +107,49 @@ def sanction_in_brief(sanction: Sanction, *, today: datetime.date | None = None)
     return text
 
 
-def listed_responses() -> Prefetch:
-    """The case list's responses for each case on a page (one query per page, never one per case):
-    every sanction not withdrawn, in the order they were ordered, as `case.responses_listed`."""
-    return Prefetch("sanctions", queryset=Sanction.objects.exclude(state=State.WITHDRAWN).order_by("id"),
-                    to_attr="responses_listed")
+def response_code(sanction: Sanction | None) -> str:
+    """The case's `response` column for this sanction in force (a Case.Response value)."""
+    if sanction is None:
+        return Case.Response.NONE
+    if sanction.kind == Sanction.Kind.BAN and sanction.state in BAN_IN_FORCE:
+        return Case.Response.BAN_IN_FORCE
+    return Case.Response(sanction.kind)
+
+
+def response_in_force_among(sanctions: Iterable[Sanction]) -> Sanction | None:
+    """Which of a case's sanctions is the response in force, the one the case list names: never a
+    withdrawn one; one still under way (a ban in force, a meeting invited) before one that is over
+    (a warning issued, a ban lifted); then the highest rung of the ladder; then the latest ordered.
+    Each sanction needs its response_type (for its rung)."""
+    listed = [s for s in sanctions if s.state != State.WITHDRAWN]
+    return max(listed, key=lambda s: (s.state not in SANCTION_FINISHED, s.response_type.level, s.pk), default=None)
+
+
+def cases_with_stale_response(cases: QuerySet[Case] | None = None) -> list[str]:
+    """References of the cases whose `response` columns no longer say what their sanctions do: a
+    change to a sanction that did not go through sanctions.case_response_refresh (tests run it after
+    every test that touches the database; it reads every sanction of the cases it checks)."""
+    cases = Case.objects.all() if cases is None else cases
+    by_case: dict[int, list[Sanction]] = {}
+    for sanction in Sanction.objects.filter(case__in=cases.values("pk")).select_related("response_type"):
+        by_case.setdefault(sanction.case_id, []).append(sanction)
+    stale = []
+    for case in cases.order_by("pk").only("pk", "reference", "response", "response_sanction"):
+        leading = response_in_force_among(by_case.get(case.pk, []))
+        if (case.response, case.response_sanction_id) != (response_code(leading), leading and leading.pk):
+            stale.append(case.reference)
+    return stale
 
 
 def cases_with_response(queryset: QuerySet[Case], response: str) -> QuerySet[Case]:
-    """Cases with a sanction of this kind (not withdrawn), or with "ban_in_force" a site ban in force."""
-    if response == "ban_in_force":
-        sanctions = Sanction.objects.filter(kind=Sanction.Kind.BAN, state__in=BAN_IN_FORCE)
-    else:
-        sanctions = Sanction.objects.filter(kind=response).exclude(state=State.WITHDRAWN)
-    # IN over the sanctions' case ids: a few thousand sanctions at most, not a probe per case.
-    return queryset.filter(pk__in=sanctions.order_by().values("case_id"))
+    """Cases whose response in force is of this kind; "ban" takes a ban in force too, "ban_in_force"
+    only a ban that keeps the parent off the site. Reads the case's own indexed `response` column."""
+    if response == Sanction.Kind.BAN:
+        return queryset.filter(response__in=[Case.Response.BAN, Case.Response.BAN_IN_FORCE])
+    return queryset.filter(response=response)
 
 
-RESPONSE_CHOICES = [("ban_in_force", "Site ban in force (provisional, confirmed or varied)"),
+RESPONSE_CHOICES = [(Case.Response.BAN_IN_FORCE.value, "Site ban in force (provisional, confirmed or varied)"),
                     *Sanction.Kind.choices]
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from incidents.access.permissions import require_head
 from incidents.cases.services import case_transition
 from incidents.cases.timeline import case_event_record
-from incidents.decisions.sanctions import sanction_transition
+from incidents.decisions.sanctions import case_response_refresh, sanction_transition
 from incidents.decisions.selectors import SANCTION_FINISHED, decision_justification_needed
 from incidents.models import (
     Case,
@@ -111,7 +111,8 @@ def decision_record(
 
     A first decision moves the case awaiting decision → decided (case_transition). A correction
     (`supersedes`) keeps the earlier decision on the record and withdraws its unfinished sanctions.
-    Writes: Decision, one Sanction per chosen response, a decision event, status events.
+    Writes: Decision, one Sanction per chosen response, a decision event, status events, the case's
+    response in force (sanctions.case_response_refresh).
     """
     require_head(by, "record a decision")
     responses = [r for r in responses if r.code != ResponseType.Code.NO_FURTHER_ACTION]
@@ -154,6 +155,7 @@ def decision_record(
         )
         case_event_record(case=case, kind=CaseEvent.Kind.SANCTION, actor=by,
                           summary=f"{response.name}: to do", data={"sanction": sanction.pk, "state": State.PENDING})
+    case_response_refresh(case_ids=[case.pk])
     outcome = "No further action" if no_further_action else _names(responses)
     case_event_record(
         case=case, kind=CaseEvent.Kind.DECISION, actor=by,

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from incidents.cases import services as case_services
 from incidents.cases import timeline
+from incidents.decisions.sanctions import case_response_refresh
 from incidents.models import (
     Case,
     CaseEvent,
@@ -403,6 +404,7 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
         letter_steps.append(decision if decision.no_further_action else sanctions[-1])
     _insert_rows(Decision.responses.through, ["decision_id", "responsetype_id"], responses)
     Sanction.objects.bulk_create(sanctions, batch_size=1000)
+    case_response_refresh(case_ids={sanction.case_id for sanction in sanctions})
     step_types = {model: ContentType.objects.get_for_model(model) for model in (Decision, Sanction)}
     for letter, step in zip(letters, letter_steps, strict=True):
         letter.step_type, letter.step_id = step_types[type(step)], step.pk

@@ -25,6 +25,7 @@ from incidents.letters.context import PARTS_BY_NAME
 from incidents.letters.forms import IssueForm, LetterFilter, LetterForm, letter_form_initial
 from incidents.models import Letter
 from incidents.notifications import selectors as notification_selectors
+from incidents.parents import selectors as parent_selectors
 from incidents.submissions import once_per_submission
 
 
@@ -109,6 +110,8 @@ def letter_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_issue": permissions.can_issue_letter(request.user),
         "can_resend_email": permissions.can_resend_email(request.user),
         "email": notification_selectors.letter_email(letter),
+        "can_print_paper_copy": permissions.can_issue_letter(request.user)
+        and parent_selectors.paper_copy_possible(letter),
         "issue_form": IssueForm(),
     })
 

@@ -21,6 +21,9 @@ class ParentLink(models.Model):
     parent = models.ForeignKey(Parent, on_delete=models.PROTECT, related_name="links")
     purpose = models.CharField(max_length=16, choices=Purpose, default=Purpose.LETTER)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The short code a paper letter prints (/p/<code>/), kept as a hash like the token: the same key
+    # to the same page, live and revoked together with it. Empty for a link that went only by e-mail.
+    short_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", help_text="Empty when issued with the letter's e-mail.")

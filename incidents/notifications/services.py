@@ -161,7 +161,7 @@ def letter_email_queue(*, letter: Letter) -> Notification:
     school = letter.case.school
     page_link = ""
     if letter.recipient_parent is not None:
-        link, token = parent_links.link_issue(letter=letter, parent=letter.recipient_parent)
+        link, token, _code = parent_links.link_issue(letter=letter, parent=letter.recipient_parent)
         page_link = emails.site_link(parent_links.page_path(token))
         case_event_record(
             case=letter.case, kind=CaseEvent.Kind.PARENT_PAGE,

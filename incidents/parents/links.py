@@ -1,7 +1,11 @@
 """The parent's link to a letter: a random token, of which only a hash is kept, signed so that a
 tampered or made-up link is told apart without touching the database.
 
-The link in the e-mail is `<random>.<signature>`. A link is live until it expires (LINK_DAYS_AFTER_DEADLINE
+The link in the e-mail is `<random>.<signature>`. A letter handed over or posted carries instead a short
+code a parent can type from paper (/p/abcd-efgh-jkmn/, and the same as a QR code): twelve random
+characters from an alphabet without look-alikes (about 59 bits; bad tries are rate-limited like bad
+links), hashed at rest in the same ParentLink row as the long token, so both open the same page
+and expire and are revoked together. A link is live until it expires (LINK_DAYS_AFTER_DEADLINE
 days after the letter's deadline, or LINK_DAYS_WITHOUT_DEADLINE days after it was issued when it has
 none) or is revoked: by staff, by a fresh link for the same letter and parent, when a new version of
 the letter is issued, or when the letter's step closes (the ban is reviewed or withdrawn).
@@ -20,10 +24,17 @@ from incidents.models import Letter, Parent, ParentLink, Sanction, SanctionStep,
 
 LINK_DAYS_AFTER_DEADLINE = 14
 LINK_DAYS_WITHOUT_DEADLINE = 28
+# A letter that goes out on paper carries its link as a short address and QR code (parents.paper).
+PAPER_METHODS = (Letter.IssueMethod.POST, Letter.IssueMethod.HAND)
 # The steps of a ban during which the parent may still send representations through the page.
 OPEN_BAN_STATES = (Sanction.State.PROVISIONAL, Sanction.State.REPRESENTATIONS)
 
 _SIGNER = signing.Signer(salt="incidents.parents.link", sep=".")
+
+# No 0/o, 1/i/l: nothing a parent could misread on paper. Typed in any case, with or without the dashes.
+SHORT_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+SHORT_LENGTH = 12
+SHORT_GROUP = 4
 
 
 def page_path(token: str) -> str:
@@ -31,8 +42,32 @@ def page_path(token: str) -> str:
     return f"/letter/{token}/"
 
 
+def short_path(code: str) -> str:
+    """The path a paper letter prints for its short code (the URL pattern `parent_letter_short`)."""
+    return f"/p/{code}/"
+
+
 def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def short_code_new() -> str:
+    """A fresh short code, grouped in fours with dashes to be read off paper: `abcd-efgh-jkmn`."""
+    code = "".join(secrets.choice(SHORT_ALPHABET) for _ in range(SHORT_LENGTH))
+    return "-".join(code[i:i + SHORT_GROUP] for i in range(0, SHORT_LENGTH, SHORT_GROUP))
+
+
+def short_code_normal(typed: str) -> str | None:
+    """A typed short code as it is hashed (lower case, no dashes or spaces), or None if it cannot be one."""
+    code = "".join(typed.split()).replace("-", "").lower()
+    if len(code) != SHORT_LENGTH or any(char not in SHORT_ALPHABET for char in code):
+        return None
+    return code
+
+
+def short_hash(code: str) -> str:
+    """The stored hash of a short code (kept apart from the long tokens' hashes by a prefix)."""
+    return hashlib.sha256(f"short:{code}".encode()).hexdigest()
 
 
 def token_unsigned(token: str) -> str | None:
@@ -85,13 +120,18 @@ def ban_links_revoke(*, sanction: Sanction) -> int:
     return parent_links_revoke(letters=letters, reason=f"The ban is now “{sanction.get_state_display()}”")
 
 
-def link_issue(*, letter: Letter, parent: Parent, by: User | None = None) -> tuple[ParentLink, str]:
+def link_issue(*, letter: Letter, parent: Parent, by: User | None = None,
+               short: bool = False) -> tuple[ParentLink, str, str]:
     """A fresh link for this letter and parent; any earlier one stops working (only its hash was kept,
-    so it cannot be shown again). Returns the row and the token to put in the URL, which is not kept.
-    Writes: ParentLink (the earlier ones revoked). Called inside the caller's transaction."""
+    so it cannot be shown again). Returns the row, the token to put in the URL and, with `short`, a
+    short code for paper (else ""); neither is kept. Writes: ParentLink (the earlier ones revoked).
+    Called inside the caller's transaction."""
     ParentLink.objects.filter(letter=letter, parent=parent, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason="A new link was issued")
     raw = secrets.token_urlsafe(32)
+    code = short_code_new() if short else ""
+    normal = short_code_normal(code) if code else None
     link = ParentLink.objects.create(letter=letter, parent=parent, token_hash=token_hash(raw),
+                                     short_hash=short_hash(normal) if normal else None,
                                      expires_at=link_expiry(letter), created_by=by)
-    return link, _SIGNER.sign(raw)
+    return link, _SIGNER.sign(raw), code

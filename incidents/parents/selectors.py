@@ -36,25 +36,38 @@ def link_for_token(token: str) -> ParentLink | None:
 
 
 def link_any_for_token(token: str) -> ParentLink | None:
-    """The link a correctly signed token names, live or not (for the timeline of a late visit)."""
+    """The link a correctly signed token, or a paper letter's short code, names, live or not (for the
+    timeline of a late visit)."""
+    found = ParentLink.objects.select_related("letter__case__school", "parent")
     raw = links.token_unsigned(token)
-    if raw is None:
-        return None
-    return ParentLink.objects.select_related("letter__case__school", "parent").filter(
-        token_hash=links.token_hash(raw)).first()
+    if raw is not None:
+        return found.filter(token_hash=links.token_hash(raw)).first()
+    code = links.short_code_normal(token)
+    if code is not None:
+        return found.filter(short_hash=links.short_hash(code)).first()
+    return None
 
 
 def link_is_live(link: ParentLink) -> bool:
-    letter = link.letter
     if link.revoked_at is not None or link.expires_at <= timezone.now():
         return False
-    if letter.status not in (Letter.Status.ISSUED, Letter.Status.ACKNOWLEDGED) or link.parent_id != \
-            letter.recipient_parent_id:
+    return link.parent_id == link.letter.recipient_parent_id and letter_page_open(link.letter)
+
+
+def letter_page_open(letter: Letter) -> bool:
+    """Whether an issued letter's page may be opened at all: not replaced, its step not closed."""
+    if letter.status not in (Letter.Status.ISSUED, Letter.Status.ACKNOWLEDGED) or letter.recipient_parent_id is None:
         return False
     if Letter.objects.filter(previous=letter, status__in=(Letter.Status.ISSUED, Letter.Status.ACKNOWLEDGED)).exists():
         return False
     ban = links.letter_ban(letter)
     return ban is None or ban.state in links.OPEN_BAN_STATES
+
+
+def paper_copy_possible(letter: Letter) -> bool:
+    """Whether a letter that went out on paper can be printed again with a link to its page."""
+    return letter.issue_method in links.PAPER_METHODS and bool(letter.pdf) \
+        and letter_page_open(letter)
 
 
 def representations_open(link: ParentLink) -> bool:

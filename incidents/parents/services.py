@@ -13,6 +13,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +21,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.access.permissions import can_work_on_case
+from incidents.access.permissions import can_issue_letter, can_work_on_case
 from incidents.access.throttle import count_in_window
 from incidents.cases.timeline import case_event_record
 from incidents.decisions.ban import representation_record
@@ -28,7 +29,7 @@ from incidents.letters.services import letter_transition
 from incidents.models import CaseEvent, Letter, Notification, ParentCode, ParentLink, Representation, User
 from incidents.notifications import emails
 from incidents.notifications.services import case_notify_after_commit
-from incidents.parents import links, selectors
+from incidents.parents import links, paper, selectors
 from incidents.roles import Role
 from incidents.transitions import IllegalTransition
 
@@ -63,21 +64,58 @@ def _page_event(*, link: ParentLink, action: str, summary: str, address: str | N
     )
 
 
+class IssuedLink(NamedTuple):
+    """A link just issued: the row, the page's address, and the short address to the same page."""
+
+    link: ParentLink
+    url: str
+    short_url: str
+
+
+def parent_short_url(code: str) -> str:
+    """The absolute short address a paper letter prints for its code."""
+    return emails.site_link(links.short_path(code))
+
+
 @transaction.atomic
-def parent_link_issue(*, letter: Letter, by: User | None = None) -> tuple[ParentLink, str]:
-    """A fresh link to an issued letter's page for the parent it went to; earlier links to it stop
-    working. Returns the link and its address (shown once, never kept). Writes: ParentLink (earlier
-    revoked), an event. Called when a letter is e-mailed (by: None) and by `manage.py parent_link`."""
+def parent_link_issue(*, letter: Letter, by: User | None = None, on_paper: bool = False) -> IssuedLink:
+    """A fresh link to an issued letter's page for the parent it went to, with a short code for paper
+    (always: a link printed by `manage.py parent_link` may be read out or written down); earlier links
+    to it stop working. Returns the link and its addresses (shown once, never kept). Writes: ParentLink
+    (earlier revoked), an event. Called by `manage.py parent_link` and parent_paper_copy."""
     if not letter.is_frozen or letter.recipient_parent is None:
         raise ValidationError("Only an issued letter to one of the case's parents has a page for the parent.")
-    link, token = links.link_issue(letter=letter, parent=letter.recipient_parent, by=by)
+    link, token, code = links.link_issue(letter=letter, parent=letter.recipient_parent, by=by, short=True)
+    how = "printed on the paper copy" if on_paper else "issued"
     case_event_record(
         case=letter.case, kind=CaseEvent.Kind.PARENT_PAGE, actor=by,
-        summary=f"Link to the letter's page issued for {letter.recipient_name} "
+        summary=f"Link to the letter's page {how} for {letter.recipient_name} "
                 f"(works until {timezone.localtime(link.expires_at):%-d %B %Y}; earlier links stop working)",
-        data={"action": "issued", "parent": link.parent_id, "letter": letter.pk, "link": link.pk},
+        data={"action": "issued", "parent": link.parent_id, "letter": letter.pk, "link": link.pk,
+              "on_paper": on_paper},
     )
-    return link, parent_page_url(token)
+    return IssuedLink(link=link, url=parent_page_url(token), short_url=parent_short_url(code))
+
+
+def parent_paper_copy(*, letter: Letter, by: User) -> bytes:
+    """The letter to print and post or hand over, with a fresh short link and QR code on a page of its
+    own after the letter (parents.paper); earlier links to the letter stop working, so the copy
+    printed last is the one that works. Refuses a letter not issued by post or by hand, or not to one
+    of the case's parents, and a letter whose page no longer opens (replaced, or its ban decided).
+    Writes: ParentLink, an event (parent_link_issue). Staff who may issue letters and see the case."""
+    if not can_issue_letter(by):
+        raise PermissionDenied("You cannot print letters for parents.")
+    if letter.issue_method not in links.PAPER_METHODS:
+        raise ValidationError("Only a letter posted or handed over is printed with its link: "
+                              "an e-mailed letter carries its link in the e-mail.")
+    if not letter.pdf:
+        raise ValidationError("This letter has no PDF.")
+    with transaction.atomic():  # a copy that cannot be made leaves the earlier link working
+        issued = parent_link_issue(letter=letter, by=by, on_paper=True)
+        if not selectors.link_is_live(issued.link):
+            raise ValidationError("This letter's page is closed (a newer version was issued, or its step is over): "
+                                  "there is no link to print.")
+        return paper.paper_copy_pdf(letter=letter, short_url=issued.short_url)
 
 
 @transaction.atomic

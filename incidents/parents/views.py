@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents.access.client_address import client_address
-from incidents.access.permissions import can_work_on_case
+from incidents.access.permissions import can_issue_letter, can_work_on_case
 from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.evidence import uploads
 from incidents.letters import selectors as letter_selectors
@@ -27,6 +27,7 @@ from incidents.models import Letter, ParentLink
 from incidents.parents import links, selectors, services
 from incidents.parents.forms import CodeForm, MeetingForm, RepresentationsForm
 from incidents.parents.presenting import letter_html_for_parent
+from policies.pdf import PdfRenderError
 
 PLAIN_PAGE = "incidents/parents/plain.html"
 LETTER_PAGE = "incidents/parents/letter.html"
@@ -34,6 +35,10 @@ VERIFIED_FOR_SECONDS = 30 * 60
 
 
 def _plain(request: HttpRequest, *, status: int = 404) -> HttpResponse:
+    # A message the letter's page left ("we have sent a code to k***@…") belongs to a page that no longer
+    # opens: it is dropped, not shown here, so the plain page is the same whatever came before it.
+    for _message in messages.get_messages(request):
+        pass
     return render(request, PLAIN_PAGE, {"school": selectors.contact_school()}, status=status)
 
 
@@ -217,3 +222,21 @@ def parent_links_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     if services.parent_links_revoke(letter=letter, by=request.user):
         messages.success(request, "The parent's link to this letter no longer works.")
     return redirect(letter.case.get_absolute_url() + "#letters")
+
+
+@require_POST
+def letter_paper_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Staff: the letter to print and post or hand over, with the parent's short link and QR code."""
+    letter = letter_selectors.letter_for(request.user, pk)
+    if not can_issue_letter(request.user):
+        raise PermissionDenied
+    try:
+        data = services.parent_paper_copy(letter=letter, by=request.user)
+    except (ValidationError, PdfRenderError) as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(reverse("incidents:letter_detail", args=[letter.pk]))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{letter.pdf_filename.removesuffix(".pdf")}-paper.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

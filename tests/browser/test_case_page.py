@@ -18,7 +18,7 @@ from incidents.models import Sanction, SanctionStep
 from policies.models import ResponseType
 from tests import factories
 from tests.browser.axe import AxeAudit
-from tests.browser.conftest import DESKTOP, PHONE, open_section
+from tests.browser.conftest import DESKTOP, PHONE, open_section, sign_in
 from tests.browser.screens import save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -99,6 +99,23 @@ def test_case_page_opens_on_the_summary_and_next_action(viewport, page_as, opene
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_case_sections_work_without_javascript(viewport, browser, opened_case, lead, head, live_server):
+    case, _ = _ban_awaiting_representations(opened_case, lead, head)
+    context = browser.new_context(viewport=viewport, java_script_enabled=False, locale="en-GB")
+    page = sign_in(context.new_page(), live_server.url, "lead")
+    page.goto(live_server.url + case.get_absolute_url())
+    expect(page.get_by_test_id("case-summary")).to_be_visible()
+    open_section(page, "Evidence")
+    assert page.url.endswith("#evidence")
+    expect(page.locator("#evidence")).to_be_visible()
+    expect(page.locator("#overview")).to_be_hidden()
+    open_section(page, "Letters")
+    expect(page.locator("#letters")).to_be_visible()
+    expect(page.locator("#evidence")).to_be_hidden()
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_field_history_reads_in_words(viewport, page_as, opened_case, lead, head, live_server):
     case, _ = _ban_awaiting_representations(opened_case, lead, head)
     audit = AxeAudit()
@@ -116,12 +133,21 @@ def test_field_history_reads_in_words(viewport, page_as, opened_case, lead, head
     audit.assert_clean()
 
 
-def test_favicon_is_served_and_linked(page_as, world, live_server):
-    page = page_as("office")
-    for link in page.locator("link[rel=icon], link[rel=apple-touch-icon]").all():
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_favicon_is_served_and_linked_and_the_tab_names_the_page(viewport, page_as, world, live_server):
+    audit = AxeAudit()
+    page = page_as("office", viewport)
+    links = page.locator("link[rel=icon], link[rel=apple-touch-icon]").all()
+    assert links
+    for link in links:
         response = page.request.get(live_server.url + link.get_attribute("href"))
         assert response.status == 200 and response.headers["content-type"].startswith("image/"), link
     assert page.request.get(live_server.url + "/favicon.ico").status == 200
+    audit.check(page)
+    page.goto(f"{live_server.url}/cases/")
+    expect(page).to_have_title("Cases — Casebook")
+    audit.check(page)
+    audit.assert_clean()
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

@@ -1,5 +1,6 @@
 """Long work shows that it is under way and then its result, never a stale message: a letter's PDF
-("Preparing the PDF…", then the PDF), with JavaScript and without."""
+("Preparing the PDF…", then the PDF), with JavaScript and without; the termly report's download. On a
+1366-pixel screen and on a 390-pixel phone."""
 
 import time
 
@@ -11,7 +12,7 @@ from incidents.models import Letter
 from policies import pdf
 from policies.models import Clause
 from tests.browser.axe import AxeAudit
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import DESKTOP, PHONE, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,9 +38,10 @@ def slow_pdf(monkeypatch):
     monkeypatch.setattr(pdf, "html_to_pdf", slow)
 
 
-def test_preparing_a_pdf_says_so_until_it_is_ready(page_as, letter, live_server, slow_pdf):
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_preparing_a_pdf_says_so_until_it_is_ready(viewport, page_as, letter, live_server, slow_pdf):
     audit = AxeAudit()
-    page = page_as("lead")
+    page = page_as("lead", viewport)
     page.goto(f"{live_server.url}/letters/{letter.pk}/")
     status = page.get_by_test_id("render-status")
     expect(status).to_contain_text("No PDF yet.")
@@ -79,8 +81,10 @@ def test_without_javascript_the_page_refreshes_itself_until_the_pdf_is_ready(bro
     context.close()
 
 
-def test_a_long_download_says_preparing_until_the_file_has_arrived(page_as, world, live_server, slow_pdf):
-    page = page_as("head")
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_long_download_says_preparing_until_the_file_has_arrived(viewport, page_as, world, live_server, slow_pdf):
+    audit = AxeAudit()
+    page = page_as("head", viewport)
     page.goto(f"{live_server.url}/reports/")
     link = page.get_by_test_id("termly-report")
     with page.expect_download(timeout=30_000) as download:
@@ -88,7 +92,10 @@ def test_a_long_download_says_preparing_until_the_file_has_arrived(page_as, worl
         # The report takes at least two seconds here (slow_pdf): the message is up meanwhile.
         expect(page.get_by_test_id("busy")).to_contain_text("Preparing the termly report…", timeout=1_500)
         expect(page.get_by_test_id("busy")).to_have_attribute("role", "status", timeout=1_500)
+        expect(page.get_by_test_id("busy")).to_be_in_viewport()
+        audit.check(page)
     assert download.value.suggested_filename.startswith("termly-report-")
     # The file is here: the message goes, and the link works again.
     expect(page.get_by_test_id("busy")).to_have_count(0, timeout=15_000)
     expect(link).not_to_have_attribute("aria-disabled", "true")
+    audit.assert_clean()

@@ -36,7 +36,9 @@ from tests import factories
 ROLES = ["office", "lead", "head", "dsl", "governor", "chair", "panel", "admin", "outsider", "anonymous"]
 PARENT_PAGE = ["incidents:parent_letter", "incidents:parent_letter_pdf", "incidents:parent_letter_acknowledge",
                "incidents:parent_letter_code", "incidents:parent_letter_verify",
-               "incidents:parent_letter_representations", "incidents:parent_letter_meeting"]
+               "incidents:parent_letter_representations", "incidents:parent_letter_meeting",
+               "incidents:parent_letter_short"]
+PARENT_PAGE_GETS = ["incidents:parent_letter", "incidents:parent_letter_pdf", "incidents:parent_letter_short"]
 PUBLIC = {"healthz", "login", "password_reset", "password_reset_done", "password_reset_confirm",
           "password_reset_complete", "incidents:online_report", "incidents:online_report_thanks",
           "invitation_accept", "favicon", *PARENT_PAGE}
@@ -120,8 +122,10 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:letter_new_version": ("POST", {"office": 403, "lead": 302, "head": 302, "panel": 403, "default": 404}),
     "incidents:letter_pdf": ("GET", {"default": 404}),  # no PDF yet for a draft: 404 for everyone
     # The parent's letter page, with a made-up link: the same plain 404 page for everyone, signed in or not.
-    **{name: ("GET" if name in PARENT_PAGE[:2] else "POST", {"default": 404}) for name in PARENT_PAGE},
+    **{name: ("GET" if name in PARENT_PAGE_GETS else "POST", {"default": 404}) for name in PARENT_PAGE},
     "incidents:parent_links_revoke": ("POST", {"office": 403, "lead": 302, "head": 302, "panel": 403, "default": 404}),
+    # The draft was not posted or handed over: sent back to the letter with a message, no link issued.
+    "incidents:letter_paper_copy": ("POST", {"office": 302, "lead": 302, "head": 302, "panel": 403, "default": 404}),
     # Chats: a zip with one photo, read, with one message marked by the lead.
     "incidents:chat_detail": ("GET", OK_FOR_CASE_READERS),
     "incidents:chat_media": ("GET", OK_FOR_CASE_READERS),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.decisions import sanctions
+from incidents.decisions import services as decision_services
 from incidents.decisions.selectors import sanction_in_brief
 from incidents.models import Sanction
 from policies.models import ResponseType
@@ -62,9 +63,12 @@ def test_the_brief_wording_of_a_confirmed_ban_gives_its_end_and_review_with_the_
 
 
 def test_a_withdrawn_response_is_not_listed(client_for, head, warned):
-    Sanction.objects.filter(case=warned).update(state=State.WITHDRAWN)
+    # The decision corrected to no further action: its warning, still to do, is withdrawn.
+    decision_services.decision_record(case=warned, by=head, reasons="The posts were not the parent's.",
+                                      no_further_action=True, supersedes=warned.decisions.get())
     html = client_for(head).get(reverse("incidents:case_list")).content.decode()
     assert "Warning" not in _row_of(html, warned.reference)
+    assert "—" in _row_of(html, warned.reference)
 
 
 def test_filtering_by_response_shows_only_cases_with_it(client_for, head, banned, warned, case):
@@ -82,7 +86,7 @@ def test_filtering_by_ban_in_force_leaves_out_a_lifted_ban(client_for, head, ban
     case, ban = banned
     url = reverse("incidents:case_list")
     assert case.reference in client_for(head).get(url, {"response": "ban_in_force"}).content.decode()
-    Sanction.objects.filter(pk=ban.pk).update(state=State.LIFTED)
+    sanctions.sanction_transition(sanction=ban, to=State.LIFTED, by=head, details={"reasons": "Apologised."})
     html = client_for(head).get(url, {"response": "ban_in_force"}).content.decode()
     assert case.reference not in html
     assert "No cases match." in html

@@ -156,7 +156,8 @@ def test_case_page_sections_are_anchors_each_once(case, head, client_for):
 def test_next_date_of_a_ban_is_not_shown_once_it_is_lifted(school, office, lead, head, log_concern, parent,
                                                          client_for):
     case = _ban_letter_sent(school, office, lead, head, log_concern, parent)
-    Sanction.objects.filter(case=case).update(state=State.LIFTED)
+    sanctions.sanction_transition(sanction=case.sanctions.get(), to=State.LIFTED, by=head,
+                                  details={"reasons": "The parent apologised in writing."})
     summary_start = 'data-testid="summary-response"'
     page = client_for(head).get(case.get_absolute_url()).content.decode()
     shown = page[page.index(summary_start):page.index("</dd>", page.index(summary_start))]

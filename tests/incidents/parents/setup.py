@@ -22,18 +22,24 @@ def page_path_in(body: str) -> str:
 
 
 def issue_by_email(letter: Letter, *, head, by, capture) -> Letter:
+    return issue_on_paper(letter, head=head, by=by, capture=capture, method="email")
+
+
+def issue_on_paper(letter: Letter, *, head, by, capture, method: str = "hand") -> Letter:
+    """Prepare the PDF, approve and issue the letter (by hand, post, or e-mail)."""
     with capture(execute=True), transaction.atomic():
         letter_services.letter_request_pdf(letter=letter)
     letter.refresh_from_db()
     letter_services.letter_transition(letter=letter, to=Letter.Status.APPROVED, by=head)
     with capture(execute=True):
-        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=by, method="email")
+        letter_services.letter_transition(letter=letter, to=Letter.Status.ISSUED, by=by, method=method)
     letter.refresh_from_db()
     return letter
 
 
-def emailed_ban_letter(*, school, office, lead, head, capture, due_in_days: int = 14):
-    """(case, ban, letter): a provisional ban on Karl Dunn, its letter e-mailed to him."""
+def emailed_ban_letter(*, school, office, lead, head, capture, due_in_days: int = 14, method: str = "email"):
+    """(case, ban, letter): a provisional ban on Karl Dunn, its letter e-mailed to him (or, with
+    `method` "hand" or "post", handed over or posted)."""
     school.phone, school.email = "01632 960000", "office@hollybank.example"
     school.save()
     case, parent = realistic_case(school=school, office=office, lead=lead)
@@ -45,6 +51,9 @@ def emailed_ban_letter(*, school, office, lead, head, capture, due_in_days: int 
                  "representations_due": today + datetime.timedelta(days=due_in_days),
                  "conditions": "Grandmother drops off and collects at the side gate."})
     letter = letter_services.letter_start(case=case, purpose="provisional_ban", by=lead, recipient=parent, step=step)
-    letter = issue_by_email(letter, head=head, by=office, capture=capture)
+    if method == "email":
+        letter = issue_by_email(letter, head=head, by=office, capture=capture)
+    else:
+        letter = issue_on_paper(letter, head=head, by=office, capture=capture, method=method)
     ban.refresh_from_db()
     return case, ban, letter

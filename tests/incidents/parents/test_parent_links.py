@@ -2,11 +2,13 @@
 page (same status, same body) for every link that opens nothing."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from incidents.decisions import sanctions
 from incidents.letters import services as letter_services
@@ -53,7 +55,10 @@ def test_the_pdf_downloads_through_the_link(ban_letter, plain_client):
     response = plain_client.get(path + "letter.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"] and response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "Hillside Primary School" in text and "Ruth Adeyemi" not in text  # the school, never the raiser
 
 
 def test_every_link_that_opens_nothing_gets_the_same_plain_page(
@@ -181,3 +186,62 @@ def test_the_letter_email_names_the_school_and_the_link_only(ban_letter, mailout
     assert "/letter/" in email.body and "Ruth" not in email.body
     assert Notification.objects.get(letter=letter, kind=Notification.Kind.LETTER).state == Notification.State.SENT
     assert Letter.objects.get(pk=letter.pk).status == Letter.Status.ISSUED
+
+
+def test_another_cases_link_opens_only_its_own_letter_and_once_closed_the_plain_page(
+        ban_letter, plain_client, school, office, lead, head, django_capture_on_commit_callbacks, mailoutbox):
+    _case, _ban, letter, path = ban_letter
+    mailoutbox.clear()
+    _other_case, other_ban, other_letter = emailed_ban_letter(school=school, office=office, lead=lead, head=head,
+                                                              capture=django_capture_on_commit_callbacks)
+    other_path = page_path_in(mailoutbox[-1].body)
+    plain = plain_client.get("/letter/not-a-link/")
+
+    def pdf_of(page_path: str) -> bytes:
+        return b"".join(plain_client.get(page_path + "letter.pdf").streaming_content)
+
+    with letter.pdf.open("rb") as mine, other_letter.pdf.open("rb") as theirs:
+        assert pdf_of(path) == mine.read() and pdf_of(other_path) == theirs.read()
+    # Acknowledging through the other case's link touches only the other case's letter.
+    plain_client.post(other_path + "got-it/")
+    letter.refresh_from_db()
+    other_letter.refresh_from_db()
+    assert (letter.status, other_letter.status) == (Letter.Status.ISSUED, Letter.Status.ACKNOWLEDGED)
+    # When the other case's ban is decided, its link gives the plain page, and this one still opens.
+    sanctions.sanction_transition(sanction=other_ban, to=Sanction.State.LIFTED, by=head,
+                                  details={"reasons": "Apology."})
+    closed = plain_client.get(other_path)
+    assert (closed.status_code, closed.content) == (plain.status_code, plain.content)
+    assert plain_client.get(path).status_code == 200
+
+
+def test_a_message_left_by_the_page_is_not_shown_on_the_plain_page(ban_letter, plain_client, mailoutbox):
+    _case, _ban, letter, path = ban_letter
+    plain = plain_client.get("/letter/not-a-link/").content
+    plain_client.post(path + "code/")  # leaves "We have sent a code to k***@parents.example" for the next page
+    ParentLink.objects.filter(letter=letter).update(revoked_at=timezone.now())
+    assert plain_client.get(path).content == plain
+    ParentLink.objects.filter(letter=letter).update(revoked_at=None)
+    assert "We have sent a code" not in plain_client.get(path).content.decode()  # dropped, not kept for later
+
+
+def test_the_link_works_until_the_set_days_after_the_deadline(ban_letter, plain_client, monkeypatch):
+    _case, ban, letter, path = ban_letter
+    last_day = ban.representations_due + datetime.timedelta(days=links.LINK_DAYS_AFTER_DEADLINE)
+    end = timezone.make_aware(datetime.datetime.combine(last_day, datetime.time(23, 59, 59)))
+    assert plain_client.get(path).status_code == 200
+    monkeypatch.setattr(timezone, "now", lambda: end - datetime.timedelta(minutes=1))
+    assert plain_client.get(path).status_code == 200
+    monkeypatch.setattr(timezone, "now", lambda: end + datetime.timedelta(seconds=1))
+    assert plain_client.get(path).status_code == 404
+
+
+def test_every_link_that_opens_nothing_is_logged_with_its_address(ban_letter, plain_client, caplog):
+    _case, _ban, _letter, path = ban_letter
+    with caplog.at_level("WARNING", logger="incidents.parents.services"):
+        plain_client.get("/letter/made-up.signature/", REMOTE_ADDR="192.0.2.70")
+        plain_client.get("/p/abcd-efgh-jkmn/", REMOTE_ADDR="192.0.2.71")
+        plain_client.get(path, REMOTE_ADDR="192.0.2.72")  # a link that works is not
+    logged = [record.getMessage() for record in caplog.records if record.name == "incidents.parents.services"]
+    assert len(logged) == 2 and "192.0.2.70" in logged[0] and "192.0.2.71" in logged[1]
+    assert path.split("/")[2] not in " ".join(logged)  # the log never holds a working key
