@@ -215,3 +215,9 @@ def test_a_governors_report_and_export_count_only_their_schools_cases(client, go
     assert reports.statistics_cases(governor.at(cases["HIL"]["ordinary"].school)).count() == hillside
     rows = _text(client.get("/reports/cases.csv")).strip().splitlines()
     assert len(rows) == 1 + hillside < 1 + Case.objects.count()
+
+
+def test_the_termly_report_counts_only_the_schools_own_cases(cases, schools):
+    term = reports.term_of(timezone.localdate())
+    for code, school in schools.items():
+        assert reports.termly_report(term=term, school=school).total == len(cases[code]) < Case.objects.count()
