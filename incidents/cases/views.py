@@ -27,8 +27,11 @@ from incidents.models import Case, Parent
 from incidents.parents import selectors as parent_selectors
 from incidents.people.confidentiality import (
     CONFIDENTIAL,
+    CaseConfidentiality,
     case_confidentiality,
+    knows_the_raiser,
     parent_facing,
+    people_as_seen_by,
     raiser_warning,
 )
 from incidents.submissions import already_handled, once_per_submission
@@ -141,6 +144,8 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
     letters = letter_selectors.case_letters(case)
     decisions = decisions_context(request.user, case, letters=letters)
     concerns = list(case.concerns.select_related("group"))
+    # A governor reads the case with an anonymous raiser withheld; staff see them, marked confidential.
+    staff = knows_the_raiser(request.user)
     return render(request, "incidents/cases/detail.html", {
         "case": case,
         "case_tabs": CASE_TABS,
@@ -168,8 +173,9 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         "marked_messages": chat_selectors.marked_messages_for(case, redact_others=False) if chat_imports else [],
         "letters": letters,
         "parent_link_letters": parent_selectors.live_link_letters(letters) if can_work and letters else set(),
-        "confidential": case_confidentiality(case, concerns=concerns),
-        "confidential_label": CONFIDENTIAL,
+        "people": people_as_seen_by(request.user, case, concerns=concerns),
+        "confidential": case_confidentiality(case, concerns=concerns) if staff else CaseConfidentiality(),
+        "confidential_label": CONFIDENTIAL if staff else "",
         **decisions,
     })
 
@@ -225,7 +231,7 @@ def case_history(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
     case = selectors.case_for(request.user, reference)
     return render(request, "incidents/cases/history.html",
                   {"case": case, "entries": history.case_field_history(case), "case_tabs": CASE_TABS,
-                   "on_history": True})
+                   "on_history": True, "people": people_as_seen_by(request.user, case)})
 
 
 @require_http_methods(["GET", "POST"])

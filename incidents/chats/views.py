@@ -18,6 +18,7 @@ from incidents.cases import services as case_services
 from incidents.chats import selectors, services
 from incidents.chats.forms import ChatDateOrderForm, ChatMarkForm
 from incidents.models import Case, ChatImport, ChatMessage
+from incidents.people.confidentiality import people_as_seen_by
 from policies.models import Clause
 
 
@@ -81,6 +82,7 @@ def chat_detail(request: AuthenticatedHttpRequest, reference: str, pk: int) -> H
         "case": case, "chat_import": chat_import, "page": page, "rows": rows, "query": query,
         "can_work": can_work, "clauses": clauses, "marked_count": sum(len(v) for v in marks.values()),
         "unlinked_media": _media_without_message(chat_import, media) if page.number == 1 and not query else [],
+        "people": people_as_seen_by(request.user, case),
     })
 
 
@@ -108,7 +110,7 @@ def _after_change(request: AuthenticatedHttpRequest, case: Case, chat_import: Ch
         clauses = list(Clause.objects.filter(version=case.policy_version_id))
         return render(request, "incidents/chats/_message.html", {
             "case": case, "chat_import": chat_import, "row": row, "can_work": True, "clauses": clauses, "query": "",
-            "error": error,
+            "error": error, "people": people_as_seen_by(request.user, case),
         })
     if error:
         messages.error(request, error)

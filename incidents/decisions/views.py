@@ -25,6 +25,7 @@ from incidents.evidence import uploads
 from incidents.inputs import id_from
 from incidents.letters import selectors as letter_selectors
 from incidents.models import Case, Letter, Sanction
+from incidents.people.confidentiality import people_as_seen_by
 from incidents.submissions import once_per_submission
 from policies.models import LetterTemplate
 
@@ -125,7 +126,8 @@ def decisions_context(user, case: Case, *, letters: list[Letter] | None = None) 
 
 def _decision_form_page(request, case, form, title, button, **extra) -> HttpResponse:
     return render(request, "incidents/decisions/step_form.html",
-                  {"case": case, "form": form, "title": title, "button": button, **extra})
+                  {"case": case, "form": form, "title": title, "button": button,
+                   "people": people_as_seen_by(request.user, case), **extra})
 
 
 @require_http_methods(["GET", "POST"])

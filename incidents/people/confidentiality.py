@@ -4,6 +4,11 @@ A concern raised "anonymously" is anonymous to the parent it is about, not to th
 who may see the case see the raiser's name and how to reach them. Everything that can reach the
 parent (letters and their e-mails, the subject access export, any page a parent opens later) asks
 this module how to name a person and what to do with free text, so they cannot disagree.
+
+Inside the school, each person sees what their part needs: staff who work on cases (office, leads,
+the Head Teacher, the safeguarding lead) see the raiser; a governor (the chair reviewing a ban, a
+member of a complaint's panel) judges the school's decision, not who raised the concern, and reads
+the case with an anonymous raiser withheld as the parent would (`people_as_seen_by`).
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from incidents.models import Case, Concern
+from incidents.models import Case, Concern, User
+from incidents.roles import Role
 
 RAISER = "the person who raised the concern"
 RAISER_CONTACT = "[contact details withheld]"
 CONFIDENTIAL = "Confidential: not to be disclosed to the parent"
+# The roles whose work on a case needs the raiser's name and how to reach them.
+KNOW_THE_RAISER = (Role.OFFICE, Role.LEAD, Role.HEAD, Role.DSL)
 
 
 def same_person(first: str, second: str) -> bool:
@@ -118,6 +126,20 @@ def parent_facing(case: Case | Iterable[Case]) -> ParentFacing:
     """How one case (or several: a subject access export) names people for the parent."""
     cases = [case] if isinstance(case, Case) else list(case)
     return ParentFacing.for_concerns(Concern.objects.filter(case__in=cases, raised_anonymously=True))
+
+
+def knows_the_raiser(user: User) -> bool:
+    """Staff whose part needs the raiser's name and contact; not a governor, whatever else they see."""
+    return any(user.has_role(role) for role in KNOW_THE_RAISER)
+
+
+def people_as_seen_by(user: User, case: Case, *, concerns: Iterable[Concern] | None = None) -> ParentFacing:
+    """How this user's pages name people on the case: staff who know the raiser see everyone as typed
+    (nothing withheld); anyone else (a governor) sees an anonymous raiser as "the person who raised the
+    concern", their contact details withheld, as the parent would. `concerns`: the case's, if read."""
+    if knows_the_raiser(user):
+        return ParentFacing()
+    return ParentFacing.for_concerns(case.concerns.all() if concerns is None else concerns)
 
 
 def raiser_warning(facing: ParentFacing, text: str, *, where: str) -> str:

@@ -33,8 +33,9 @@ class ExportForm(forms.Form):
 
     disclose_others = forms.BooleanField(
         label="Disclose other people's personal data", required=False, initial=False,
-        help_text="Raisers, witnesses, other parents and chat members, staff other than senior leaders. "
-                  "Anyone who asked to remain anonymous is withheld even so.",
+        help_text="Raisers, witnesses, other parents and chat members, staff other than senior leaders, and the "
+                  "evidence files others gave the school (screenshots, chat exports: look at each first, they "
+                  "cannot be redacted). Anyone who asked to remain anonymous is withheld even so, with their files.",
     )
     disclosure_reason = forms.CharField(label="Why it is disclosed", max_length=300, required=False)
 

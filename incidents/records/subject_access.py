@@ -11,8 +11,17 @@ from django.utils import timezone
 
 from incidents.access.schools import members
 from incidents.cases.selectors import case_timeline
-from incidents.models import Case, ChatImport, Letter, Parent, Statement, SubjectAccessRequest, User
-from incidents.people.confidentiality import RAISER, parent_facing, same_person
+from incidents.models import (
+    Case,
+    ChatImport,
+    Evidence,
+    Letter,
+    Parent,
+    Statement,
+    SubjectAccessRequest,
+    User,
+)
+from incidents.people.confidentiality import RAISER, ParentFacing, parent_facing, same_person
 from incidents.roles import Role
 from policies.models import School
 from policies.pdf import html_to_pdf
@@ -44,6 +53,14 @@ class Redactor:
 
 THIRD_PARTY = "Third party personal data: UK GDPR Art. 15(4) / DPA 2018 Sch. 2 para 16"
 ASKED_ANONYMITY = THIRD_PARTY + "; they asked to remain anonymous"
+# A file (a screenshot, a chat export, a forwarded e-mail) shows whoever is in it: Casebook cannot find
+# and black out other people in it as it can in typed text, so the whole file is withheld unless the
+# Head Teacher, having looked at it, discloses it (the ICO's right of access guidance on information
+# about other individuals).
+FILE_WITHHELD = (THIRD_PARTY + "; a file cannot be redacted automatically, so it is withheld whole unless the "
+                 "Head Teacher discloses it (ICO guidance: right of access, other people's information)")
+FILE_OF_ANONYMOUS = (ASKED_ANONYMITY + "; a file they gave could identify them, so it is withheld even when "
+                     "other people's data is disclosed")
 SENIOR_ROLES = (Role.HEAD, Role.LEAD, Role.DSL)
 
 
@@ -112,6 +129,33 @@ def _chat_transcript(chat: ChatImport, parent: Parent, *, disclose: bool) -> tup
     return lines, withheld
 
 
+def _file_kind(item: Evidence, chat: ChatImport | None) -> str:
+    if chat is not None or item.obtained == Evidence.Obtained.CHAT_EXPORT:
+        return "Chat export"
+    if item.content_type.startswith("image/") or item.obtained == Evidence.Obtained.SCREENSHOT:
+        return "Screenshot or image"
+    if item.obtained == Evidence.Obtained.EMAIL:
+        return "Forwarded e-mail"
+    return "File"
+
+
+def _file_withheld(item: Evidence, chat: ChatImport | None, parent: Parent, facing: ParentFacing, *,
+                   disclose: bool) -> str:
+    """Why this evidence file is left out of the export, or "" to include it as received.
+
+    By default every file someone else gave the school is withheld (FILE_WITHHELD), and every chat
+    file (other members wrote in it, whoever sent it); a file the parent gave the school themselves is
+    theirs. When the Head Teacher discloses other people's data, a file from someone who asked to
+    remain anonymous, or a chat they wrote in, is still withheld."""
+    from_anonymous = facing.is_raiser(item.provided_by) or (
+        chat is not None and any(facing.is_raiser(author) for author in chat.authors))
+    if disclose:
+        return FILE_OF_ANONYMOUS if from_anonymous else ""
+    if chat is None and same_person(item.provided_by, parent.full_name):
+        return ""
+    return FILE_OF_ANONYMOUS if from_anonymous else FILE_WITHHELD
+
+
 def _section(case: Case, parent: Parent, *, disclose: bool, redact: Redactor,
              withheld: list[WithheldItem]) -> dict[str, Any]:
     facing = parent_facing(case)
@@ -154,19 +198,22 @@ def _section(case: Case, parent: Parent, *, disclose: bool, redact: Redactor,
         chat = getattr(item, "chat_import", None)
         if chat is not None:
             lines, hidden = _chat_transcript(chat, parent, disclose=disclose)
-            chats.append({"name": item.original_name, "lines": [
+            chats.append({"name": shown(item.original_name), "lines": [
                 {**line, "author": person(line["author"]), "text": shown(line["text"])} if "text" in line else line
                 for line in lines]})
             if hidden:
-                withheld.append(WithheldItem(f"{ref}, chat {item.original_name}",
+                withheld.append(WithheldItem(f"{ref}, chat {shown(item.original_name)}",
                                              f"{hidden} messages written by other members, with their names "
                                              "and phone numbers", "other members of the chat"))
-            if not disclose:
-                withheld.append(WithheldItem(f"{ref}, evidence {item.original_name}",
-                                             "The original chat file as received (its transcript above shows "
-                                             "your own messages)", "other members of the chat"))
-                continue
-        evidence.append({"item": item, "provided_by": person(item.provided_by)})
+        if why := _file_withheld(item, chat, parent, facing, disclose=disclose):
+            whose = "other members of the chat" if chat else "other people shown in it"
+            withheld.append(WithheldItem(
+                f"{ref}, evidence {shown(item.original_name)}",
+                f"{_file_kind(item, chat)} provided by {person(item.provided_by)}, received "
+                f"{item.provided_at:%-d %B %Y}" + (" (its transcript above shows your own messages)" if chat else ""),
+                RAISER if why == FILE_OF_ANONYMOUS else whose, why))
+            continue
+        evidence.append({"item": item, "name": shown(item.original_name), "provided_by": person(item.provided_by)})
     return {
         "case": case,
         "concerns": concerns,
@@ -192,8 +239,9 @@ def subject_access_export(*, access_request: SubjectAccessRequest, disclose_othe
     Contents: summary.pdf (the parent's record, every case about them with its concerns, statements,
     contacts, chats and timeline, and what was withheld), statements-by-them.txt, letters/ (every
     letter PDF sent to them, as sent: letters already withhold the raiser), and
-    evidence/<case>/<file>: the original files byte for byte, except chat files when others'
-    data is withheld (their transcripts are in the summary instead).
+    evidence/<case>/<file>: the original files byte for byte. Files cannot be redacted, so by default
+    only those the parent gave the school themselves are included (never a chat file: its transcript
+    is in the summary); the rest are listed as withheld (`_file_withheld`).
     """
     parent = access_request.parent
     cases = list(
@@ -227,7 +275,7 @@ def subject_access_export(*, access_request: SubjectAccessRequest, disclose_othe
             for entry in section["evidence"]:
                 item = entry["item"]
                 with item.file.open("rb") as handle:
-                    archive.writestr(f"evidence/{section['case'].reference}/{item.pk}-{item.original_name}",
+                    archive.writestr(f"evidence/{section['case'].reference}/{item.pk}-{entry['name']}",
                                      handle.read())
     name = f"subject-access-{parent.last_name.lower()}-{timezone.localdate():%Y%m%d}.zip"
     return name, buffer.getvalue()

@@ -3,6 +3,7 @@ from django.utils.html import format_html, format_html_join
 
 from incidents.decisions.selectors import sanction_in_brief
 from incidents.models import Case, Sanction
+from incidents.people.confidentiality import ParentFacing
 
 register = template.Library()
 
@@ -21,6 +22,13 @@ def status_colour(status: str) -> str:
 @register.filter
 def status_label(status: str) -> str:
     return Case.Status(status).label if status in Case.Status.values else status
+
+
+@register.filter
+def for_reader(value: str, people: ParentFacing | None) -> str:
+    """A name or free text as the person reading the page may see it (people.confidentiality
+    .people_as_seen_by): as typed for staff, an anonymous raiser withheld for a governor."""
+    return people.person(value) if people is not None and value else value
 
 
 @register.filter

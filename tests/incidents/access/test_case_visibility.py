@@ -5,8 +5,12 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from incidents.access.visibility import cases_visible_to
+from incidents.cases import services as case_services
+from incidents.decisions import complaints, sanctions
 from incidents.evidence import services as evidence_services
+from incidents.models import Sanction
 from incidents.roles import Role
+from policies.models import ResponseType
 from tests import factories
 from tests.incidents.conftest import PNG
 
@@ -14,7 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(cast, log_concern, school):
+def everyone(cast, chair, panel_member):
+    """The standing cast, with the chair of governors and a governor who sits on a complaint's panel."""
+    return {**cast, "chair": chair, "panel": panel_member}
+
+
+@pytest.fixture
+def world(everyone, log_concern, school):
+    cast = everyone
     office, lead, head, governor = cast["office"], cast["lead"], cast["head"], cast["governor"]
     other_office = factories.UserFactory(username="office2", role=Role.OFFICE)
     other_lead = factories.UserFactory(username="lead2", role=Role.LEAD)
@@ -32,7 +43,29 @@ def world(cast, log_concern, school):
                                        provided_at=timezone.now())
         return case
 
+    def decided(name, *, ban: bool = False):
+        """A decided case (opened by the lead), with a concern logged by another office member."""
+        codes = [ResponseType.Code.PROVISIONAL_BAN] if ban else [ResponseType.Code.WARNING]
+        case, _ = factories.decided_case(school=school, lead=lead, head=head, codes=codes)
+        case_services.concern_log(school=school, by=other_office, received_at=timezone.now(), channel="phone",
+                                  description=f"Concern about {name} posting", parents=list(case.parents.all()),
+                                  link_to=case)
+        evidence_services.evidence_add(case=case, by=head, data=PNG, file_name=f"{name}.png", provided_by="x",
+                                       provided_at=timezone.now())
+        return case
+
+    ban_case = decided("ban_under_review", ban=True)
+    sanctions.sanction_transition(sanction=ban_case.sanctions.get(), to=Sanction.State.PROVISIONAL, by=head,
+                                  details={"reasons": "Threats.", "conditions": "Side gate.",
+                                           "starts_on": timezone.localdate()})
+    panel_case = decided("before_the_panel")
+    complaint = complaints.complaint_record(case=panel_case, by=lead, received_on=timezone.localdate(),
+                                            summary="The warning is unfair.")
+    complaints.complaint_refer(complaint=complaint, by=head, governors=[cast["panel"]], on=timezone.localdate())
+
     return {
+        "ban_under_review": ban_case,
+        "before_the_panel": panel_case,
         "logged_by_office": make("logged_by_office", lead=lead),
         "other_office": make("other_office", by=other_office),
         "restricted_other": make("restricted_other", restricted=True, lead=other_lead),
@@ -46,19 +79,22 @@ def world(cast, log_concern, school):
 
 EXPECTED = {
     "office": {"logged_by_office", "office_assigned"},
-    "lead": {"logged_by_office", "other_office", "restricted_mine", "safeguarding", "referred"},
+    "lead": {"logged_by_office", "other_office", "restricted_mine", "safeguarding", "referred", "ban_under_review",
+             "before_the_panel"},
     "head": {"logged_by_office", "other_office", "restricted_other", "restricted_mine", "restricted_office",
-             "safeguarding", "referred", "office_assigned"},
+             "safeguarding", "referred", "office_assigned", "ban_under_review", "before_the_panel"},
     "dsl": {"safeguarding"},
     "governor": {"referred"},
+    "chair": {"ban_under_review"},  # the ban they review with the Head Teacher, and nothing else
+    "panel": {"before_the_panel"},  # the complaint referred to their panel
     "admin": set(),
     "outsider": set(),
 }
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
-def test_each_role_sees_exactly_its_cases_everywhere(role, cast, world, client):
-    user = cast[role]
+def test_each_role_sees_exactly_its_cases_everywhere(role, everyone, world, client):
+    user = everyone[role]
     expected = {world[name].reference for name in EXPECTED[role]}
     assert set(cases_visible_to(user).values_list("reference", flat=True)) == expected
     assert set(cases_visible_to(user, for_page=True).values_list("reference", flat=True)) == expected
@@ -72,6 +108,8 @@ def test_each_role_sees_exactly_its_cases_everywhere(role, cast, world, client):
         assert (case.reference in searched) is visible, (role, name, "search")
         detail = client.get(f"/cases/{case.reference}/")
         assert detail.status_code == (200 if visible else 404), (role, name, "detail")
+        if not visible:  # the school's own page, never a debug page
+            assert "There is nothing here" in detail.content.decode(), (role, name)
         evidence = case.evidence.get()
         download = client.get(f"/cases/{case.reference}/evidence/{evidence.pk}/download/")
         assert download.status_code == (200 if visible else 404), (role, name, "download")

@@ -78,7 +78,7 @@ def test_by_default_the_export_withholds_everyone_else_and_says_what_and_why(
     assert "2 messages written by other members" in summary and "a witness" in summary
     names = archive.namelist()
     assert not any(name.endswith("WhatsApp Chat.txt") for name in names)  # the raw chat holds others' messages
-    assert any(name.endswith("shot.png") for name in names)
+    assert not any(name.endswith("shot.png") for name in names)  # the raiser's screenshot: cannot be redacted
     for name in names:
         if name.endswith(".txt"):
             _no_raiser(archive.read(name).decode())
@@ -94,7 +94,15 @@ def test_the_head_may_disclose_with_a_reason_and_it_is_recorded(client_for, head
     assert "Wendy Witness" in summary and "Pat Quayle" in summary and "Please stop this" in summary
     _no_raiser(summary)  # anonymity survives disclosure, as a chat author too
     assert "raised by the person who raised the concern" in summary  # anonymity survives disclosure
-    assert any(name.endswith("WhatsApp Chat.txt") for name in archive.namelist())
+    timeline = re.sub(r"\s+", "", summary[summary.index("Timeline"):])  # the chronology, as the parent reads it
+    assert "Statementfromthepersonwhoraisedtheconcern" in timeline
+    assert "fromthepersonwhoraisedtheconcern" in timeline.split("Evidenceadded:shot.png", 1)[1][:60]
+    # The anonymous raiser's screenshot, and the chat she wrote in, stay withheld even so.
+    assert not any(name.endswith(("WhatsApp Chat.txt", "shot.png")) for name in archive.namelist())
+    assert "shot.png Screenshot or image provided by the person who raised the concern" in summary
+    for name in archive.namelist():
+        if not name.endswith(".png"):
+            _no_raiser(archive.read(name).decode(errors="replace") if not name.endswith(".pdf") else "")
     event = anonymous_history.events.get(summary__startswith="Included in a subject access export")
     assert event.data == {"subject_access_request": access_request.pk, "disclosed": True,
                           "reason": "Wendy and Pat consented in writing"}
@@ -115,3 +123,59 @@ def test_only_the_head_may_record_a_disclosure(lead, parent, head, anonymous_his
     with pytest.raises(PermissionDenied):
         record_services.subject_access_export_record(access_request=_request(parent, head), by=lead,
                                                      disclosed=True, reason="I think so")
+
+
+NAMED_CHAT = (b"25/11/2026, 20:01 - Karl Dunn: The deputy head is useless\n"
+              b"25/11/2026, 20:02 - Pat Quayle: Leave it Karl\n"
+              b"25/11/2026, 20:03 - Sam Whitlow: Pat is right, call me on 07700 900555\n")
+
+
+@pytest.fixture
+def files_history(school, parent, office, lead, log_concern):
+    """A raiser who gave her name (not anonymous) sent a screenshot and a chat export naming other
+    parents; the parent concerned sent in a screenshot of their own."""
+    case = log_concern(parents=[parent], raised_by_name="Nadia Brook", raised_by_contact="07700 900777",
+                       description="Karl Dunn's post in the class chat.").case
+    evidence_services.evidence_add(case=case, by=office, data=factories.PNG, file_name="raiser-shot.png",
+                                   provided_by="Nadia Brook", provided_at=timezone.now(),
+                                   description="Screenshot of the class chat")
+    chat_services.evidence_add_chat(case=case, by=office, data=NAMED_CHAT, file_name="Class chat.txt",
+                                    provided_by="Nadia Brook", provided_at=timezone.now())
+    evidence_services.evidence_add(case=case, by=office, data=factories.PNG, file_name="my-side.png",
+                                   provided_by="karl DUNN", provided_at=timezone.now())
+    return case
+
+
+def _withheld_rows(summary: str) -> str:
+    return summary[summary.rindex("Withheld"):]
+
+
+def test_files_others_gave_are_withheld_by_default_and_listed_with_why(client_for, head, parent, files_history):
+    archive, summary = _export(client_for(head), _request(parent, head))
+    names = archive.namelist()
+    assert not any(name.endswith(("raiser-shot.png", "Class chat.txt")) for name in names)
+    assert any(name.endswith("my-side.png") for name in names)  # the parent's own file is theirs
+    for name in names:  # nothing in the export carries the chat's other members
+        if name.endswith(".txt"):
+            assert "Pat Quayle" not in archive.read(name).decode() and "Sam Whitlow" not in archive.read(name).decode()
+    assert "Pat Quayle" not in summary and "900555" not in summary and "Nadia Brook" not in summary
+    withheld = _withheld_rows(summary)
+    squashed = re.sub(r"\s+", "", withheld)  # the PDF's table wraps long file names anywhere
+    assert "evidenceraiser-shot.pngScreenshotorimageprovidedby[namewithheld]" in squashed
+    assert "evidenceClasschat.txtChatexportprovidedby[namewithheld]" in squashed
+    assert "otherpeopleshowninit" in squashed and "othermembersofthechat" in squashed
+    assert "my-side.png" not in squashed
+    assert withheld.count("a file cannot be redacted automatically") == 2
+    assert "UK GDPR Art. 15(4)" in withheld and "ICO guidance: right of access" in withheld
+
+
+def test_the_head_may_disclose_the_files(client_for, head, parent, files_history):
+    archive, summary = _export(client_for(head), _request(parent, head), disclose_others="on",
+                               disclosure_reason="Nadia and Pat consented in writing")
+    evidence = {item.original_name: item for item in files_history.evidence.all()}
+    for name in ("raiser-shot.png", "Class chat.txt", "my-side.png"):
+        item = evidence[name]
+        with item.file.open("rb") as handle:
+            assert archive.read(f"evidence/{files_history.reference}/{item.pk}-{name}") == handle.read()
+    assert "Pat Quayle" in summary
+    assert "a file cannot be redacted automatically" not in _withheld_rows(summary)
