@@ -6,6 +6,10 @@ p95 ≤ 100 ms, home page p95 ≤ 80 ms; the query count of a page does not grow
 
 Run against a database already filled by seed_demo + seed_bulk (see bench/README.md):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/casebook_bench .venv/bin/python bench/bench_pages.py --label 100k
+Several schools (issue 25; seed_bulk --schools N): `--school busiest|median|quietest|<CODE>` signs in that
+school's own bulk Head, lead and office user (bulk-<code>-head-1, …), checks that every case they can
+see is their school's, and times the same pages:
+    DATABASE_URL=… .venv/bin/python bench/bench_pages.py --label 300s --school median --render-runs 0
 Prints a table and writes bench/results/pages-<label>-<time>.json. Reads only, except the page views'
 own writes (sessions); it never opens a restricted case (that would record an access).
 """
@@ -37,6 +41,7 @@ from django.urls import reverse  # noqa: E402
 from incidents.access.visibility import cases_visible_to  # noqa: E402
 from incidents.letters.selectors import letters_visible_to  # noqa: E402
 from incidents.models import Case, Letter, User  # noqa: E402
+from policies.models import School  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS_MS = {"case list": 50, "case list filtered": 50, "case list by parent": 50, "case list by response": 50,
@@ -82,6 +87,28 @@ def pages_for(user: User) -> dict[str, list[str]]:
         "letter register": [reverse("incidents:letter_register")],
         "letter page": [reverse("incidents:letter_detail", args=[pk]) for pk in letters],
     }
+
+
+def school_chosen(which: str) -> School:
+    """A school by code, or the busiest, median or quietest of those with bulk staff, by number of cases."""
+    if which not in {"busiest", "median", "quietest"}:
+        return School.objects.get(code=which.upper())
+    from django.db.models import Count
+
+    ranked = list(School.objects.filter(memberships__user__username__startswith="bulk-").distinct()
+                  .annotate(n=Count("cases", distinct=True)).order_by("-n", "pk"))
+    return {"busiest": ranked[0], "median": ranked[len(ranked) // 2], "quietest": ranked[-1]}[which]
+
+
+def school_users(school: School) -> list[str]:
+    """The school's own bulk Head, lead and office user; each must see none of another school's cases."""
+    names = [f"bulk-{school.code.lower()}-{kind}-1" for kind in ("head", "lead", "office")]
+    for name in names:
+        user = User.objects.get(username=name)
+        user.at(school)
+        others = cases_visible_to(user).exclude(school=school).count()
+        assert others == 0, f"{name} sees {others} cases of other schools"
+    return names
 
 
 def measure(client: Client, urls: list[str], runs: int) -> dict:
@@ -165,19 +192,32 @@ def main() -> None:
     parser.add_argument("--render-runs", type=int, default=10)
     parser.add_argument("--pages", default="", help="only pages whose name contains this (e.g. 'case list')")
     parser.add_argument("--users", default="head,office", help="comma-separated usernames")
+    parser.add_argument("--school", default="", help="busiest, median, quietest or a school code: that school's "
+                        "own bulk head, lead and office users instead of --users (seed_bulk --schools N)")
     args = parser.parse_args()
+    usernames = args.users.split(",")
+    school = None
+    if args.school:
+        school = school_chosen(args.school)
+        usernames = school_users(school)
     # Not setup_test_environment(): it instruments every template render (copying contexts for the
     # test Client's assertions), which would more than double the server time measured.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
     result = {"label": args.label, "at": datetime.datetime.now().isoformat(timespec="seconds"),
-              "cases": Case.objects.count(), "machine": machine(), "targets_ms": TARGETS_MS, "pages": {}}
-    print(f"{result['cases']} cases; {result['machine']}")
+              "cases": Case.objects.count(), "schools": School.objects.count(),
+              "school": {"code": school.code, "cases": school.cases.count()} if school else None,
+              "machine": machine(), "targets_ms": TARGETS_MS, "pages": {}}
+    print(f"{result['cases']} cases, {result['schools']} schools; {result['machine']}")
+    if school:
+        print(f"users of {school.code} ({result['school']['cases']} cases): {', '.join(usernames)}")
     result["calibration_before"] = calibration()
     print(f"calibration before: {result['calibration_before']}")
-    print(f"{'page':24} {'user':7} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8}  target")
-    for username in args.users.split(","):
+    print(f"{'page':24} {'user':20} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8}  target")
+    for username in usernames:
         user = User.objects.get(username=username)
+        if school:
+            user.at(school)
         client = signed_in(user)
         for page, urls in pages_for(user).items():
             if not urls or args.pages not in page:
@@ -187,12 +227,12 @@ def main() -> None:
             target = TARGETS_MS.get(page)
             verdict = "" if target is None else (f"p95 ≤ {target} ms " + ("ok" if figures["p95_ms"] <= target
                                                                           else "MISSED"))
-            print(f"{page:24} {username:7} {figures['median_ms']:8.1f} {figures['p95_ms']:8.1f} "
+            print(f"{page:24} {username:20} {figures['median_ms']:8.1f} {figures['p95_ms']:8.1f} "
                   f"{figures['max_ms']:8.1f} {figures['queries']:8d}  {verdict}")
     if args.render_runs:
         figures = letter_render(args.render_runs)
         result["pages"]["letter render (PDF, worker)"] = figures
-        print(f"{'letter render (PDF)':24} {'worker':7} {figures['median_ms']:8.1f} {figures['p95_ms']:8.1f} "
+        print(f"{'letter render (PDF)':24} {'worker':20} {figures['median_ms']:8.1f} {figures['p95_ms']:8.1f} "
               f"{figures['max_ms']:8.1f} {0:8d}")
     result["calibration_after"] = calibration()
     print(f"calibration after:  {result['calibration_after']}")

@@ -81,9 +81,11 @@ def _clean(name: str, admin_email: str) -> tuple[str, str]:
 
 
 @transaction.atomic
-def school_setup(*, name: str, admin_email: str, code: str = "", today: datetime.date | None = None) -> SchoolSetup:
-    """Set up a new installation for one school. Idempotent: run again with the same name and e-mail,
-    it changes nothing.
+def school_setup(*, name: str, admin_email: str, code: str = "", today: datetime.date | None = None,
+                 another: bool = False) -> SchoolSetup:
+    """Set up a new installation for one school, or with `another` add a school to an installation that
+    serves others (a trust's or a local authority's). Idempotent: run again with the same name and
+    e-mail, it changes nothing.
 
     Writes: the School (name and short code, `code` or one made from the name: the rest of the profile is
     the administrator's to fill in);
@@ -92,14 +94,24 @@ def school_setup(*, name: str, admin_email: str, code: str = "", today: datetime
     earlier this year fall under it; the role groups; and the administrator (username = e-mail, staff,
     Administrator role, an unusable password until one is set). A user who already has that e-mail is
     given the role and keeps their password. Raises ValidationError on a bad name or e-mail, and
-    SetupRefused when a school exists that is not this one with this administrator. Called by
+    SetupRefused when a school exists that is not this one with this administrator (without `another`),
+    or when `another` names a school already here with another administrator. The new school's
+    administrator is a member of it only (an existing user keeps their other schools). Called by
     `manage.py setup_school` only.
     """
     name, email = _clean(name, admin_email)
     today = today or datetime.date.today()
     school = School.objects.order_by("pk").first()
     user = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).order_by("pk").first()
-    if school is not None:
+    if another:
+        school = School.objects.filter(name__iexact=name).first()
+        if school is not None:
+            if user is not None and Membership.objects.filter(user=user, school=school,
+                                                              roles__name=Role.ADMIN.value).exists():
+                return SchoolSetup(school=school, administrator=user)
+            raise SetupRefused(f"This installation already has a school called '{school.name}', and {email} is "
+                               "not one of its administrators.")
+    elif school is not None:
         if (school.name.casefold() == name.casefold() and user is not None and user.has_role(Role.ADMIN)
                 and School.objects.count() == 1):
             return SchoolSetup(school=school, administrator=user)
@@ -107,7 +119,7 @@ def school_setup(*, name: str, admin_email: str, code: str = "", today: datetime
             f"This installation already has a school, '{school.name}'"
             + (f", and {email} is not one of its administrators" if school.name.casefold() == name.casefold()
                else "") + ". setup_school only prepares a new, empty installation; change the school's profile "
-            "and add people through Casebook itself.")
+            "and add people through Casebook itself. To add another school to this installation, pass --add-school.")
 
     school = School(name=name, code=code.strip().upper() or school_code_suggested(name=name), address="",
                     head_teacher_name="")

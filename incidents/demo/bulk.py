@@ -5,8 +5,11 @@ at 100,000 cases. What the services would guarantee is kept by hand here:
 
 - every case's timeline is a valid hash chain (the digest is the services' own `_event_digest`, so
   `verify_integrity` and `case_event_verify` accept it);
-- references never meet the ones `case_reference_next` hands out: bulk cases are `BK<school>-<year>-<n>`,
-  demo and real cases `<school code>-<year>-<n>` (HIL-2026-0001);
+- references are the school's own, `<school code>-<year>-<n>` (BPS7-2024-0042), and the school's
+  ReferenceCounter is moved past the last one used, so `case_reference_next` carries on after them;
+- each school's cases, parents, children, parents' groups and staff are its own: no link crosses schools.
+  Every school has its own staff (a Head, leads, office staff, a governor: users `bulk-<code>-<role>-<n>`),
+  members of that school only;
 - the full-text search document is filled for every case (see case_services.case_search_document_refresh).
 
 Left out on purpose, and said so in bench/README.md: simple-history rows (bulk rows have no "created"
@@ -15,6 +18,7 @@ point at three small shared sample files written once under evidence/bulk-sample
 """
 
 import contextlib
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -23,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -45,7 +50,9 @@ from incidents.models import (
     Letter,
     Membership,
     Parent,
+    ParentGroup,
     Recommendation,
+    ReferenceCounter,
     Sanction,
     Statement,
     User,
@@ -54,9 +61,11 @@ from incidents.roles import Role, ensure_role_groups
 from policies.defaults import load_defaults
 from policies.models import Clause, LetterTemplateVersion, PolicyVersion, ResponseType, School
 
-REFERENCE_PREFIX = "BK"
+BULK_USERS = "bulk-"  # bulk staff usernames begin so; bulk cases are the ones they opened
 CHUNK = 2000
 YEARS = 5
+STAFF_ONE_SCHOOL = {"office": 12, "lead": 8, "governor": 4, "head": 1}  # a large school's, as issue 10 measured
+STAFF_PER_SCHOOL = {"office": 2, "lead": 2, "governor": 1, "head": 1}
 
 # Roughly what a school sees over the years: most cases closed, a few open at any time.
 STATUS_WEIGHTS = [
@@ -109,6 +118,8 @@ class SchoolKit:
     warning: ResponseType | None
     nfa: ResponseType | None
     letter_versions: dict[str, LetterTemplateVersion]
+    weight: float = 1.0  # its share of the cases: schools differ in size and in how much goes wrong
+    groups: list[ParentGroup] = dataclasses.field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -129,42 +140,89 @@ def _dates_as_given(*model_classes: type[models.Model]) -> Iterator[None]:
             field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
+def bulk_cases() -> models.QuerySet[Case]:
+    """The cases seed_bulk wrote: opened by its staff, who open no other."""
+    return Case.objects.filter(created_by__username__startswith=BULK_USERS)
+
+
 def bulk_cases_exist() -> bool:
-    return Case.objects.filter(reference__startswith=REFERENCE_PREFIX).exists()
+    return bulk_cases().exists()
 
 
-def _staff(rng: random.Random, *, schools: list[School]) -> dict[str, list[User]]:
-    """The demo cast plus a few more staff, so a case's lead and logger vary as in a real authority. The
-    extra staff hold their role at every bulk school (the cases of each school name them)."""
+def _staff(rng: random.Random, *, kits: list["SchoolKit"]) -> dict[int, dict[str, list[User]]]:
+    """Each school's own staff, by school pk: a Head, leads, office staff and a governor, members of that
+    school only (a one-school run keeps the larger staff of one big school). The first school's demo
+    cast (seed_demo's office, lead, governor and head) joins its lists where they are members there.
+    Users and memberships are written in bulk: one school at a time would be 300 × a dozen queries."""
     ensure_role_groups()
-    groups = {role: Group.objects.get(name=role.value) for role in (Role.OFFICE, Role.LEAD, Role.GOVERNOR)}
-    staff: dict[str, list[User]] = {"office": [], "lead": [], "governor": []}
-    for kind, role, count in (("office", Role.OFFICE, 12), ("lead", Role.LEAD, 8), ("governor", Role.GOVERNOR, 4)):
-        for n in range(1, count + 1):
-            user, created = User.objects.get_or_create(
-                username=f"bulk-{kind}-{n}", defaults={"first_name": rng.choice(FIRST), "last_name": rng.choice(LAST)})
-            if created:
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-                Membership.objects.bulk_create([Membership(user=user, school=school) for school in schools])
-                Membership.roles.through.objects.bulk_create([
-                    Membership.roles.through(membership_id=pk, group_id=groups[role].pk)
-                    for pk in Membership.objects.filter(user=user).values_list("pk", flat=True)])
-            staff[kind].append(user)
-    for username, kind in (("office", "office"), ("lead", "lead"), ("governor", "governor")):
-        demo_user = User.objects.filter(username=username).first()
+    groups = {role: Group.objects.get(name=role.value) for role in (Role.OFFICE, Role.LEAD, Role.GOVERNOR, Role.HEAD)}
+    counts = STAFF_ONE_SCHOOL if len(kits) == 1 else STAFF_PER_SCHOOL
+    wanted: dict[str, tuple[School, str]] = {}  # username: (school, kind)
+    for kit in kits:
+        for kind, count in counts.items():
+            for n in range(1, count + 1):
+                wanted[f"{BULK_USERS}{kit.school.code.lower()}-{kind}-{n}"] = (kit.school, kind)
+    existing = set(User.objects.filter(username__in=list(wanted)).values_list("username", flat=True))
+    unusable = make_password(None)  # one unusable password for all: nobody signs in as a bulk user
+    new_users = [User(username=name, first_name=rng.choice(FIRST), last_name=rng.choice(LAST), password=unusable)
+                 for name in wanted if name not in existing]
+    User.objects.bulk_create(new_users, batch_size=1000)
+    users = {user.username: user for user in User.objects.filter(username__in=list(wanted))}
+    memberships = Membership.objects.bulk_create(
+        [Membership(user=users[user.username], school=wanted[user.username][0]) for user in new_users],
+        batch_size=1000)
+    role_of = {"office": Role.OFFICE, "lead": Role.LEAD, "governor": Role.GOVERNOR, "head": Role.HEAD}
+    Membership.roles.through.objects.bulk_create([
+        Membership.roles.through(membership_id=m.pk, group_id=groups[role_of[wanted[m.user.username][1]]].pk)
+        for m in memberships], batch_size=1000)
+    staff: dict[int, dict[str, list[User]]] = {kit.school.pk: {kind: [] for kind in counts} for kit in kits}
+    for name, (school, kind) in wanted.items():
+        staff[school.pk][kind].append(users[name])
+    first = kits[0].school
+    for username in ("office", "lead", "governor", "head"):
+        demo_user = User.objects.filter(username=username, memberships__school=first).first()
         if demo_user:
-            staff[kind].append(demo_user)
-    staff["head"] = [User.objects.filter(username="head").first() or staff["lead"][0]]
+            staff[first.pk].setdefault("demo_" + username, []).append(demo_user)
     return staff
 
 
-def _school_kits(count: int) -> list[SchoolKit]:
+@dataclass
+class Cast:
+    """Who does what in one school's bulk cases."""
+
+    openers: list[User]  # open cases: bulk staff only, so bulk_cases() finds every bulk case by its opener
+    loggers: list[User]  # log concerns: office staff, the demo office user too (office staff see those cases)
+    leads: list[User]
+    governors: list[User]
+    head: User
+
+
+def _cast(people: dict[str, list[User]]) -> Cast:
+    return Cast(openers=people["office"] + people["lead"], loggers=people["office"] + people.get("demo_office", []),
+                leads=people["lead"] + people.get("demo_lead", []),
+                governors=people["governor"] + people.get("demo_governor", []),
+                head=(people.get("demo_head") or people["head"])[0])
+
+
+def _weights(rng: random.Random, count: int) -> list[float]:
+    """Uneven shares, as real schools are: a log-normal spread (the busiest about ten times the quietest)."""
+    return [rng.lognormvariate(0, 0.6) for _ in range(count)] if count > 1 else [1.0]
+
+
+def _school_kits(rng: random.Random, count: int) -> list[SchoolKit]:
     schools = [seed_school()[0]]
     for n in range(2, count + 1):
         school, _ = School.objects.get_or_create(
             name=f"Bulk Primary School {n}", defaults={"address": f"{n} School Lane\nExampletown", "code": f"BPS{n}"})
         schools.append(school)
+    weights = _weights(rng, len(schools))
+    have_groups = set(ParentGroup.objects.filter(school__in=schools).values_list("school_id", flat=True))
+    ParentGroup.objects.bulk_create([
+        ParentGroup(school=school, name=f"{class_name} parents", class_name=class_name)
+        for school in schools if school.pk not in have_groups for class_name in CLASSES], batch_size=1000)
+    groups_of: dict[int, list[ParentGroup]] = {}
+    for group in ParentGroup.objects.filter(school__in=schools).order_by("pk"):
+        groups_of.setdefault(group.school_id, []).append(group)
     kits = []
     for index, school in enumerate(schools, start=1):
         if not PolicyVersion.objects.filter(policy__school=school).exists():
@@ -179,7 +237,7 @@ def _school_kits(count: int) -> list[SchoolKit]:
             school=school, index=index, version=version,
             clauses=list(Clause.objects.filter(version=version, kind=Clause.Kind.INAPPROPRIATE)) if version else [],
             warning=ladder.get(ResponseType.Code.WARNING), nfa=ladder.get(ResponseType.Code.NO_FURTHER_ACTION),
-            letter_versions=letters,
+            letter_versions=letters, weight=weights[index - 1], groups=groups_of.get(school.pk, []),
         ))
     return kits
 
@@ -196,30 +254,40 @@ def _sample_files() -> list[tuple[str, str, str, int, str]]:
 
 
 def _next_numbers(kits: list[SchoolKit]) -> dict[tuple[int, int], int]:
-    """Last bulk number used per (school index, year), so a --force run carries on after it."""
-    numbers: dict[tuple[int, int], int] = {}
-    for reference in Case.objects.filter(reference__startswith=REFERENCE_PREFIX).values_list("reference", flat=True):
-        head, year, number = reference.split("-")
-        key = (int(head[len(REFERENCE_PREFIX):]), int(year))
-        numbers[key] = max(numbers.get(key, 0), int(number))
-    return numbers
+    """Last number each school used per year (its ReferenceCounter), by (school pk, year): bulk cases
+    carry on after the demo's or a previous run's, as real ones would."""
+    return {(school_id, year): last for school_id, year, last in ReferenceCounter.objects.filter(
+        school__in=[kit.school for kit in kits]).values_list("school_id", "year", "last")}
+
+
+def _numbers_save(numbers: dict[tuple[int, int], int], keys: set[tuple[int, int]]) -> None:
+    """Move the schools' ReferenceCounters past the numbers just used, so case_reference_next never
+    hands one out again."""
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(school_id=school_id, year=year, last=numbers[(school_id, year)])
+         for school_id, year in sorted(keys)],
+        update_conflicts=True, unique_fields=["school", "year"], update_fields=["last"])
 
 
 def seed_bulk(*, cases: int, schools: int = 1, force: bool = False, seed: int = 10,
               progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Add `cases` realistic cases spread over `schools` schools (the first is the installation's own).
+    """Add `cases` realistic cases spread unevenly over `schools` schools (the first is the installation's
+    own; the others are made here, BPS2, BPS3, …, each with the default policy, ladder and letters).
 
-    Writes: users bulk-office-N / bulk-lead-N / bulk-governor-N (no usable password), extra schools with
-    the default policy, parents and children, and per case its concerns, evidence records, statements,
-    contacts, a hash-chained timeline, recommendation, decision, sanction and letter records as its
-    status implies; then the search document. Raises AlreadySeeded when bulk cases exist and not `force`.
+    Writes: each school's own staff, users bulk-<code>-<office|lead|governor|head>-<n> (no usable
+    password) with a membership there only; its parents' groups, parents and children; per case its
+    concerns, evidence records, statements, contacts, a hash-chained timeline, recommendation,
+    decision, sanction and letter records as its status implies; the search document; and each
+    school's ReferenceCounter. Raises AlreadySeeded when bulk cases exist and not `force`.
     For the seed_bulk command and the benchmarks only. Returns how many rows of each kind it wrote.
     """
     if bulk_cases_exist() and not force:
         raise AlreadySeeded("Bulk cases are already loaded: pass --force to add more.")
     rng = random.Random(seed)
-    kits = _school_kits(schools)
-    staff = _staff(rng, schools=[kit.school for kit in kits])
+    kits = _school_kits(rng, schools)
+    if progress:
+        progress(f"{len(kits)} schools ready")
+    staff = _staff(rng, kits=kits)
     samples = _sample_files()
     numbers = _next_numbers(kits)
     totals: dict[str, int] = {}
@@ -244,13 +312,14 @@ def _when(rng: random.Random, start: datetime.datetime, max_days: float) -> date
                timezone.now() - datetime.timedelta(minutes=1))
 
 
-def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[str, list[User]],
+def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[int, dict[str, list[User]]],
            samples: list, numbers: dict[tuple[int, int], int]) -> dict[str, int]:
     now = timezone.now()
     statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
 
-    # Parents: about one new family per case; repeat parents come from the same chunk's pool.
-    kit_of = [rng.choice(kits) for _ in range(size)]
+    # Parents: about one new family per case; repeat parents come from the same school's share of the chunk.
+    kit_of = rng.choices(kits, weights=[kit.weight for kit in kits], k=size)
+    cast = {kit.school.pk: _cast(staff[kit.school.pk]) for kit in kits}
     children = [Child(school=kit_of[i].school, first_name=rng.choice(FIRST), last_name=rng.choice(LAST),
                       class_name=rng.choice(CLASSES)) for i in range(size)]
     Child.objects.bulk_create(children, batch_size=1000)
@@ -263,10 +332,14 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
             email=f"{first}.{child.last_name}.{rng.randrange(10**6)}@parents.example".lower(),
             address=f"{rng.randint(1, 200)} Mill Road\nExampletown", postcode="EX1 2AB"))
     Parent.objects.bulk_create(parents, batch_size=1000)
+    parents_at: dict[int, list[Parent]] = {}
+    for parent in parents:
+        parents_at.setdefault(parent.school_id, []).append(parent)
     _insert_rows(Parent.children.through, ["parent_id", "child_id"],
                  [(p.pk, c.pk) for p, c in zip(parents, children, strict=True)])
 
     case_rows = []
+    used: set[tuple[int, int]] = set()  # (school pk, year) numbered in this chunk
     for i in range(size):
         kit = kit_of[i]
         status = rng.choices(statuses, weights)[0]
@@ -275,19 +348,21 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
         incident = now - datetime.timedelta(days=age)
         opened = _when(rng, incident, 4)
         year = timezone.localtime(incident).year
-        key = (kit.index, year)
+        key = (kit.school.pk, year)
         numbers[key] = numbers.get(key, 0) + 1
+        used.add(key)
         title, what = rng.choice(CONDUCT)
+        people = cast[kit.school.pk]
         adopted_on = kit.version.adopted_on if kit.version else None  # never None: drafts are left out above
         in_force = adopted_on is not None and adopted_on <= incident.date()
         case_rows.append(Case(
-            school=kit.school, reference=f"{REFERENCE_PREFIX}{kit.index:02d}-{year}-{numbers[key]:05d}",
+            school=kit.school, reference=f"{kit.school.code}-{year}-{numbers[key]:04d}",
             title=f"{title}: {parents[i].full_name}", summary=f"{parents[i].full_name} {what}.",
             status=status, severity=rng.choices(["low", "medium", "high"], [5, 4, 1])[0],
-            lead=rng.choice(staff["lead"]) if status != Case.Status.NEW or rng.random() < 0.3 else None,
+            lead=rng.choice(people.leads) if status != Case.Status.NEW or rng.random() < 0.3 else None,
             incident_date=incident.date(), policy_version=kit.version if in_force else None,
             restricted=rng.random() < 0.03, safeguarding=rng.random() < 0.05,
-            created_by=rng.choice(staff["office"] + staff["lead"]), opened_at=opened,
+            created_by=rng.choice(people.openers), opened_at=opened,
             updated_at=opened, closed_at=_when(rng, opened, 60) if status == Case.Status.CLOSED else None,
         ))
         # As the timeline below tells it: opened, investigating two hours later, closed when closed.
@@ -297,19 +372,20 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
         else:
             row.status_changed_at = row.closed_at or row.opened_at + datetime.timedelta(hours=2)
     Case.objects.bulk_create(case_rows, batch_size=1000)
+    _numbers_save(numbers, used)
 
     case_parents, case_clauses, assignees, governors = [], [], [], []
     parents_of: dict[int, list[Parent]] = {}  # by case id
     for i, case in enumerate(case_rows):
-        chosen = [parents[i]] + ([rng.choice(parents)] if rng.random() < 0.15 else [])
+        chosen = [parents[i]] + ([rng.choice(parents_at[case.school_id])] if rng.random() < 0.15 else [])
         parents_of[case.pk] = list({p.pk: p for p in chosen}.values())
         case_parents += [(case.pk, p.pk) for p in parents_of[case.pk]]
         if case.policy_version_id and kit_of[i].clauses:
             case_clauses.append((case.pk, rng.choice(kit_of[i].clauses).pk))
         if rng.random() < 0.1:
-            assignees.append((case.pk, rng.choice(staff["lead"]).pk))
+            assignees.append((case.pk, rng.choice(cast[case.school_id].leads).pk))
         if rng.random() < 0.02:
-            governors.append((case.pk, rng.choice(staff["governor"]).pk))
+            governors.append((case.pk, rng.choice(cast[case.school_id].governors).pk))
     _insert_rows(Case.parents.through, ["case_id", "parent_id"], case_parents)
     _insert_rows(Case.clauses.through, ["case_id", "clause_id"], case_clauses)
     _insert_rows(Case.assignees.through, ["case_id", "user_id"], assignees)
@@ -318,13 +394,16 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
     # What each case gathered. `plans` keeps, per case, (when, kind, summary, actor, data-maker) for its timeline.
     concerns, evidence, statements, contacts = [], [], [], []
     concern_parents: list[tuple[Concern, Parent]] = []
-    for case in case_rows:
+    for i, case in enumerate(case_rows):
+        groups = kit_of[i].groups
         for n in range(1 if rng.random() < 0.8 else 2):
             concern = Concern(
                 school=case.school, case=case, received_at=case.opened_at - datetime.timedelta(hours=n * 30 + 1),
                 channel=rng.choice(Concern.Channel.values), raised_by_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 raised_anonymously=rng.random() < 0.2, description=f"A parent reported that {case.summary}",
-                safeguarding=case.safeguarding, logged_by=case.created_by, logged_at=case.opened_at)
+                safeguarding=case.safeguarding, logged_at=case.opened_at,
+                logged_by=case.created_by if n else rng.choice(cast[case.school_id].loggers + [case.created_by]),
+                group=rng.choice(groups) if groups and rng.random() < 0.6 else None)
             concerns.append(concern)
             concern_parents += [(concern, parent) for parent in parents_of[case.pk]]
         for _ in range(rng.choice([0, 1, 1, 2])):
@@ -361,14 +440,14 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
         recommendation = Recommendation(
             case=case, facts_found="The posts were made and seen by other parents.",
             reasons="A first breach of this kind: a warning is proportionate.",
-            recommended_by=case.lead or staff["lead"][0], recommended_at=_when(rng, case.opened_at, 14))
+            recommended_by=case.lead or cast[case.school_id].leads[0], recommended_at=_when(rng, case.opened_at, 14))
         recommendations.append(recommendation)
         recommended.append((recommendation, kit.warning))
         if case.status in DECIDED:
             nfa = case.status == Case.Status.CLOSED and rng.random() < 0.5
             decisions.append(Decision(
                 case=case, no_further_action=nfa, reasons="I have read the posts and the notes of the conversation.",
-                decided_by=staff["head"][0], decided_at=_when(rng, case.opened_at, 21)))
+                decided_by=cast[case.school_id].head, decided_at=_when(rng, case.opened_at, 21)))
             decision_kits.append(kit)
     Recommendation.objects.bulk_create(recommendations, batch_size=1000)
     _insert_rows(Recommendation.responses.through, ["recommendation_id", "responsetype_id"],
@@ -400,8 +479,9 @@ def _chunk(rng: random.Random, *, size: int, kits: list[SchoolKit], staff: dict[
             recipient_address=parent.address, recipient_postcode=parent.postcode,
             subject=f"{case.reference}: {version.template.name}",
             status=Letter.Status.ISSUED if issued else Letter.Status.DRAFT,
-            created_by=case.lead or staff["lead"][0], created_at=decision.decided_at,
-            approved_by=staff["head"][0] if issued else None, approved_at=decision.decided_at if issued else None,
+            created_by=case.lead or cast[case.school_id].leads[0], created_at=decision.decided_at,
+            approved_by=cast[case.school_id].head if issued else None,
+            approved_at=decision.decided_at if issued else None,
             issue_method=Letter.IssueMethod.POST if issued else "",
             issued_on=decision.decided_at.date() if issued else None,
             issued_by=case.created_by if issued else None, issued_at=decision.decided_at if issued else None))

@@ -13,16 +13,26 @@ AXE_SOURCE = (Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.
 BLOCKING = ("serious", "critical")
 
 
+AXE_RUN = ("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+           ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})))")
+
+
 def serious_violations(page) -> list[dict]:
     """Run axe on the page as it stands; the serious and critical violations, each with the
     failing elements' selectors."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE)
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"
-    )
+    violations = page.evaluate(f"() => {AXE_RUN}")
     return [v for v in violations if v["impact"] in BLOCKING]
+
+
+def in_page_now(cdp, expression: str):
+    """The value of `expression` in the page as it stands, through a Chrome DevTools session
+    (`context.new_cdp_session(page)`). Playwright's own evaluate and locators wait for a navigation
+    under way to finish, so they cannot see the page while a form's request is still running."""
+    result = cdp.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
+    assert "exceptionDetails" not in result, result["exceptionDetails"]
+    return result["result"].get("value")
 
 
 class AxeAudit:
@@ -39,12 +49,26 @@ class AxeAudit:
             self.failures.append(f"/{path}: {violation['impact']} {violation['id']} ({violation['help']}) "
                                  f"at {', '.join(violation['nodes'][:3])}")
 
+    def check_in_flight(self, cdp) -> None:
+        """Check the page while a request it sent (a form's, a download's) is still running."""
+        if not in_page_now(cdp, "typeof window.axe !== 'undefined'"):
+            in_page_now(cdp, AXE_SOURCE)
+        self.pages.append(in_page_now(cdp, "location.pathname") + " (while busy)")
+        for violation in in_page_now(cdp, AXE_RUN):
+            if violation["impact"] in BLOCKING:
+                self.failures.append(f"{self.pages[-1]}: {violation['impact']} {violation['id']} "
+                                     f"({violation['help']}) at {', '.join(violation['nodes'][:3])}")
+
     def check_without_scripts(self, page, browser) -> None:
         """Check a page opened with scripts off. axe is itself a script and never finishes in such a
         page, so the page's HTML, as it stands, is served unchanged to a scripted page of the same
         size (its styles still come from the server) and checked there."""
-        html, url = page.content(), page.url
-        context = browser.new_context(viewport=page.viewport_size, locale="en-GB")
+        self.check_html(browser, page.url, page.content(), page.viewport_size)
+
+    def check_html(self, browser, url: str, html: str, viewport: dict | None) -> None:
+        """Check `html`, a page as it stood at some moment (kept by the page itself), served at `url`
+        to a fresh page of that size; its styles and scripts still come from the server."""
+        context = browser.new_context(viewport=viewport, locale="en-GB")
         try:
             scripted = context.new_page()
             scripted.route(url, lambda route: route.fulfill(

@@ -6,12 +6,14 @@ from incidents.demo import bulk
 
 
 class Command(BaseCommand):
-    help = ("Fill the database with N realistic bulk cases (references BK…) to measure Casebook at scale. "
+    help = ("Fill the database with N realistic bulk cases over one or --schools N schools, each with its own "
+            "staff, parents and references (BPS7-2024-0042), to measure Casebook at scale. "
             "Run seed_demo first. Refuses to run again without --force. Never for a live school's database.")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--cases", type=int, required=True)
-        parser.add_argument("--schools", type=int, default=1, help="Spread the cases over this many schools.")
+        parser.add_argument("--schools", type=int, default=1, help="Spread the cases unevenly over this many schools "
+                            "(the first is the installation's own; the others are made).")
         parser.add_argument("--force", action="store_true", help="Add more even if bulk cases are there.")
         parser.add_argument("--seed", type=int, default=10, help="Random seed (the same seed, the same data).")
 

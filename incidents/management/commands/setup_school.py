@@ -1,10 +1,11 @@
-"""`manage.py setup_school [--name NAME --code HIL --admin-email EMAIL] [--no-input]`: prepare a new installation.
+"""`manage.py setup_school [--name NAME --code HIL --admin-email EMAIL] [--add-school] [--no-input]`: prepare a
+new installation, or (--add-school) add a school to one that serves others.
 
 Asks for what it is not given. Loads Casebook's default policy, ladder and letters for the school, with no
 demo data, and creates the first administrator without a password: it prints a one-time link (good for a
 week) for them to choose one, never a password. Running it again with the same answers changes nothing but
 that link: while the administrator has no password, it prints a new one (the earlier one stops working).
-It refuses an installation that already serves another school.
+Without --add-school it refuses an installation that already serves another school.
 """
 
 import datetime
@@ -25,6 +26,9 @@ class Command(BaseCommand):
                             help="the school's short code, which begins its case references (HIL-2026-0042); "
                                  "made from the name when not given")
         parser.add_argument("--admin-email", help="the first administrator's e-mail address (also their username)")
+        parser.add_argument("--add-school", action="store_true",
+                            help="add this school to an installation that already serves others (a trust's): "
+                                 "its own profile, policy, ladder, letters, cases and administrator")
         parser.add_argument("--no-input", action="store_false", dest="interactive",
                             help="ask nothing: fail if --name or --admin-email is missing")
 
@@ -32,7 +36,7 @@ class Command(BaseCommand):
         name = options["name"] or self._ask(options, "name", "The school's name: ")
         email = options["admin_email"] or self._ask(options, "admin-email", "The first administrator's e-mail: ")
         try:
-            setup = school_setup(name=name, admin_email=email, code=options["code"])
+            setup = school_setup(name=name, admin_email=email, code=options["code"], another=options["add_school"])
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         except SetupRefused as error:

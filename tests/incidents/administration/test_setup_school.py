@@ -140,3 +140,51 @@ def test_the_new_administrator_can_complete_the_profile_and_import_people(client
     assert client.get("/policy/versions/").status_code == 200
     assert client.get("/people/import/").status_code == 200
     assert client.get("/policy/").status_code == 200
+
+
+def test_setup_school_add_school_adds_a_second_school_with_its_own_defaults_and_administrator():
+    setup("--name", "Hillside Primary", "--code", "HIL", "--admin-email", "head@hillside.example")
+    out = setup("--name", "Oakfield Academy", "--code", "OAK", "--admin-email", "admin@oakfield.example",
+                "--add-school")
+    assert "OAK-" in out
+    oak = School.objects.get(code="OAK")
+    hil = School.objects.get(code="HIL")
+    # Its own policy, ladder and letters, not a share of the first school's.
+    assert PolicyVersion.objects.filter(policy__school=oak).exists()
+    assert ResponseType.objects.filter(school=oak).count() == ResponseType.objects.filter(school=hil).count() > 0
+    assert LetterTemplateVersion.objects.filter(template__school=oak).exists()
+    # Its administrator is a member there only, and the first school's administrator gains nothing there.
+    oak_admin = User.objects.get(username="admin@oakfield.example")
+    assert set(oak_admin.memberships.values_list("school__code", flat=True)) == {"OAK"}
+    assert set(User.objects.get(username="head@hillside.example").memberships
+               .values_list("school__code", flat=True)) == {"HIL"}
+    assert oak_admin.at(oak).has_role(Role.ADMIN) and not oak_admin.at(hil).has_role(Role.ADMIN)
+
+
+def test_setup_school_add_school_run_again_changes_nothing_and_refuses_another_administrator():
+    setup("--name", "Hillside Primary", "--admin-email", "head@hillside.example")
+    setup("--name", "Oakfield Academy", "--admin-email", "admin@oakfield.example", "--add-school")
+    counts = (School.objects.count(), User.objects.count(), PolicyVersion.objects.count())
+    assert "nothing changed" in setup("--name", "oakfield academy", "--admin-email", "admin@oakfield.example",
+                                      "--add-school")
+    with pytest.raises(CommandError, match="already has a school called 'Oakfield Academy'"):
+        setup("--name", "Oakfield Academy", "--admin-email", "someone@else.example", "--add-school")
+    assert (School.objects.count(), User.objects.count(), PolicyVersion.objects.count()) == counts
+
+
+def test_setup_school_add_school_gives_an_existing_user_a_second_school_and_keeps_their_password():
+    setup("--name", "Hillside Primary", "--admin-email", "head@hillside.example")
+    user = User.objects.get(username="head@hillside.example")
+    user.set_password("a long enough passphrase")
+    user.save()
+    setup("--name", "Oakfield Academy", "--code", "OAK", "--admin-email", "head@hillside.example", "--add-school")
+    user.refresh_from_db()
+    assert user.check_password("a long enough passphrase")
+    assert set(user.memberships.values_list("school__code", flat=True)) == {"HIL", "OAK"}
+
+
+def test_setup_school_add_school_refuses_a_code_another_school_has():
+    setup("--name", "Hillside Primary", "--code", "HIL", "--admin-email", "head@hillside.example")
+    with pytest.raises(CommandError):
+        setup("--name", "Hilltop Primary", "--code", "HIL", "--admin-email", "admin@hilltop.example", "--add-school")
+    assert School.objects.count() == 1

@@ -45,3 +45,11 @@ def test_statements_and_contacts_are_recorded_once(client_for, lead, case):
 def test_office_cannot_record_statements_on_a_case_they_only_logged(client_for, office, log_concern):
     case = log_concern(by=office).case
     assert client_for(office).get(f"/cases/{case.reference}/statements/new/").status_code == 403
+
+
+def test_the_upload_says_it_is_reading_a_chat_while_it_does(client_for, lead, case):
+    # A chat export is read during the upload's request: the button carries the message the page
+    # shows meanwhile (static/js/casebook.js), not a download, so the next page replaces it.
+    page = client_for(lead).get(f"/cases/{case.reference}/evidence/new/").content.decode()
+    assert 'data-busy="Uploading and checking the file (a chat export is read too)…">Add evidence</button>' in page
+    assert "data-download" not in page
