@@ -24,13 +24,23 @@ from incidents.models import (
     Parent,
     ParentGroup,
     Sanction,
+    TrustMembership,
     TwoFactorReset,
     User,
 )
 
 
+class TrustMembershipInline(admin.TabularInline):
+    model = TrustMembership
+    fields = ("trust", "safeguarding_lead", "leader")
+    extra = 0
+    verbose_name = "trust role"
+    verbose_name_plural = "Trust roles"
+
+
 @admin.register(User)
 class CasebookUserAdmin(UserAdmin):
+    inlines = [TrustMembershipInline]
     fieldsets = (*(UserAdmin.fieldsets or ()), ("Notifications", {"fields": ("notification_mode",)}),
                  ("Governors", {"fields": ("is_chair_of_governors",)}))
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_chair_of_governors")
@@ -56,6 +66,16 @@ class CasebookUserAdmin(UserAdmin):
                 self.message_user(request, f"Two-factor sign-in of {user.username} reset; they set up a new phone "
                                            "at their next sign-in.", messages.SUCCESS)
         return None
+
+
+@admin.register(TrustMembership)
+class TrustMembershipAdmin(admin.ModelAdmin):
+    """Who holds a trust role: the trust's safeguarding leads (Safeguarding lead in each of its schools) and
+    its leaders (anonymised statistics only). Only superusers reach the admin site."""
+    list_display = ("user", "trust", "safeguarding_lead", "leader")
+    list_filter = ("trust", "safeguarding_lead", "leader")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "trust__name")
+    autocomplete_fields = ("user",)
 
 
 @admin.register(TwoFactorReset)

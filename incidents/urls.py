@@ -14,6 +14,7 @@ from incidents.people import urls as people_urls
 from incidents.records import urls as records_urls
 from incidents.reporting import urls as reporting_urls
 from incidents.reports import urls as reports_urls
+from incidents.trusts import urls as trusts_urls
 
 app_name = "incidents"
 
@@ -26,6 +27,7 @@ urlpatterns = [
     *letters_urls.urlpatterns,
     *records_urls.urlpatterns,
     *reports_urls.urlpatterns,
+    *trusts_urls.urlpatterns,
     *notifications_urls.urlpatterns,
     *people_urls.urlpatterns,
     *parents_urls.urlpatterns,

@@ -22,6 +22,7 @@ from policies.models import (
     ResponseType,
     School,
     TermHoliday,
+    Trust,
 )
 
 
@@ -35,13 +36,33 @@ class TermHolidayInline(admin.TabularInline):
 class SchoolAdmin(SimpleHistoryAdmin):
     form = SchoolForm
     inlines = [TermHolidayInline]
-    list_display = ("name", "head_teacher_name", "phone", "email")
+    list_display = ("name", "trust", "head_teacher_name", "phone", "email")
+    list_filter = ("trust",)
     fieldsets = (
-        (None, {"fields": ("name", "address", "postcode", "phone", "email", "website", "logo")}),
+        (None, {"fields": ("name", "trust", "address", "postcode", "phone", "email", "website", "logo")}),
         ("People", {"fields": ("head_teacher_name", "chair_of_governors_name", "safeguarding_lead_name")}),
         ("Rules", {"fields": ("nation", "retention_years", "representation_school_days", "evidence_max_mb")}),
         ("Reporting online", {"fields": ("online_reporting",)}),
     )
+
+
+class TrustSchoolInline(admin.TabularInline):
+    """The trust's schools, read here; a school joins or leaves a trust on its own page."""
+
+    model = School
+    fields = ("name", "code")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Trust)
+class TrustAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+    inlines = [TrustSchoolInline]
 
 
 class PolicyVersionInline(admin.TabularInline):

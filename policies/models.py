@@ -9,6 +9,20 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 
+class Trust(models.Model):
+    """A multi-academy trust or local authority: several schools of this installation. Its safeguarding
+    leads work as Safeguarding lead in each of its schools, its leaders read anonymised statistics across
+    them (incidents.models.TrustMembership)."""
+
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class School(models.Model):
     class Nation(models.TextChoices):
         # Values are the `holidays` package's subdivision codes for the United Kingdom: the bank
@@ -18,6 +32,10 @@ class School(models.Model):
         NORTHERN_IRELAND = "NIR", "Northern Ireland"
 
     name = models.CharField(max_length=200)
+    trust = models.ForeignKey(
+        Trust, null=True, blank=True, on_delete=models.SET_NULL, related_name="schools",
+        help_text="The trust or local authority the school belongs to, if any (at most one).",
+    )
     # Begins every case reference (HIL-2026-0042). Unique across the installation, so references are too,
     # and a case's address (/cases/HIL-2026-0042/) never names two cases.
     code = models.CharField(

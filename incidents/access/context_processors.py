@@ -21,6 +21,8 @@ def roles(request) -> dict:
             "policy": bool(user.role_names),
             "log_concern": permissions.can_log_concern(user),
             "reports": reports.may_see_reports(user),
+            # A trust leader: read with their schools (access.schools.school_for); /trust/ asks afresh.
+            "trust": getattr(user, "leads_a_trust", False),
             "records": permissions.can_handle_subject_access(user),
             "people": permissions.may_import_people(user),
             "settings": permissions.may_read_settings(user),

@@ -2,29 +2,37 @@
 
 Someone who works in one school always works there; someone in two chooses with the switcher in the
 navigation bar, and the choice is kept in the session and checked against their memberships on every
-request (a membership taken away ends it at once). Everything the request then reads — roles, the cases
+request (a membership taken away ends it at once). A trust's safeguarding lead switches the same way
+between the trust's schools (schools_open_to). Everything the request then reads — roles, the cases
 the user may see (visibility.cases_visible_to), parents, settings, reports — is that school's.
 """
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from incidents.access.requests import AuthenticatedHttpRequest
-from incidents.models import Membership, User
+from incidents.models import Membership, TrustMembership, User
 from incidents.roles import Role
 from policies.models import School
 
 SCHOOL_CHOSEN = "casebook_school"
 
 
+def schools_open_to(user: User) -> QuerySet[School]:
+    """The schools the user may work in: those they are a member of, and every school of a trust whose
+    safeguarding lead they are (never a school outside it)."""
+    trusts = TrustMembership.objects.filter(user=user, safeguarding_lead=True).values("trust_id")
+    return School.objects.filter(Q(memberships__user=user) | Q(trust__in=trusts)).distinct()
+
+
 def schools_of(user: User) -> list[School]:
-    """The schools the user is a member of, by name."""
-    return list(School.objects.filter(memberships__user=user).order_by("name", "pk"))
+    """The schools the user may work in (schools_open_to), by name."""
+    return list(schools_open_to(user).order_by("name", "pk"))
 
 
 def members(school: School, *roles: Role) -> QuerySet[User]:
@@ -34,7 +42,7 @@ def members(school: School, *roles: Role) -> QuerySet[User]:
     if roles:
         found = found.filter(memberships__school=school, memberships__roles__name__in=[role.value for role in roles])
     at_school = Membership.objects.filter(school=school).select_related("school").prefetch_related("roles")
-    return found.distinct().prefetch_related(Prefetch("memberships", queryset=at_school))
+    return found.distinct().prefetch_related(Prefetch("memberships", queryset=at_school), "trust_memberships")
 
 
 def school_of(request: HttpRequest) -> School | None:
@@ -47,15 +55,20 @@ def school_for(user: User, *, chosen: int | None) -> School | None:
     first school by name. A user with no membership (no role anywhere) and anyone signed out get the
     installation's first school, so that public pages and an empty home page still name a school;
     they hold no role there, so see nothing of it."""
-    if user.is_authenticated:
-        schools = schools_of(user)
-        user._schools = schools  # type: ignore[attr-defined]  # kept for the switcher, this request only
-        for school in schools:
-            if school.pk == chosen:
-                return school
-        if schools:
-            return schools[0]
-    return School.objects.order_by("pk").first()
+    if not user.is_authenticated:
+        return School.objects.order_by("pk").first()
+    # Whether they lead a trust (the navigation bar's link to its statistics) comes with the schools
+    # read anyway, rather than as one more query on every page.
+    leads = Exists(TrustMembership.objects.filter(user=user, leader=True))
+    schools = list(schools_open_to(user).annotate(leads_a_trust=leads).order_by("name", "pk"))
+    first = schools[0] if schools else School.objects.annotate(leads_a_trust=leads).order_by("pk").first()
+    # Kept for the switcher and the navigation bar, this request only.
+    user._schools = schools  # type: ignore[attr-defined]
+    user.leads_a_trust = bool(first is not None and first.leads_a_trust)  # type: ignore[attr-defined]
+    for school in schools:
+        if school.pk == chosen:
+            return school
+    return first
 
 
 class SchoolMiddleware:
@@ -74,8 +87,8 @@ class SchoolMiddleware:
 
 @require_POST
 def school_switch(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Work in another of one's schools: 404 for a school one is not a member of."""
-    school = get_object_or_404(School.objects.filter(memberships__user=request.user), pk=request.POST.get("school"))
+    """Work in another of one's schools: 404 for a school one may not work in (schools_open_to)."""
+    school = get_object_or_404(schools_open_to(request.user), pk=request.POST.get("school"))
     request.session[SCHOOL_CHOSEN] = school.pk
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -92,4 +105,8 @@ class MembershipBackend(ModelBackend):
         school = user_obj.school_in_hand
         if school is None:
             return Permission.objects.none()
-        return Permission.objects.filter(group__memberships__user=user_obj, group__memberships__school=school)
+        held = Q(group__memberships__user=user_obj, group__memberships__school=school)
+        if Role.DSL.value in user_obj.role_names:
+            # Held through a trust (TrustMembership) as well as, or instead of, a membership here.
+            held |= Q(group__name=Role.DSL.value)
+        return Permission.objects.filter(held).distinct()

@@ -35,7 +35,7 @@ from django_otp.util import random_hex
 
 from incidents.access import services
 from incidents.access.requests import AuthenticatedHttpRequest
-from incidents.models import Membership
+from incidents.models import Membership, TrustMembership
 from incidents.roles import Role
 
 ROLES_NEEDING_TWO_FACTOR = (Role.HEAD, Role.LEAD, Role.DSL, Role.ADMIN)
@@ -53,7 +53,9 @@ def needs_two_factor(user) -> bool:
     if schools is not None and len(schools) <= 1:
         return False  # their only school is the one in hand: its roles were all there is
     return Membership.objects.filter(
-        user_id=user.pk, roles__name__in=[role.value for role in ROLES_NEEDING_TWO_FACTOR]).exists()
+        user_id=user.pk, roles__name__in=[role.value for role in ROLES_NEEDING_TWO_FACTOR]).exists() or (
+        # A trust's safeguarding lead is the Safeguarding lead in each of its schools.
+        TrustMembership.objects.filter(user_id=user.pk, safeguarding_lead=True).exists())
 
 
 class RequireTwoFactorMiddleware:

@@ -23,7 +23,15 @@ from django.utils import timezone
 from incidents.access.services import two_factor_reset
 from incidents.administration.selectors import active_administrators, school_year_start, token_digest
 from incidents.inputs import date_in_range
-from incidents.models import AdministrationEvent, Invitation, Membership, Notification, TwoFactorReset, User
+from incidents.models import (
+    AdministrationEvent,
+    Invitation,
+    Membership,
+    Notification,
+    TrustMembership,
+    TwoFactorReset,
+    User,
+)
 from incidents.notifications import emails
 from incidents.notifications.services import notification_queue
 from incidents.roles import Role, ensure_role_groups
@@ -437,23 +445,41 @@ def user_roles_change(*, user: User, roles: Iterable[Role], by: User) -> Adminis
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, by: User) -> None:
-    """Stop a colleague using Casebook. Never a deletion: their name stays on everything they did.
+def user_deactivate(*, user: User, by: User) -> bool:
+    """Stop a colleague using Casebook at the administrator's school. Never a deletion: their name stays
+    on everything they did.
 
-    Refuses an administrator deactivating themselves, and the last active administrator. Their open
-    invitations stop working; their sessions end (Django refuses an inactive user on the next request).
-    Writes: is_active, the Invitations, an AdministrationEvent. Called by the user's page.
+    Someone who also works at another school, or holds a trust role (given by a superuser), keeps their
+    account for it: only their membership here ends (their roles here with it); the other school's
+    administrators are not overruled. Only when no
+    membership is left is the account deactivated: their open invitations stop working and their
+    sessions end (Django refuses an inactive user on the next request). Refuses an administrator
+    deactivating themselves, and the last active administrator. Returns whether the account itself was
+    deactivated.
+
+    Writes: the Membership, or is_active and the Invitations; an AdministrationEvent. Called by the
+    user's page (administrators).
     """
     if user.pk == by.pk:
         raise PermissionDenied("You cannot deactivate yourself: ask another administrator.")
+    school = _school_of(by)
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
-        return
-    _refuse_losing_the_last_administrator(user, "deactivating them", school=_school_of(by))
+        return False
+    _refuse_losing_the_last_administrator(user, "deactivating them", school=school)
+    elsewhere = (Membership.objects.filter(user=user).exclude(school=school).exists()
+                 or TrustMembership.objects.filter(user=user).exists())
+    if elsewhere:
+        Membership.objects.filter(user=user, school=school).delete()
+        _record(action=Action.MEMBERSHIP_ENDED, by=by, user=user,
+                summary=f"{_who(by)} ended {user.display_name}'s membership of {school.name}; their account stays "
+                        "open for their other school or their trust role.", data={"school": school.code})
+        return False
     user.is_active = False
     user.save(update_fields=["is_active"])
     Invitation.objects.filter(user=user, used_at=None, withdrawn_at=None).update(withdrawn_at=timezone.now())
     _record(action=Action.USER_DEACTIVATED, by=by, user=user, summary=f"{_who(by)} deactivated {user.display_name}.")
+    return True
 
 
 @transaction.atomic

@@ -88,8 +88,21 @@ def _user_action(request: AuthenticatedHttpRequest, pk: int, action, done: str) 
 @require_POST
 @allowed_if(may_change_settings)
 def user_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _user_action(request, pk, services.user_deactivate,
-                        "{name} is deactivated and can no longer sign in. Their name stays on their records.")
+    """Deactivate the account, or, for someone who works elsewhere too, end their membership here (then
+    they are no longer one of this school's users, and the list is where to go back to)."""
+    user = get_object_or_404(members(request.school), pk=pk)
+    try:
+        deactivated = services.user_deactivate(user=user, by=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _refused(error))
+        return redirect("incidents:user_detail", pk=user.pk)
+    if deactivated or not user.is_active:
+        messages.success(request, f"{user.display_name} is deactivated and can no longer sign in. Their name stays "
+                                  "on their records.")
+        return redirect("incidents:user_detail", pk=user.pk)
+    messages.success(request, f"{user.display_name} no longer works at {request.school.name}. Their account stays "
+                              "open for their other school or trust; their name stays on their records here.")
+    return redirect("incidents:user_list")
 
 
 @require_POST

@@ -20,7 +20,7 @@ from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
 from .reporting import ReportedFile
 from .submissions import Submission
-from .users import Membership, TwoFactorReset, User
+from .users import Membership, TrustMembership, TwoFactorReset, User
 
 __all__ = [
     "AdministrationEvent", "Case", "CaseAccess", "CaseEvent", "CaseTombstone", "ChatImport", "ChatMark", "ChatMedia",
@@ -29,5 +29,5 @@ __all__ = [
     "ParentLink",
     "Recommendation", "ReferenceCounter", "ReportedFile", "Representation", "ReviewParticipation", "Sanction",
     "SanctionStep",
-    "Statement", "SubjectAccessRequest", "Submission", "TwoFactorReset", "User",
+    "Statement", "SubjectAccessRequest", "Submission", "TrustMembership", "TwoFactorReset", "User",
 ]

@@ -52,6 +52,7 @@ class AdministrationEvent(models.Model):
         INVITATION_ACCEPTED = "invitation_accepted", "Password chosen from an invitation"
         ROLES_CHANGED = "roles_changed", "Roles changed"
         USER_DEACTIVATED = "user_deactivated", "Account deactivated"
+        MEMBERSHIP_ENDED = "membership_ended", "Membership of the school ended"
         USER_REACTIVATED = "user_reactivated", "Account reactivated"
         TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in reset"
 

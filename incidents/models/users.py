@@ -1,9 +1,10 @@
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
+from django.db.models import Exists, Q
 from django.utils.functional import cached_property
 
 from incidents.roles import Role
-from policies.models import School
+from policies.models import School, Trust
 
 
 class User(AbstractUser):
@@ -51,16 +52,28 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
-        """The user's roles at the school in hand (none without one)."""
+        """The user's roles at the school in hand (none without one): their membership's, and Safeguarding
+        lead where they are their trust's safeguarding lead (TrustMembership)."""
         school = self.school_in_hand
         if school is None:
             return frozenset()
-        # From prefetch_related("memberships__roles") when the caller read many users at once, else one query.
-        if "memberships" in getattr(self, "_prefetched_objects_cache", {}):
-            return frozenset(role.name for membership in self.memberships.all() if membership.school_id == school.pk
-                             for role in membership.roles.all())
-        return frozenset(Group.objects.filter(memberships__user=self, memberships__school=school)
-                         .values_list("name", flat=True))
+        # From prefetch_related("memberships__roles", "trust_memberships") when the caller read many users at
+        # once, else one query.
+        prefetched = getattr(self, "_prefetched_objects_cache", {})
+        if "memberships" in prefetched and (school.trust_id is None or "trust_memberships" in prefetched):
+            names = frozenset(role.name for membership in self.memberships.all() if membership.school_id == school.pk
+                              for role in membership.roles.all())
+            if any(held.trust_id == school.trust_id and held.safeguarding_lead for held in
+                   (self.trust_memberships.all() if school.trust_id is not None else ())):
+                names |= {Role.DSL.value}
+            return names
+        held = Q(memberships__user=self, memberships__school=school)
+        if school.trust_id is not None:
+            # A trust safeguarding lead is the Safeguarding lead in each of the trust's schools: asked in
+            # the same query, so a page of a trust's school reads roles no more often than any other.
+            held |= Q(Exists(TrustMembership.objects.filter(user=self, trust_id=school.trust_id,
+                                                            safeguarding_lead=True)), name=Role.DSL.value)
+        return frozenset(Group.objects.filter(held).values_list("name", flat=True))
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.role_names
@@ -106,6 +119,33 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.school}"
+
+
+class TrustMembership(models.Model):
+    """A user's roles across one trust's schools, given by a superuser in Django's admin.
+
+    - a trust safeguarding lead works as Safeguarding lead in each of the trust's schools (switching
+      between them like anyone in several schools): the safeguarding cases there, by the one rule
+      (visibility.cases_visible_to), and nothing of a school outside the trust;
+    - a trust leader reads anonymised statistics across the trust's schools (/trust/) and no case.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trust_memberships")
+    trust = models.ForeignKey(Trust, on_delete=models.CASCADE, related_name="memberships")
+    safeguarding_lead = models.BooleanField(
+        "trust safeguarding lead", default=False,
+        help_text="Works as Safeguarding lead in every school of the trust: their safeguarding cases.")
+    leader = models.BooleanField(
+        "trust leader", default=False,
+        help_text="Reads anonymised statistics across the trust's schools; sees no case.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "trust"], name="trust_membership_unique")]
+
+    def __str__(self) -> str:
+        roles = [label for held, label in ((self.safeguarding_lead, "Trust safeguarding lead"),
+                                           (self.leader, "Trust leader")) if held]
+        return f"{self.user} at {self.trust}: {', '.join(roles) or 'no role'}"
 
 
 class TwoFactorReset(models.Model):

@@ -1,7 +1,7 @@
 """Statistics for the Head Teacher and governors: counts only, never a name or what happened.
 
 Who sees what: the Head Teacher's reports count the cases they may see (cases_visible_to: all of
-them). Governors see anonymised statistics over all cases — counts, no references, no names —
+them). Governors see anonymised statistics over all the school's cases — counts, no references, no names —
 which is the one place a count is not limited to the cases the reader may open; `statistics_cases`
 is where that is decided, and nothing here returns a row that names a case or a person.
 """
@@ -22,7 +22,7 @@ from incidents.access.visibility import cases_visible_to
 from incidents.decisions.selectors import decisions_in_force
 from incidents.models import Case, CaseEvent, Decision, Parent, User
 from incidents.roles import Role
-from policies.models import Clause
+from policies.models import Clause, School
 
 MONTHS = 12
 
@@ -32,12 +32,13 @@ def may_see_reports(user: User) -> bool:
 
 
 def statistics_cases(user: User) -> QuerySet[Case]:
-    """The cases a report counts: the Head Teacher's own view; for governors, all cases, counted
-    only (they are anonymised statistics: see the module docstring)."""
+    """The cases a report counts: the Head Teacher's own view; for governors, all cases of the school
+    in hand, counted only (they are anonymised statistics: see the module docstring). Never another
+    school's: a governor of one school learns nothing of the next."""
     if user.has_role(Role.HEAD):
         return cases_visible_to(user)
-    if user.has_role(Role.GOVERNOR):
-        return Case.objects.all()
+    if user.has_role(Role.GOVERNOR) and user.school_in_hand is not None:
+        return Case.objects.filter(school=user.school_in_hand)
     return Case.objects.none()
 
 
@@ -157,11 +158,11 @@ def report_for(cases: QuerySet[Case], *, today: datetime.date, scope: str) -> Re
     )
 
 
-def termly_report(*, term: Term) -> Report:
-    """The governors' termly report: anonymised statistics of the cases opened in the term."""
+def termly_report(*, term: Term, school: School) -> Report:
+    """The governors' termly report: anonymised statistics of the school's cases opened in the term."""
     start = timezone.make_aware(datetime.datetime.combine(term.starts_on, datetime.time()))
     end = timezone.make_aware(datetime.datetime.combine(term.ends_on + datetime.timedelta(days=1), datetime.time()))
-    cases = Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
+    cases = Case.objects.filter(school=school, opened_at__gte=start, opened_at__lt=end)
     return report_for(cases, today=min(term.ends_on, timezone.localdate()), scope=term.name)
 
 

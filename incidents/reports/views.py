@@ -59,7 +59,7 @@ def report_cases_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
 def report_termly_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The anonymised termly report for governors, as a PDF: counts only, no names of anyone."""
     term = reports.term_of(timezone.localdate())
-    report = reports.termly_report(term=term)
+    report = reports.termly_report(term=term, school=request.school)
     html = render_to_string("incidents/reports/termly_pdf.html", {
         "report": report, "charts": _charts(report), "term": term, "school": request.school,
         "made_on": timezone.localdate(),

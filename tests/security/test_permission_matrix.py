@@ -9,6 +9,10 @@ not referred to governors. So office staff may see it but not work on it; the Sa
 governors, administrators and outsiders may not see it at all (404, never 403: a 403 would confirm
 that the case exists).
 
+The school belongs to a trust: its safeguarding lead (`trust_dsl`, no membership of the school) gets
+what the school's Safeguarding lead gets; its leader (`trust_leader`) what an outsider gets, and the
+trust's statistics.
+
 Two governors besides: `panel`, on the panel of the parent's complaint about the case (so they see it,
 read-only, and record the panel's outcome), and `chair`, the chair of governors, who sees only cases
 with a ban under review — this case has none, so to the chair it does not exist.
@@ -26,14 +30,15 @@ from incidents.decisions import complaints
 from incidents.decisions import services as decision_services
 from incidents.evidence import services as evidence_services
 from incidents.letters import services as letter_services
-from incidents.models import Notification, ReportedFile
+from incidents.models import Notification, ReportedFile, TrustMembership
 from incidents.records import services as record_services
 from incidents.reporting import services as reporting_services
 from incidents.roles import Role
-from policies.models import TermHoliday
+from policies.models import TermHoliday, Trust
 from tests import factories
 
-ROLES = ["office", "lead", "head", "dsl", "governor", "chair", "panel", "admin", "outsider", "anonymous"]
+ROLES = ["office", "lead", "head", "dsl", "governor", "chair", "panel", "admin", "trust_dsl", "trust_leader",
+         "outsider", "anonymous"]
 PARENT_PAGE = ["incidents:parent_letter", "incidents:parent_letter_pdf", "incidents:parent_letter_acknowledge",
                "incidents:parent_letter_code", "incidents:parent_letter_verify",
                "incidents:parent_letter_representations", "incidents:parent_letter_meeting",
@@ -66,8 +71,8 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "password_reset_done": ("GET", {"default": 200, "anonymous": 200}),
     "password_reset_confirm": ("GET", {"default": 200, "anonymous": 200}),  # a made-up link: "no longer works"
     "password_reset_complete": ("GET", {"default": 200, "anonymous": 200}),
-    "policies:policy": ("GET", {"outsider": 403, "default": 200}),
-    "policies:policy_pdf": ("GET", {"outsider": 403, "default": 200}),
+    "policies:policy": ("GET", {"outsider": 403, "trust_leader": 403, "default": 200}),
+    "policies:policy_pdf": ("GET", {"outsider": 403, "trust_leader": 403, "default": 200}),
     "policies:policy_import": ("GET", {"admin": 200, "default": 403}),
     "policies:letter_preview": ("GET", {"admin": 200, "head": 200, "default": 403}),
     "policies:policy_versions": ("GET", {"admin": 200, "head": 200, "default": 403}),
@@ -155,6 +160,8 @@ EXPECTED: dict[str, tuple[str, dict]] = {
                                            "default": 403}),
     "incidents:report_termly_pdf": ("GET", {"head": 200, "governor": 200, "chair": 200, "panel": 200,
                                             "default": 403}),
+    # Anonymised statistics across the trust's schools: its leaders only.
+    "incidents:trust_statistics": ("GET", {"trust_leader": 200, "default": 403}),
     "incidents:notification_settings": ("GET", {"default": 200}),
     # The e-mails not sent (one failed e-mail to the lead about the ordinary case): the office and the Head.
     "incidents:emails_not_sent": ("GET", {"office": 200, "head": 200, "default": 403}),
@@ -169,7 +176,8 @@ EXPECTED: dict[str, tuple[str, dict]] = {
     "incidents:reported_file": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:reported_dismiss": ("POST", {"office": 200, "lead": 200, "head": 200, "default": 403}),
     "incidents:email_retry": ("POST", {"office": 302, "head": 302, "default": 403}),
-    "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "default": 403}),
+    "incidents:parent_detail": ("GET", {"office": 200, "lead": 200, "head": 200, "dsl": 200, "trust_dsl": 200,
+                                        "default": 403}),
     # Importing people: administrators only. With no file waiting, preview and confirm send them back to upload.
     "incidents:people_import": ("GET", {"admin": 200, "default": 403}),
     "incidents:people_import_preview": ("GET", {"admin": 302, "default": 403}),
@@ -220,9 +228,17 @@ def test_every_url_has_an_expectation():
 
 
 @pytest.fixture
-def cast(cast, chair, panel_member):
-    """The standing cast, with the chair of governors and a governor who sits on the complaint's panel."""
-    return {**cast, "chair": chair, "panel": panel_member}
+def cast(cast, chair, panel_member, school):
+    """The standing cast, with the chair of governors, a governor who sits on the complaint's panel, and
+    the trust's safeguarding lead and leader (the school belongs to the trust)."""
+    trust = Trust.objects.create(name="Northern Trust")
+    school.trust = trust
+    school.save()
+    trust_roles = {}
+    for name, roles in (("trust_dsl", {"safeguarding_lead": True}), ("trust_leader", {"leader": True})):
+        trust_roles[name] = factories.UserFactory(username=name, first_name="Tess", last_name=name.title())
+        TrustMembership.objects.create(user=trust_roles[name], trust=trust, **roles)
+    return {**cast, "chair": chair, "panel": panel_member, **trust_roles}
 
 
 @pytest.fixture
