@@ -64,6 +64,10 @@ class TrustAdmin(admin.ModelAdmin):
     list_display = ("name",)
     inlines = [TrustSchoolInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A school leaves its trust on its own page; the trust itself, with its leaders' roles, is kept.
+        return False
+
 
 class PolicyVersionInline(admin.TabularInline):
     model = PolicyVersion

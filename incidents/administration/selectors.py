@@ -4,12 +4,12 @@ import datetime
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidents.access.schools import members
 from incidents.access.twofactor import needs_two_factor
-from incidents.models import AdministrationEvent, Invitation, User
+from incidents.models import AdministrationEvent, Invitation, Membership, User
 from incidents.roles import Role
 from policies.models import School, TermHoliday
 from policies.selectors import bank_holidays
@@ -110,5 +110,13 @@ def invitation_open(*, token: str) -> Invitation | None:
     return invitation
 
 
-def administration_events(*, limit: int = 200) -> QuerySet[AdministrationEvent]:
-    return AdministrationEvent.objects.select_related("by", "user")[:limit]
+def administration_events(*, school: School, about: User | None = None,
+                          limit: int = 200) -> QuerySet[AdministrationEvent]:
+    """The school's own settings and users history (of one colleague, `about`): what was done at it, and
+    what concerned only the account of one of its members (a password chosen from an invitation).
+    Never what was done at another school."""
+    members = Membership.objects.filter(school=school).values("user_id")
+    events = AdministrationEvent.objects.filter(Q(school=school) | Q(school__isnull=True, user__in=members))
+    if about is not None:
+        events = events.filter(user=about)
+    return events.select_related("by", "user")[:limit]

@@ -57,9 +57,15 @@ class SchoolSetup:
     policy_in_force_from: datetime.date | None = None
 
 
-def _record(*, action: str, by: User | None, summary: str, user: User | None = None,
+def _record(*, action: str, by: User | None, school: School | None, summary: str, user: User | None = None,
             data: dict | None = None) -> AdministrationEvent:
-    return AdministrationEvent.objects.create(action=action, by=by, user=user, summary=summary, data=data or {})
+    return AdministrationEvent.objects.create(action=action, by=by, school=school, user=user, summary=summary,
+                                              data=data or {})
+
+
+def _acting_for(user: User | None) -> School | None:
+    """The school an event belongs to when it is about a person rather than a school: the one in hand."""
+    return user.school_in_hand if user is not None else None
 
 
 def _who(by: User | None) -> str:
@@ -207,7 +213,7 @@ def school_settings_change(*, school: School, by: User, changes: dict[str, objec
     if "logo" in changed:
         changed["logo"][1] = school.logo.name
     labels = [str(getattr(School._meta.get_field(name), "verbose_name", name)) for name in changed]
-    return _record(action=action, by=by, summary=f"{_who(by)} changed: {', '.join(labels)}.",
+    return _record(action=action, by=by, school=school, summary=f"{_who(by)} changed: {', '.join(labels)}.",
                    data={"changed": changed, **({"logo_sha256": logo_digest} if logo_digest else {})})
 
 
@@ -234,7 +240,7 @@ def term_closure_add(*, school: School, name: str, starts_on: datetime.date, end
     """
     name = _check_closure(name, starts_on, ends_on)
     closure = TermHoliday.objects.create(school=school, name=name, starts_on=starts_on, ends_on=ends_on)
-    _record(action=Action.TERM_DATES_ADDED, by=by,
+    _record(action=Action.TERM_DATES_ADDED, by=by, school=school,
             summary=f"{_who(by)} added {closure}.",
             data={"name": name, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
     return closure
@@ -247,7 +253,7 @@ def term_closure_remove(*, closure: TermHoliday, by: User) -> None:
     Deadlines already worked out keep their dates. Writes: deletes the TermHoliday, adds an
     AdministrationEvent. Called by the term dates page (administrators).
     """
-    _record(action=Action.TERM_DATES_REMOVED, by=by, summary=f"{_who(by)} removed {closure}.",
+    _record(action=Action.TERM_DATES_REMOVED, by=by, school=closure.school, summary=f"{_who(by)} removed {closure}.",
             data={"name": closure.name, "starts_on": closure.starts_on.isoformat(),
                   "ends_on": closure.ends_on.isoformat()})
     closure.delete()
@@ -333,7 +339,7 @@ def user_invite(*, email: str, first_name: str, last_name: str, roles: Iterable[
     if not user.has_usable_password():
         _, token = _invitation_new(user=user, by=by)
         _invitation_send(user=user, token=token, by=by)
-    _record(action=Action.USER_INVITED, by=by, user=user,
+    _record(action=Action.USER_INVITED, by=by, school=school, user=user,
             summary=f"{_who(by)} invited {user.display_name} ({email}) as {_roles_in_words(roles)}.",
             data={"email": email, "roles": [role.value for role in roles]})
     return user
@@ -357,7 +363,7 @@ def invitation_resend(*, user: User, by: User) -> Invitation:
     _not_joined(user)
     invitation, token = _invitation_new(user=user, by=by)
     _invitation_send(user=user, token=token, by=by)
-    _record(action=Action.INVITATION_RESENT, by=by, user=user,
+    _record(action=Action.INVITATION_RESENT, by=by, school=_acting_for(by), user=user,
             summary=f"{_who(by)} sent {user.display_name} a new invitation.")
     return invitation
 
@@ -372,7 +378,7 @@ def invitation_withdraw(*, user: User, by: User) -> None:
     withdrawn = open_ones.update(withdrawn_at=timezone.now())
     if not withdrawn:
         raise ValidationError(f"{user.display_name} has no invitation waiting.")
-    _record(action=Action.INVITATION_WITHDRAWN, by=by, user=user,
+    _record(action=Action.INVITATION_WITHDRAWN, by=by, school=_acting_for(by), user=user,
             summary=f"{_who(by)} withdrew the invitation of {user.display_name}.")
 
 
@@ -401,7 +407,7 @@ def invitation_accept(*, token: str, password: str) -> User:
     invitation.used_at = now
     invitation.save(update_fields=["used_at"])
     Invitation.objects.filter(user=user, used_at=None, withdrawn_at=None).update(withdrawn_at=now)
-    _record(action=Action.INVITATION_ACCEPTED, by=user, user=user,
+    _record(action=Action.INVITATION_ACCEPTED, by=user, school=None, user=user,
             summary=f"{user.display_name} chose a password from their invitation.")
     return user
 
@@ -438,7 +444,7 @@ def user_roles_change(*, user: User, roles: Iterable[Role], by: User) -> Adminis
     if Role.ADMIN in before and Role.ADMIN not in roles:
         _refuse_losing_the_last_administrator(user, "taking their Administrator role", school=school)
     _set_roles(user, roles, school=school)
-    return _record(action=Action.ROLES_CHANGED, by=by, user=user,
+    return _record(action=Action.ROLES_CHANGED, by=by, school=school, user=user,
                    summary=f"{_who(by)} changed the roles of {user.display_name} from {_roles_in_words(before)} "
                            f"to {_roles_in_words(roles)}.",
                    data={"before": [role.value for role in before], "after": [role.value for role in roles]})
@@ -471,14 +477,15 @@ def user_deactivate(*, user: User, by: User) -> bool:
                  or TrustMembership.objects.filter(user=user).exists())
     if elsewhere:
         Membership.objects.filter(user=user, school=school).delete()
-        _record(action=Action.MEMBERSHIP_ENDED, by=by, user=user,
+        _record(action=Action.MEMBERSHIP_ENDED, by=by, school=school, user=user,
                 summary=f"{_who(by)} ended {user.display_name}'s membership of {school.name}; their account stays "
                         "open for their other school or their trust role.", data={"school": school.code})
         return False
     user.is_active = False
     user.save(update_fields=["is_active"])
     Invitation.objects.filter(user=user, used_at=None, withdrawn_at=None).update(withdrawn_at=timezone.now())
-    _record(action=Action.USER_DEACTIVATED, by=by, user=user, summary=f"{_who(by)} deactivated {user.display_name}.")
+    _record(action=Action.USER_DEACTIVATED, by=by, school=school, user=user,
+            summary=f"{_who(by)} deactivated {user.display_name}.")
     return True
 
 
@@ -493,7 +500,8 @@ def user_reactivate(*, user: User, by: User) -> None:
         return
     user.is_active = True
     user.save(update_fields=["is_active"])
-    _record(action=Action.USER_REACTIVATED, by=by, user=user, summary=f"{_who(by)} reactivated {user.display_name}.")
+    _record(action=Action.USER_REACTIVATED, by=by, school=_acting_for(by), user=user,
+            summary=f"{_who(by)} reactivated {user.display_name}.")
 
 
 @transaction.atomic
@@ -504,7 +512,7 @@ def user_two_factor_reset(*, user: User, by: User, reason: str) -> TwoFactorRese
     e-mailed, refused for one's own); this adds the AdministrationEvent.
     """
     reset = two_factor_reset(user=user, by=by, reason=reason, channel=TwoFactorReset.Channel.ADMIN)
-    _record(action=Action.TWO_FACTOR_RESET, by=by, user=user,
+    _record(action=Action.TWO_FACTOR_RESET, by=by, school=_acting_for(by), user=user,
             summary=f"{_who(by)} reset the two-factor sign-in of {user.display_name}: {reset.reason}",
             data={"reason": reset.reason, "devices_removed": reset.devices_removed})
     return reset
@@ -520,7 +528,7 @@ def administrator_first_link(*, administrator: User) -> str | None:
     if administrator.has_usable_password():
         return None
     _, token = _invitation_new(user=administrator, by=None)
-    _record(action=Action.USER_INVITED, by=None, user=administrator,
+    _record(action=Action.USER_INVITED, by=None, school=_acting_for(administrator), user=administrator,
             summary=f"The server's command line made a one-time link for {administrator.get_username()} "
                     "to choose a password.")
     return invitation_link(token)

@@ -70,7 +70,7 @@ def user_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             return redirect("incidents:user_detail", pk=user.pk)
     return render(request, "incidents/administration/user.html", {
         "colleague": colleague, "form": form, "is_me": user.pk == request.user.pk,
-        "events": user.administration_events.select_related("by")[:50],
+        "events": selectors.administration_events(school=request.school, about=user, limit=50),
     })
 
 

@@ -27,7 +27,7 @@ def settings_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "incidents/administration/settings.html", {
         "school": school, "years": selectors.school_years(school=school, today=datetime.date.today()),
         "may_change": may_change_settings(request.user),
-        "events": selectors.administration_events(limit=10),
+        "events": selectors.administration_events(school=school, limit=10),
     })
 
 
@@ -141,5 +141,5 @@ def settings_sample_letter(request: AuthenticatedHttpRequest) -> HttpResponse:
 @allowed_if(may_read_settings)
 def settings_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "incidents/administration/history.html", {
-        "events": selectors.administration_events(limit=500),
+        "events": selectors.administration_events(school=request.school, limit=500),
     })

@@ -62,6 +62,9 @@ class AdministrationEvent(models.Model):
     action = models.CharField(max_length=24, choices=Action)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                              related_name="administration_events", help_text="The colleague it was about, if any.")
+    school = models.ForeignKey(
+        "policies.School", null=True, blank=True, on_delete=models.PROTECT, related_name="administration_events",
+        help_text="The school it was done at; empty for what concerns only the colleague's own account.")
     summary = models.TextField()
     data = models.JSONField(default=dict, blank=True)
 
