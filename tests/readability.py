@@ -72,3 +72,12 @@ def hardest_sentences(text: str, count: int = 5) -> list[tuple[float, str]]:
 def longest_sentence(text: str) -> str:
     sentences, _ = sentences_and_words(text)
     return max((" ".join(s.split()) for s in sentences), key=lambda s: len(s.split()), default="")
+
+
+def assert_plain_english(name: str, html: str, *, leave_out: tuple[str, ...] = ()) -> None:
+    """The page `name` reads at grade HIGHEST_GRADE or under, with no sentence over LONGEST_SENTENCE
+    words; a failure names the sentences to rewrite."""
+    text = visible_text(html, leave_out=leave_out)
+    grade = flesch_kincaid_grade(text)
+    assert grade <= HIGHEST_GRADE, f"{name}: grade {grade:.1f}; rewrite: {hardest_sentences(text)}"
+    assert len(longest_sentence(text).split()) <= LONGEST_SENTENCE, f"{name}: {longest_sentence(text)}"
