@@ -38,9 +38,11 @@ def schools_of(user: User) -> list[School]:
 def members(school: School, *roles: Role) -> QuerySet[User]:
     """The members of `school` holding any of `roles` (any member when none are given), each read as at
     that school: their `role_names` are their roles there (one query for all, not one per person)."""
-    found = User.objects.filter(memberships__school=school)
+    # One filter call, so that the roles are those of the membership of this school (one join).
+    held_here: dict[str, object] = {"memberships__school": school}
     if roles:
-        found = found.filter(memberships__school=school, memberships__roles__name__in=[role.value for role in roles])
+        held_here["memberships__roles__name__in"] = [role.value for role in roles]
+    found = User.objects.filter(**held_here)
     at_school = Membership.objects.filter(school=school).select_related("school").prefetch_related("roles")
     return found.distinct().prefetch_related(Prefetch("memberships", queryset=at_school), "trust_memberships")
 
