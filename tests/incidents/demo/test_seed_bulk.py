@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from incidents.demo import bulk
+from incidents.demo.bulk_rows import DECIDED
 from incidents.models import (
     Case,
     CaseEvent,
@@ -19,8 +20,13 @@ from incidents.models import (
     Recommendation,
     ReferenceCounter,
     Statement,
+    TrustMembership,
+    User,
 )
 from incidents.records import integrity
+from incidents.reports.statistics import decision_days_by_case
+from incidents.trusts.selectors import trust_statistics
+from policies.models import School, Trust
 
 pytestmark = pytest.mark.django_db
 
@@ -85,12 +91,67 @@ def test_seed_bulk_spreads_cases_over_several_schools(bulk_school):
 
 def test_seed_bulk_gives_each_school_its_own_cases_people_staff_and_references(bulk_school):
     call_command("seed_bulk", "--cases", "300", "--schools", "3")
+    _assert_each_school_keeps_to_itself(bulk.bulk_cases(), schools=3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_bulk_in_two_processes_keeps_each_school_to_itself(needs_postgresql, bulk_school):
+    """--jobs 2: two processes, each writing its own schools; the same rules hold as in one."""
+    call_command("seed_bulk", "--cases", "400", "--schools", "4", "--jobs", "2")
     cases = bulk.bulk_cases()
-    schools = {case.school for case in cases}
-    assert len(schools) == 3
-    counts = sorted(cases.filter(school=school).count() for school in schools)
+    assert cases.count() == 400
+    _assert_each_school_keeps_to_itself(cases, schools=4)
+    assert list(integrity.timeline_mismatches()) == []
+    assert set(decision_days_by_case(cases)) == set(cases.filter(status__in=DECIDED).values_list("pk", flat=True))
+
+
+def test_seed_bulk_refuses_several_jobs_inside_a_transaction(bulk_school):
+    """Another process sees only committed rows: inside a transaction (here, the test's) several jobs
+    would work from schools they cannot see, so the command refuses (on SQLite, because one writes at a time)."""
+    with pytest.raises(CommandError, match="more than 1 needs PostgreSQL, outside a transaction"):
+        call_command("seed_bulk", "--cases", "10", "--jobs", "2")
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("seed_bulk", "--cases", "10", "--jobs", "0")
+    assert not bulk.bulk_cases().exists()
+
+
+def test_seed_bulk_records_each_decision_as_the_workflow_does(bulk_school):
+    """A decided case's timeline moves to "awaiting decision" when the recommendation goes in and to
+    "decided" when the Head decides, in that order and before it closes: the move the reports' time
+    to decision counts, so every decided bulk case has one."""
+    call_command("seed_bulk", "--cases", "80")
+    cases = bulk.bulk_cases()
+    decided = cases.filter(status__in=DECIDED)
+    assert decided.count() >= 20
+    assert set(decision_days_by_case(cases)) == set(decided.values_list("pk", flat=True))
+    for case in decided:
+        moves = list(case.events.filter(kind=CaseEvent.Kind.STATUS).order_by("pk").values_list("data__to", "at"))
+        expected = ["investigating", "awaiting_decision", "decided"] + (["closed"] if case.closed_at else [])
+        assert [to for to, _ in moves] == expected, case.reference
+        assert [at for _, at in moves] == sorted(at for _, at in moves), case.reference
+        assert moves[1][1] == case.recommendations.get().recommended_at
+        assert moves[2][1] == case.decisions.get().decided_at
+
+
+def test_seed_bulk_puts_several_schools_in_one_trust_whose_leader_reads_their_statistics(bulk_school, client):
+    call_command("seed_bulk", "--cases", "90", "--schools", "3")
+    trust = Trust.objects.get(name=bulk.BULK_TRUST)
+    schools = set(bulk.bulk_cases().values_list("school", flat=True))
+    assert set(School.objects.filter(trust=trust).values_list("pk", flat=True)) == schools
+    leader = User.objects.get(username="bulk-trust-leader")
+    assert TrustMembership.objects.get(user=leader, trust=trust).leader
+    assert TrustMembership.objects.get(user__username="bulk-trust-safeguarding", trust=trust).safeguarding_lead
+    figures = trust_statistics(trust).total
+    assert figures.cases == 90 + Case.objects.exclude(pk__in=bulk.bulk_cases()).filter(school__in=schools).count()
+    assert figures.decided >= 20 and figures.median_days is not None
+
+
+def _assert_each_school_keeps_to_itself(cases, *, schools: int) -> None:
+    schools_seen = {case.school for case in cases}
+    assert len(schools_seen) == schools
+    counts = sorted(cases.filter(school=school).count() for school in schools_seen)
     assert counts[0] != counts[-1]  # uneven, as real schools are
-    for school in schools:
+    for school in schools_seen:
         mine = cases.filter(school=school)
         # References carry the school's code and are unique within it (and the counter is past them).
         references = list(mine.values_list("reference", flat=True))
