@@ -116,6 +116,8 @@ class Case(models.Model):
             # office staff, whose visible cases are probed by id (an index-only probe, not a row each).
             models.Index(fields=["response", "opened_at"], name="case_response_opened"),
             models.Index(fields=["response", "id"], name="case_response_ids"),
+            # A trust's cases by school and month (trusts.selectors), read without the wide case rows.
+            models.Index(fields=["school", "opened_at"], include=["id"], name="case_school_opened"),
         ]
 
     def __str__(self) -> str:
