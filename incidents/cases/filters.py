@@ -76,6 +76,7 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, school: School, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.school = school
         self.filters["lead"].queryset = members(school, Role.LEAD).order_by("first_name", "last_name", "username")
         self.filters["category"].queryset = Clause.objects.filter(
             kind=Clause.Kind.INAPPROPRIATE, version__policy__school=school).select_related("version")
@@ -89,7 +90,8 @@ class CaseFilter(django_filters.FilterSet):
     def by_parent(self, queryset, name, value):
         # IN, not EXISTS: the matching parents come from the trigram indexes (PostgreSQL) and their
         # cases from the link table's index, instead of a probe per case.
-        matching = parents_matching(value).order_by().values("pk")
+        # The school's own parents only: every other school's "Patel" would otherwise be looked up too.
+        matching = parents_matching(value, school=self.school).order_by().values("pk")
         return queryset.filter(pk__in=Case.parents.through.objects.filter(parent__in=matching).values("case_id"))
 
     def filter_queryset(self, queryset):
