@@ -10,7 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("casebook")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["incidents", "incidents.letters", "incidents.notifications", "incidents.records"])
+app.autodiscover_tasks(
+    ["incidents", "incidents.letters", "incidents.notifications", "incidents.records", "incidents.trusts"])
 
 
 @worker_ready.connect

@@ -20,6 +20,7 @@ from .people import Child, Parent, ParentGroup
 from .privacy import CaseTombstone, SubjectAccessRequest
 from .reporting import ReportedFile
 from .submissions import Submission
+from .trusts import TrustStatisticsSnapshot
 from .users import Membership, TrustMembership, TwoFactorReset, User
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "ParentLink",
     "Recommendation", "ReferenceCounter", "ReportedFile", "Representation", "ReviewParticipation", "Sanction",
     "SanctionStep",
-    "Statement", "SubjectAccessRequest", "Submission", "TrustMembership", "TwoFactorReset", "User",
+    "Statement", "SubjectAccessRequest", "Submission", "TrustMembership", "TrustStatisticsSnapshot", "TwoFactorReset",
+    "User",
 ]

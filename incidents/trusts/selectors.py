@@ -11,6 +11,11 @@ thousands). They are read in a fixed number of queries, whatever the number of s
 school's cases in each term (one "cell"), with the days to decision of each decided case, then added up
 in Python into the rows shown. Every case is in exactly one cell, so counts and distinct cases per
 response add up exactly; medians are taken over the cells' days together, never from medians.
+
+At 300,000 cases even those few queries take seconds, too long for a page. So the worker works the
+figures out hourly for every term at once (figures_as_json, stored by services.trust_statistics_refresh
+in TrustStatisticsSnapshot) and the page reads them stored (stored_trust_statistics), saying when they
+were worked out. trust_statistics is the same arithmetic, live, for one term.
 """
 
 import datetime
@@ -18,11 +23,13 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Min, QuerySet
+from django.utils import timezone
 
-from incidents.models import Case, Concern, TrustMembership, User
+from incidents.models import Case, Concern, TrustMembership, TrustStatisticsSnapshot, User
 from incidents.reports.statistics import (
     DAYS_TO_DECISION_SQL,
     Term,
@@ -37,6 +44,8 @@ from incidents.reports.statistics import (
 from policies.models import School, Trust
 
 NO_FURTHER_ACTION = "No further action"  # as cases_by_response counts it
+# Stored figures are refreshed hourly; older than this, the page says the worker has fallen behind.
+LATE = datetime.timedelta(hours=2)
 
 
 def trusts_led_by(user: User) -> QuerySet[Trust]:
@@ -71,6 +80,22 @@ class TrustStatistics:
     term: Term | None  # the term by_school is for; None: all terms together
     by_school: list[Figures]  # each school of the trust, in `term`
     schools_total: Figures  # all the schools in `term` (the total when all terms)
+    computed_at: datetime.datetime | None = None  # stored figures: when they were worked out
+
+    def as_at(self) -> str:
+        """When the figures were worked out, as the reader says it: "06:00 today"."""
+        if self.computed_at is None:
+            return ""
+        at = timezone.localtime(self.computed_at)
+        today = timezone.localdate()
+        day = ("today" if at.date() == today else "yesterday" if at.date() == today - datetime.timedelta(days=1)
+               else f"on {at.day} {at:%B %Y}")
+        return f"{at:%H:%M} {day}"
+
+    @property
+    def late(self) -> bool:
+        """Not worked out again for longer than the hourly refresh should take: the worker is behind."""
+        return self.computed_at is not None and timezone.now() - self.computed_at > LATE
 
 
 # (school id, year, month): the cases a school opened in one month (local time)
@@ -162,11 +187,8 @@ def _term(key: CellKey) -> Term:
     return term_of(datetime.date(key[1], key[2], 1))
 
 
-def trust_statistics(trust: Trust, *, term: Term | None = None) -> TrustStatistics:
-    """The trust's figures: each term (latest first) and all terms; each of its schools in `term`
-    (all terms together when None) and all its schools. Four queries, however many schools and terms."""
-    schools = list(School.objects.filter(trust=trust).order_by("name", "pk").values_list("pk", "name"))
-    cells = _cells([pk for pk, _ in schools])
+def _statistics(name: str, schools: list[tuple[int, str]], cells: dict[CellKey, _Cell],
+                term: Term | None) -> TrustStatistics:
     terms: dict[datetime.date, tuple[str, list[_Cell]]] = {}
     for key, cell in cells.items():
         terms.setdefault(_term(key).starts_on, (_term(key).name, []))[1].append(cell)
@@ -176,10 +198,79 @@ def trust_statistics(trust: Trust, *, term: Term | None = None) -> TrustStatisti
     for (school, _, _), cell in in_term:
         per_school.setdefault(school, []).append(cell)
     return TrustStatistics(
-        trust=trust.name, by_term=by_term, total=_figures("All terms", cells.values()), term=term,
+        trust=name, by_term=by_term, total=_figures("All terms", cells.values()), term=term,
         by_school=[_figures(name, per_school.get(pk, [])) for pk, name in schools],
         schools_total=_figures("All schools", (cell for _, cell in in_term)),
     )
+
+
+def _schools(trust: Trust) -> list[tuple[int, str]]:
+    return list(School.objects.filter(trust=trust).order_by("name", "pk").values_list("pk", "name"))
+
+
+def trust_statistics(trust: Trust, *, term: Term | None = None) -> TrustStatistics:
+    """The trust's figures: each term (latest first) and all terms; each of its schools in `term`
+    (all terms together when None) and all its schools. Four queries, however many schools and terms.
+    Worked out from the cases on each call: the page reads them stored (stored_trust_statistics)."""
+    schools = _schools(trust)
+    return _statistics(trust.name, schools, _cells([pk for pk, _ in schools]), term)
+
+
+def _figures_json(row: Figures) -> dict[str, Any]:
+    return {"label": row.label, "cases": row.cases, "decided": row.decided, "median_days": row.median_days,
+            "by_response": [[name, n] for name, n in row.by_response],
+            "starts_on": row.starts_on.isoformat() if row.starts_on else None}
+
+
+def _figures_read(row: dict[str, Any]) -> Figures:
+    return Figures(label=row["label"], cases=row["cases"], decided=row["decided"], median_days=row["median_days"],
+                   by_response=[(name, n) for name, n in row["by_response"]],
+                   starts_on=datetime.date.fromisoformat(row["starts_on"]) if row["starts_on"] else None)
+
+
+ALL_TERMS = "all"  # the key of the schools' figures over all terms, beside each term's first day
+
+
+def figures_as_json(trust: Trust) -> dict[str, Any]:
+    """All the page can show of the trust, worked out from the cases (the four queries of
+    trust_statistics, once for every term): what TrustStatisticsSnapshot.figures holds."""
+    schools = _schools(trust)
+    cells = _cells([pk for pk, _ in schools])
+    whole = _statistics(trust.name, schools, cells, None)
+    per_term = {ALL_TERMS: whole} | {
+        row.starts_on.isoformat(): _statistics(trust.name, schools, cells, term_of(row.starts_on))
+        for row in whole.by_term if row.starts_on}
+    return {"by_term": [_figures_json(row) for row in whole.by_term], "total": _figures_json(whole.total),
+            "schools": {key: {"by_school": [_figures_json(row) for row in stats.by_school],
+                              "total": _figures_json(stats.schools_total)} for key, stats in per_term.items()}}
+
+
+def _stored(snapshot: TrustStatisticsSnapshot, term: Term | None) -> TrustStatistics:
+    figures = snapshot.figures
+    schools = figures["schools"].get(term.starts_on.isoformat() if term else ALL_TERMS)
+    if schools is None:  # a term the trust had no case in: each school, with nothing
+        by_school = [Figures(row["label"], 0, 0, None, []) for row in figures["schools"][ALL_TERMS]["by_school"]]
+        schools_total = Figures("All schools", 0, 0, None, [])
+    else:
+        by_school = [_figures_read(row) for row in schools["by_school"]]
+        schools_total = _figures_read(schools["total"])
+    return TrustStatistics(
+        trust=snapshot.trust.name, by_term=[_figures_read(row) for row in figures["by_term"]],
+        total=_figures_read(figures["total"]), term=term, by_school=by_school, schools_total=schools_total,
+        computed_at=snapshot.computed_at)
+
+
+def stored_trust_statistics(user: User, *, term: Term | None = None) -> tuple[list[TrustStatistics], list[Trust]]:
+    """The figures last stored for each trust the user leads, in one query and without reading a case;
+    and the trusts they lead that have none stored yet (a trust the worker has not yet reached)."""
+    stored, missing = [], []
+    for trust in trusts_led_by(user).select_related("statistics_snapshot"):
+        snapshot = getattr(trust, "statistics_snapshot", None)
+        if snapshot is None:
+            missing.append(trust)
+        else:
+            stored.append(_stored(snapshot, term))
+    return stored, missing
 
 
 def terms_with_cases(trusts: Iterable[TrustStatistics]) -> list[Term]:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from incidents.access.permissions import allowed_if
 from incidents.access.requests import AuthenticatedHttpRequest
 from incidents.reports.statistics import Term, term_of
-from incidents.trusts import selectors
+from incidents.trusts import selectors, services
 
 
 def _term_asked(value: str) -> Term | None:
@@ -26,8 +26,14 @@ def _term_asked(value: str) -> Term | None:
 @allowed_if(selectors.may_see_trust_statistics)
 def trust_statistics(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts, responses and time to decision across the trust's schools: the trust term by term, and
-    each school in the term chosen (all terms together unless one is asked for)."""
+    each school in the term chosen (all terms together unless one is asked for). The figures are read
+    as the worker last stored them, with when; a trust with none stored yet has them worked out now,
+    once, rather than shown empty (services.trust_statistics_refresh)."""
     term = _term_asked(request.GET.get("term", ""))
-    trusts = [selectors.trust_statistics(trust, term=term) for trust in selectors.trusts_led_by(request.user)]
+    trusts, missing = selectors.stored_trust_statistics(request.user, term=term)
+    if missing:
+        for trust in missing:
+            services.trust_statistics_refresh(trust=trust)
+        trusts, _ = selectors.stored_trust_statistics(request.user, term=term)
     return render(request, "incidents/trusts/statistics.html", {
         "trusts": trusts, "term": term, "terms": selectors.terms_with_cases(trusts)})

@@ -15,6 +15,7 @@ from incidents.models import Case, Concern, TrustMembership
 from incidents.reports import statistics as reports
 from incidents.roles import Role
 from incidents.trusts.selectors import trust_statistics
+from incidents.trusts.services import trust_statistics_refresh
 from policies.models import ResponseType, School, Trust
 from tests import factories
 
@@ -123,11 +124,13 @@ def test_the_page_takes_as_many_queries_for_six_schools_as_for_two(client, trust
     TrustMembership.objects.create(user=leader, trust=trust, leader=True)
     for code in ("AAA", "BBB"):
         _cases_of(_school(trust, code), 4)
+    trust_statistics_refresh(trust=trust)
     client.force_login(leader)
     with CaptureQueriesContext(connection) as two:
         assert client.get("/trust/").status_code == 200
     for code in ("CCC", "DDD", "EEE", "FFF"):
         _cases_of(_school(trust, code), 4)
+    trust_statistics_refresh(trust=trust)  # the page reads the figures the worker stores
     with django_assert_max_num_queries(len(two)):
         page = client.get("/trust/").content.decode()
     assert "FFF Academy" in page
