@@ -10,6 +10,9 @@ password hash, ~0.5 s of CPU each); once all 50 are in, locust resets its statis
 --reset-stats) and the measured minute begins. bench/results/load-summary.json keeps both: the
 measured minute (all requests, and all but sign-in steps — none, unless a session expires) and the
 ramp-up with its sign-ins, reported on their own, never hidden.
+
+Each account belongs to one school (setup_users.py, LOAD_SCHOOLS) and asks only for its own school's
+parents and cases (account["parents"], account["cases"]): another school's case would be a 404.
 """
 
 import datetime
@@ -98,7 +101,7 @@ class Office(Staff):
     def log_concern(self) -> None:
         page = self.client.get("/concerns/new/", name="concern form")
         token = re.search(r'name="submission_token" value="([^"]+)"', page.text)
-        parent_id, first_name, last_name = random.choice(FIXTURES["parents"])
+        parent_id, first_name, last_name = random.choice(self.account["parents"])
         # A large school's form finds the parent by name (htmx), as a person would type it.
         self.client.get("/concerns/parents/", name="parent search", headers={"HX-Request": "true"},
                         params={"parent_search": f"{first_name} {last_name}"})
@@ -133,11 +136,11 @@ class Head(Staff):
 
     @task(4)
     def case_page(self) -> None:
-        self.client.get(f"/cases/{random.choice(FIXTURES['cases'])}/", name="case page")
+        self.client.get(f"/cases/{random.choice(self.account['cases'])}/", name="case page")
 
     @task(1)
     def add_contact(self) -> None:
-        reference = random.choice(FIXTURES["cases"])
+        reference = random.choice(self.account["cases"])
         page = self.client.get(f"/cases/{reference}/contacts/new/", name="contact form")
         token = re.search(r'name="submission_token" value="([^"]+)"', page.text)
         with self.client.post(f"/cases/{reference}/contacts/new/", name="add a contact", catch_response=True, data={

@@ -3,7 +3,9 @@
 # Bounded: locust stops itself after --run-time, `timeout` stops it regardless, gunicorn is stopped by its pid.
 # Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/casebook_load bench/load/run.sh
 #   (a copy of the benchmark database: setup_users.py writes to it). Knobs, with their defaults:
-#   SPAWN_RATE=2 (people arriving and signing in per second), LOAD_WAIT=3,10 (think time, s), GUNICORN_ARGS=.
+#   SPAWN_RATE=2 (people arriving and signing in per second), LOAD_WAIT=3,10 (think time, s), GUNICORN_ARGS=,
+#   LOAD_SCHOOLS=1 (the schools the 20 accounts work in: 1 = the demo school; N = the N with the most
+#   cases, accounts spread round-robin, each asking only for its own school's cases and parents).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${DATABASE_URL:?set DATABASE_URL to the benchmark database (seed_demo + seed_bulk first)}"
@@ -13,7 +15,7 @@ PORT=${PORT:-8010}
 export DJANGO_SETTINGS_MODULE=config.settings.production DEBUG=false SECURE_SSL_REDIRECT=false \
        ALLOWED_HOSTS=127.0.0.1 SECRET_KEY=${SECRET_KEY:-load-test-$(date +%s)-not-for-production} \
        REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/14} EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
-.venv/bin/python bench/load/setup_users.py
+LOAD_SCHOOLS=${LOAD_SCHOOLS:-1} .venv/bin/python bench/load/setup_users.py
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/gunicorn config.wsgi --workers 2 ${GUNICORN_ARGS:-} --bind 127.0.0.1:$PORT --log-level warning &
 GUNICORN=$!
