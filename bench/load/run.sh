@@ -12,8 +12,11 @@ cd "$(dirname "$0")/../.."
 PORT=${PORT:-8010}
 # As in production: tasks (notification e-mails) go through Redis to a Celery worker, not run in the web
 # process. REDIS_URL defaults to a database number of its own so a load test never meets other work.
+# Production refuses to start without an integrity key: a throw-away one here (the timeline events the
+# run writes are chained with it, so verify_integrity on this copy afterwards would fail).
 export DJANGO_SETTINGS_MODULE=config.settings.production DEBUG=false SECURE_SSL_REDIRECT=false \
        ALLOWED_HOSTS=127.0.0.1 SECRET_KEY=${SECRET_KEY:-load-test-$(date +%s)-not-for-production} \
+       CASEBOOK_INTEGRITY_KEY=${CASEBOOK_INTEGRITY_KEY:-load-test-integrity-key-$(date +%s)-not-for-production} \
        REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/14} EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 LOAD_SCHOOLS=${LOAD_SCHOOLS:-1} .venv/bin/python bench/load/setup_users.py
 .venv/bin/python manage.py collectstatic --noinput -v0
