@@ -10,6 +10,9 @@ Several schools (issue 25; seed_bulk --schools N): `--school busiest|median|quie
 school's own bulk Head, lead and office user (bulk-<code>-head-1, …), checks that every case they can
 see is their school's, and times the same pages:
     DATABASE_URL=… .venv/bin/python bench/bench_pages.py --label 300s --school median --render-runs 0
+The trust statistics (issue 25.4: p95 ≤ 300 ms with 300 schools in one trust) for the bulk trust's leader:
+    DATABASE_URL=… .venv/bin/python bench/bench_pages.py --label 300s-trust --users bulk-trust-leader \
+        --pages "trust statistics" --render-runs 0 --runs 30
 Prints a table and writes bench/results/pages-<label>-<time>.json. Reads only, except the page views'
 own writes (sessions); it never opens a restricted case (that would record an access).
 """
@@ -41,11 +44,13 @@ from django.urls import reverse  # noqa: E402
 from incidents.access.visibility import cases_visible_to  # noqa: E402
 from incidents.letters.selectors import letters_visible_to  # noqa: E402
 from incidents.models import Case, Letter, User  # noqa: E402
+from incidents.trusts.selectors import may_see_trust_statistics  # noqa: E402
 from policies.models import School  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS_MS = {"case list": 50, "case list filtered": 50, "case list by parent": 50, "case list by response": 50,
-              "case list of bans in force": 50, "search": 100, "search (prefix)": 100, "case page": 50, "home": 80}
+              "case list of bans in force": 50, "search": 100, "search (prefix)": 100, "case page": 50, "home": 80,
+              "trust statistics": 300}
 
 
 def signed_in(user: User) -> Client:
@@ -73,6 +78,7 @@ def pages_for(user: User) -> dict[str, list[str]]:
                  .order_by("-opened_at").values_list("reference", flat=True)[:20])
     letters = list(letters_visible_to(user).order_by("-created_at").values_list("pk", flat=True)[:20])
     case_list = reverse("incidents:case_list")
+    trust = [reverse("incidents:trust_statistics")] if may_see_trust_statistics(user) else []
     return {
         "home": [reverse("incidents:home")],
         "case list": [case_list],
@@ -86,6 +92,7 @@ def pages_for(user: User) -> dict[str, list[str]]:
         "case page": [reverse("incidents:case_detail", args=[ref]) for ref in cases],
         "letter register": [reverse("incidents:letter_register")],
         "letter page": [reverse("incidents:letter_detail", args=[pk]) for pk in letters],
+        "trust statistics": trust,
     }
 
 

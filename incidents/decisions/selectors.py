@@ -53,7 +53,10 @@ def case_has_active_sanctions(case: Case) -> bool:
 
 def decisions_in_force() -> QuerySet[Decision]:
     """Decisions that no later decision supersedes: the one in force on each decided case."""
-    return Decision.objects.filter(superseded_by__isnull=True)
+    # NOT EXISTS rather than superseded_by__isnull (a LEFT JOIN … IS NULL): PostgreSQL plans it as an
+    # anti-join and estimates it right; the other was taken for one row, and a trust's 200,000
+    # decisions were then read in nested loops (issue 25.4: 1.8 s rather than 0.6 s).
+    return Decision.objects.filter(~Exists(Decision.objects.filter(supersedes=OuterRef("pk"))))
 
 
 def current_decision(case: Case) -> Decision | None:

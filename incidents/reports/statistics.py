@@ -12,15 +12,17 @@ import io
 import statistics
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from incidents.access.visibility import cases_visible_to
 from incidents.decisions.selectors import decisions_in_force
-from incidents.models import Case, CaseEvent, Decision, Parent, User
+from incidents.models import Case, CaseEvent, Concern, Decision, Parent, User
 from incidents.roles import Role
 from policies.models import Clause, School
 
@@ -59,6 +61,20 @@ def term_of(day: datetime.date) -> Term:
     return Term(f"Summer term {day.year}", datetime.date(day.year, 4, 1), datetime.date(day.year, 8, 31))
 
 
+def term_bounds(term: Term) -> tuple[datetime.datetime, datetime.datetime]:
+    """The term as [start, end) instants in local time: a case opened in between is the term's."""
+    start = timezone.make_aware(datetime.datetime.combine(term.starts_on, datetime.time()))
+    end = timezone.make_aware(datetime.datetime.combine(term.ends_on + datetime.timedelta(days=1), datetime.time()))
+    return start, end
+
+
+def opened_month(prefix: str = "") -> tuple[ExtractYear, ExtractMonth]:
+    """The local year and month a case was opened in, in SQL (to annotate as `opened_year` and
+    `opened_month`): cases counted by month add up into terms with term_of, the one definition of a
+    term. `prefix` reaches the case from another model ("decision__case__")."""
+    return ExtractYear(f"{prefix}opened_at"), ExtractMonth(f"{prefix}opened_at")
+
+
 def _month_starts(today: datetime.date, months: int) -> list[datetime.date]:
     year, month = today.year, today.month
     starts = []
@@ -91,31 +107,66 @@ def cases_by_category(cases: QuerySet[Case]) -> list[tuple[str, int]]:
     return sorted(merged.items(), key=lambda item: (-item[1], item[0]))
 
 
+def responses_in_force() -> QuerySet:
+    """The responses chosen in each case's current decision (one not superseded): rows of the
+    decision–response table, to be counted by `responsetype__name` as distinct `decision__case`."""
+    return Decision.responses.through.objects.filter(decision__in=decisions_in_force())
+
+
+def no_action_in_force() -> QuerySet[Decision]:
+    """Current decisions of no further action, to be counted as distinct cases."""
+    return decisions_in_force().filter(no_further_action=True)
+
+
 def cases_by_response(cases: QuerySet[Case]) -> list[tuple[str, int]] | None:
     """(response decided, cases) from each case's current decision (one not superseded); "No further
     action" counted too. None when no decision is recorded yet."""
-    current = decisions_in_force().filter(case__in=cases)
-    if not current.exists():
+    if not decisions_in_force().filter(case__in=cases).exists():
         return None
-    chosen = (Decision.responses.through.objects.filter(decision__in=current)
-              .values("responsetype__name").annotate(n=Count("decision__case", distinct=True)))
+    chosen = (responses_in_force().filter(decision__case__in=cases).values("responsetype__name")
+              .annotate(n=Count("decision__case", distinct=True)))
     counts = {row["responsetype__name"]: row["n"] for row in chosen}
-    no_action = current.filter(no_further_action=True).values("case").distinct().count()
+    no_action = no_action_in_force().filter(case__in=cases).values("case").distinct().count()
     if no_action:
         counts["No further action"] = counts.get("No further action", 0) + no_action
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
+def decision_events() -> QuerySet[CaseEvent]:
+    """The timeline events that record a decision: the status move "awaiting decision → decided".
+    A case's first one is when it was decided (PostgreSQL: a partial index holds only these)."""
+    return CaseEvent.objects.filter(kind=CaseEvent.Kind.STATUS, data__from=Case.Status.AWAITING_DECISION,
+                                    data__to=Case.Status.DECIDED)
+
+
+def with_decision_times(cases: QuerySet[Case]) -> QuerySet[Any]:  # Case, annotated
+    """The cases with `decided_at` (their first decision event, None if undecided) and `first_concern`
+    (when their first concern was received, None if they have none)."""
+    decided = decision_events().filter(case=OuterRef("pk")).order_by("at").values("at")[:1]
+    first = Concern.objects.filter(case=OuterRef("pk")).order_by("received_at").values("received_at")[:1]
+    return cases.annotate(decided_at=Subquery(decided), first_concern=Subquery(first))
+
+
+def days_to_decision(*, first_concern: datetime.datetime | None, opened_at: datetime.datetime,
+                     decided_at: datetime.datetime) -> int:
+    """Whole days from the first concern (else the opening of the case) to the decision, never below
+    nought. DAYS_TO_DECISION_SQL is the same in PostgreSQL."""
+    return max(0, (decided_at - (first_concern or opened_at)).days)
+
+
+# days_to_decision in PostgreSQL, over columns named decided_at, first_concern and opened_at:
+# timedelta.days is the floor of the whole difference in days.
+DAYS_TO_DECISION_SQL = ("GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (decided_at - COALESCE(first_concern, opened_at)))"
+                        " / 86400))::integer")
+
+
 def decision_days_by_case(cases: QuerySet[Case]) -> dict[int, int]:
     """{case id: days from the first concern to the decision} for each decided case. The decision is
     the status event "awaiting decision → decided" in the timeline."""
-    decided = CaseEvent.objects.filter(
-        case=OuterRef("pk"), kind=CaseEvent.Kind.STATUS, data__from=Case.Status.AWAITING_DECISION,
-        data__to=Case.Status.DECIDED,
-    ).order_by("at").values("at")[:1]
-    rows = (cases.annotate(decided_at=Subquery(decided), first_concern=Min("concerns__received_at"))
-            .filter(decided_at__isnull=False).values_list("pk", "first_concern", "opened_at", "decided_at"))
-    return {pk: max(0, (decided_at - (first or opened)).days) for pk, first, opened, decided_at in rows}
+    rows = (with_decision_times(cases).filter(decided_at__isnull=False)
+            .values_list("pk", "first_concern", "opened_at", "decided_at"))
+    return {pk: days_to_decision(first_concern=first, opened_at=opened, decided_at=decided_at)
+            for pk, first, opened, decided_at in rows}
 
 
 def median_days_to_decision(cases: QuerySet[Case]) -> float | None:
@@ -160,8 +211,7 @@ def report_for(cases: QuerySet[Case], *, today: datetime.date, scope: str) -> Re
 
 def termly_report(*, term: Term, school: School) -> Report:
     """The governors' termly report: anonymised statistics of the school's cases opened in the term."""
-    start = timezone.make_aware(datetime.datetime.combine(term.starts_on, datetime.time()))
-    end = timezone.make_aware(datetime.datetime.combine(term.ends_on + datetime.timedelta(days=1), datetime.time()))
+    start, end = term_bounds(term)
     cases = Case.objects.filter(school=school, opened_at__gte=start, opened_at__lt=end)
     return report_for(cases, today=min(term.ends_on, timezone.localdate()), scope=term.name)
 
