@@ -1,8 +1,15 @@
 """seed_bulk: realistic bulk cases for measuring Casebook at scale. Small numbers here;
 the 100,000-case runs are benchmarks (bench/), never tests."""
 
+import os
+import subprocess
+import sys
+from urllib.parse import quote
+
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from incidents.demo import bulk
 from incidents.demo.bulk_rows import DECIDED
@@ -96,8 +103,19 @@ def test_seed_bulk_gives_each_school_its_own_cases_people_staff_and_references(b
 
 @pytest.mark.django_db(transaction=True)
 def test_seed_bulk_in_two_processes_keeps_each_school_to_itself(needs_postgresql, bulk_school):
-    """--jobs 2: two processes, each writing its own schools; the same rules hold as in one."""
-    call_command("seed_bulk", "--cases", "400", "--schools", "4", "--jobs", "2")
+    """--jobs 2: two processes, each writing its own schools; the same rules hold as in one. Run as an
+    operator runs it, in a process of its own (forking the test process would copy its browser and
+    server threads into the workers)."""
+    database = connection.settings_dict
+    url = (f"postgres://{quote(database['USER'] or '', safe='')}"
+           + (f":{quote(database['PASSWORD'], safe='')}" if database.get("PASSWORD") else "")
+           + f"@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "seed_bulk", "--cases", "400", "--schools", "4", "--jobs", "2", "-v2"],
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"})
+    assert done.returncode == 0, done.stderr
+    assert "part 1:" in done.stdout and "part 2:" in done.stdout
     cases = bulk.bulk_cases()
     assert cases.count() == 400
     _assert_each_school_keeps_to_itself(cases, schools=4)
