@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes at once (pytest-xdist): one per CPU. TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint venv install-production migrate demo worker beat serve-production stack backup export bench clean
 
@@ -42,7 +44,7 @@ test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test >/dev/null \
 		|| { echo "Models changed without a migration: run makemigrations"; exit 1; }
 	$(BIN)/mypy
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # A Celery worker with beat on the development settings (the worker defaults to production's).
 worker: venv

@@ -1,5 +1,7 @@
 """The test suite. DATABASE_URL picks PostgreSQL (CI) or SQLite (default)."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR
 
@@ -10,8 +12,10 @@ WHITENOISE_AUTOREFRESH = True
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = BASE_DIR / "var" / "test-private"
-CASEBOOK_SEAL_DIR = BASE_DIR / "var" / "test-seals"
+# Each pytest-xdist worker (make test runs several) keeps its files apart, as it keeps its database.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+MEDIA_ROOT = BASE_DIR / "var" / f"test-private{_WORKER}"
+CASEBOOK_SEAL_DIR = BASE_DIR / "var" / f"test-seals{_WORKER}"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

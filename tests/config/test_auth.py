@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from incidents.roles import Role
 
@@ -53,3 +54,12 @@ def test_signing_out_ends_the_session(client, office):
 def test_admin_site_needs_sign_in(client, db):
     response = client.get("/admin/")
     assert response.status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_roles_are_back_after_the_database_is_flushed():
+    """A flush (what ends every transactional test, and empties a database to restore into) keeps no
+    row; the role groups come back with it, so what runs next never finds a role missing."""
+    call_command("flush", interactive=False, verbosity=0)
+    for role in Role:
+        assert Group.objects.get(name=role.value).permissions.exists(), role

@@ -11,7 +11,8 @@ DEPLOY = ROOT / "deploy"
 # A read of an environment variable: config.env's helpers, os.environ.get/[], os.getenv.
 ENV_READ = re.compile(r"""(?:\benv_\w+|os\.environ\.get|os\.getenv|os\.environ\[)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
 # Variables the deploy kit itself does not need to document.
-NOT_SETTINGS = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
+# Read by the test settings or the test runner, never by a server.
+NOT_SETTINGS = {"DJANGO_ALLOW_ASYNC_UNSAFE", "PYTEST_XDIST_WORKER"}
 
 
 def _variables_read_by_the_code() -> set[str]:
