@@ -1,7 +1,5 @@
 """The six roles, as Django groups. Their permissions are set by a data migration."""
 
-from django.apps import apps
-from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db.models import TextChoices
 
@@ -76,12 +74,3 @@ def ensure_role_groups() -> None:
             for perm in perms:
                 app_label, codename = perm.split(".")
                 group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-
-
-def role_groups_after_migrate(sender, using: str = "default", **kwargs) -> None:
-    """After every migrate and flush (post_migrate), the role groups exist, not only after the migration
-    that first made them: a flushed database (a test's, or one emptied to restore into) would otherwise
-    have none. The permissions they hold are made first, for every app, as that migration does."""
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0, using=using)
-    ensure_role_groups()
