@@ -53,10 +53,11 @@ TARGETS_MS = {"case list": 50, "case list filtered": 50, "case list by parent": 
               "trust statistics": 300}
 
 
-def signed_in(user: User) -> Client:
+def signed_in(user: User, school: School | None = None) -> Client:
     """A client past sign-in and two-factor, as tests/conftest.SignedInClient does."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from incidents.access.schools import SCHOOL_CHOSEN
     from incidents.access.twofactor import CONFIRMED_AT, needs_two_factor
 
     client = Client()
@@ -68,6 +69,8 @@ def signed_in(user: User) -> Client:
     if device is not None:
         session["otp_device_id"] = device.persistent_id
     session[CONFIRMED_AT] = time.time()
+    if school is not None:  # as the switcher leaves it, for someone who works in several schools
+        session[SCHOOL_CHOSEN] = school.pk
     session.save()
     return client
 
@@ -229,7 +232,7 @@ def main() -> None:
         user = User.objects.get(username=username)
         if school:
             user.at(school)
-        client = signed_in(user)
+        client = signed_in(user, school)
         for page, urls in pages_for(user).items():
             if not urls or args.pages not in page:
                 continue
